@@ -1,0 +1,101 @@
+//! The connection pool, on SQLite or PostgreSQL through sqlx's `Any` driver.
+//!
+//! One query text serves both engines wherever the two agree (`$N`
+//! placeholders, `RETURNING`, `ON CONFLICT DO NOTHING`); the few places where
+//! they differ ask [`Db::engine`].
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("the database URL must start with sqlite:// or postgres://, not {0:?}")]
+    UnsupportedUrl(String),
+    #[error("could not connect to the {engine:?} database: {source}")]
+    Connect {
+        engine: Engine,
+        #[source]
+        source: sqlx::Error,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: AnyPool,
+    engine: Engine,
+}
+
+impl Engine {
+    pub fn of_url(url: &str) -> Option<Engine> {
+        if url.starts_with("sqlite:") {
+            Some(Engine::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Engine::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+impl Db {
+    /// Connects to `url`. SQLite databases are created when missing and run
+    /// in WAL mode with foreign keys on and a busy timeout, so that the CLI
+    /// can write while a server runs on the same file.
+    pub async fn connect(url: &str) -> Result<Db, ConnectError> {
+        install_default_drivers();
+        let engine = Engine::of_url(url).ok_or_else(|| ConnectError::UnsupportedUrl(url.to_string()))?;
+        let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
+        let options = match engine {
+            Engine::Sqlite => options
+                .max_connections(8)
+                .after_connect(|conn, _meta| {
+                    Box::pin(async move {
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
+                             PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;",
+                        )
+                        .await?;
+                        Ok(())
+                    })
+                }),
+            Engine::Postgres => options.max_connections(16),
+        };
+        let url = match engine {
+            Engine::Sqlite if !url.contains("mode=") => {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{sep}mode=rwc")
+            }
+            _ => url.to_string(),
+        };
+        let pool = options
+            .connect(&url)
+            .await
+            .map_err(|source| ConnectError::Connect { engine, source })?;
+        Ok(Db { pool, engine })
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Whether the database answers a trivial query.
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.pool).await.is_ok()
+    }
+
+    /// Waits for connections in use to be returned, then closes them all.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}

@@ -1,0 +1,50 @@
+//! Typed identifiers, so that an organisation id can never be passed where a
+//! user id is expected. Users and organisations are both accounts (they share
+//! one namespace), hence the conversions into [`AccountId`].
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// The id of a user or an organisation.
+    AccountId
+);
+id_type!(
+    /// The id of a user account.
+    UserId
+);
+id_type!(
+    /// The id of an organisation account.
+    OrgId
+);
+id_type!(
+    /// The id of a personal access token.
+    TokenId
+);
+
+impl From<UserId> for AccountId {
+    fn from(id: UserId) -> Self {
+        AccountId(id.0)
+    }
+}
+
+impl From<OrgId> for AccountId {
+    fn from(id: OrgId) -> Self {
+        AccountId(id.0)
+    }
+}

@@ -1,0 +1,24 @@
+//! Domain rules and storage of the forge.
+//!
+//! Everything that decides what may happen (who may add a member, which names
+//! are valid, how secrets are stored) lives here, next to the SQL that records
+//! it. This crate knows nothing of HTTP: the web layer turns its [`Error`]
+//! into responses and its message keys into translated text.
+
+pub mod clock;
+pub mod db;
+pub mod error;
+pub mod ids;
+pub mod migrations;
+pub mod names;
+pub mod org;
+pub mod password;
+pub mod secret;
+pub mod session;
+pub mod token;
+pub mod testing;
+pub mod user;
+
+pub use db::{Db, Engine};
+pub use error::{Error, Problem, Result};
+pub use ids::{AccountId, OrgId, TokenId, UserId};

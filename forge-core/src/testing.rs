@@ -1,0 +1,58 @@
+//! Fresh, empty, migrated databases for tests of this and other crates.
+//!
+//! SQLite databases are files in the system's temporary folder. PostgreSQL
+//! databases are created on the server named by `FORGE_TEST_DATABASE_URL`
+//! (for example `postgres://postgres@127.0.0.1:5432/test`), one per call,
+//! named `forge_t_<random>`, so tests never see each other's rows.
+
+use crate::db::Db;
+use crate::{migrations, secret};
+use sqlx::Executor;
+
+/// The environment variable naming the PostgreSQL server for tests.
+pub const POSTGRES_URL_VAR: &str = "FORGE_TEST_DATABASE_URL";
+
+/// The database URL of a fresh SQLite file.
+pub fn sqlite_url() -> String {
+    let path = std::env::temp_dir().join(format!("forge-test-{}.db", secret::random_hex(8)));
+    format!("sqlite://{}", path.display())
+}
+
+/// The URL of a fresh, empty PostgreSQL database, when a server is configured.
+pub async fn postgres_url() -> Option<String> {
+    let admin_url = std::env::var(POSTGRES_URL_VAR).ok().filter(|u| !u.is_empty())?;
+    let name = format!("forge_t_{}", secret::random_hex(8));
+    let admin = Db::connect(&admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("{POSTGRES_URL_VAR} is set but unusable: {e}"));
+    admin
+        .pool()
+        .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .await
+        .expect("creating a test database");
+    admin.close().await;
+    let (base, query) = match admin_url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (admin_url.as_str(), String::new()),
+    };
+    let server = base
+        .rsplit_once('/')
+        .map(|(server, _db)| server)
+        .filter(|server| !server.ends_with('/'))
+        .unwrap_or(base);
+    Some(format!("{server}/{name}{query}"))
+}
+
+/// Migrated databases to run one test story against: SQLite always, and
+/// PostgreSQL when [`POSTGRES_URL_VAR`] is set.
+pub async fn engines() -> Vec<Db> {
+    let mut urls = vec![sqlite_url()];
+    urls.extend(postgres_url().await);
+    let mut dbs = Vec::new();
+    for url in urls {
+        let db = Db::connect(&url).await.expect("connecting to a test database");
+        migrations::migrate(&db).await.expect("migrating a test database");
+        dbs.push(db);
+    }
+    dbs
+}
