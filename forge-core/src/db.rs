@@ -50,21 +50,20 @@ impl Db {
     /// can write while a server runs on the same file.
     pub async fn connect(url: &str) -> Result<Db, ConnectError> {
         install_default_drivers();
-        let engine = Engine::of_url(url).ok_or_else(|| ConnectError::UnsupportedUrl(url.to_string()))?;
+        let engine =
+            Engine::of_url(url).ok_or_else(|| ConnectError::UnsupportedUrl(url.to_string()))?;
         let options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
         let options = match engine {
-            Engine::Sqlite => options
-                .max_connections(8)
-                .after_connect(|conn, _meta| {
-                    Box::pin(async move {
-                        conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
+            Engine::Sqlite => options.max_connections(8).after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    conn.execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
                              PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;",
-                        )
-                        .await?;
-                        Ok(())
-                    })
-                }),
+                    )
+                    .await?;
+                    Ok(())
+                })
+            }),
             Engine::Postgres => options.max_connections(16),
         };
         let url = match engine {

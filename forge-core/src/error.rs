@@ -17,7 +17,10 @@ pub struct Problem {
 
 impl Problem {
     pub fn new(key: &'static str) -> Self {
-        Problem { key, args: Vec::new() }
+        Problem {
+            key,
+            args: Vec::new(),
+        }
     }
 
     pub fn arg(mut self, name: &'static str, value: impl Into<String>) -> Self {
@@ -40,7 +43,10 @@ impl fmt::Display for Problem {
 pub enum Error {
     /// The input breaks a rule; `field` names the offending field.
     #[error("invalid {field}: {problem}")]
-    Invalid { field: &'static str, problem: Problem },
+    Invalid {
+        field: &'static str,
+        problem: Problem,
+    },
     /// The thing asked for does not exist, or the actor may not know it does.
     #[error("not found: {0}")]
     NotFound(Problem),

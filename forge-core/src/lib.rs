@@ -15,8 +15,8 @@ pub mod org;
 pub mod password;
 pub mod secret;
 pub mod session;
-pub mod token;
 pub mod testing;
+pub mod token;
 pub mod user;
 
 pub use db::{Db, Engine};

@@ -69,14 +69,20 @@ pub async fn migrate(db: &Db) -> Result<Vec<i64>> {
             Engine::Postgres => migration.postgres,
         };
         sqlx::raw_sql(sql).execute(&mut *tx).await?;
-        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
-            .bind(migration.version)
-            .bind(migration.name)
-            .bind(now_ms())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+        )
+        .bind(migration.version)
+        .bind(migration.name)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
-        tracing::info!(version = migration.version, name = migration.name, "applied migration");
+        tracing::info!(
+            version = migration.version,
+            name = migration.name,
+            "applied migration"
+        );
         applied.push(migration.version);
     }
     Ok(applied)
@@ -88,7 +94,9 @@ mod tests {
     use std::path::Path;
 
     fn files_in(engine: &str) -> Vec<String> {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations").join(engine);
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../migrations")
+            .join(engine);
         let mut names: Vec<String> = std::fs::read_dir(&dir)
             .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()))
             .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
@@ -102,12 +110,18 @@ mod tests {
     fn both_engines_have_the_same_migrations_and_all_are_embedded() {
         let sqlite = files_in("sqlite");
         let postgres = files_in("postgres");
-        assert_eq!(sqlite, postgres, "migrations/sqlite and migrations/postgres differ");
+        assert_eq!(
+            sqlite, postgres,
+            "migrations/sqlite and migrations/postgres differ"
+        );
         let embedded: Vec<String> = MIGRATIONS
             .iter()
             .map(|m| format!("{:04}_{}.sql", m.version, m.name))
             .collect();
-        assert_eq!(sqlite, embedded, "a migration file is not listed in MIGRATIONS");
+        assert_eq!(
+            sqlite, embedded,
+            "a migration file is not listed in MIGRATIONS"
+        );
         for pair in MIGRATIONS.windows(2) {
             assert!(pair[0].version < pair[1].version, "versions must increase");
         }

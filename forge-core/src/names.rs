@@ -9,11 +9,43 @@ pub const MAX_NAME_LEN: usize = 40;
 
 /// Names that would collide with the forge's own URLs or confuse people.
 const RESERVED: &[&str] = &[
-    "-", "about", "admin", "api", "assets", "attachments", "avatars", "explore", "favicon.ico",
-    "funding", "help", "install", "issues", "ledger", "login", "logout", "new", "notifications",
-    "org", "organisations", "organizations", "orgs", "pulls", "repo", "repos", "robots.txt",
-    "search", "settings", "sign-in", "sign-out", "sign-up", "signin", "signout", "signup",
-    "static", "user", "users",
+    "-",
+    "about",
+    "admin",
+    "api",
+    "assets",
+    "attachments",
+    "avatars",
+    "explore",
+    "favicon.ico",
+    "funding",
+    "help",
+    "install",
+    "issues",
+    "ledger",
+    "login",
+    "logout",
+    "new",
+    "notifications",
+    "org",
+    "organisations",
+    "organizations",
+    "orgs",
+    "pulls",
+    "repo",
+    "repos",
+    "robots.txt",
+    "search",
+    "settings",
+    "sign-in",
+    "sign-out",
+    "sign-up",
+    "signin",
+    "signout",
+    "signup",
+    "static",
+    "user",
+    "users",
 ];
 
 /// Checks a user or organisation name and returns it in its stored form
@@ -26,7 +58,8 @@ pub fn validate_name(field: &'static str, raw: &str) -> Result<String> {
     if name.chars().count() > MAX_NAME_LEN {
         return Err(Error::Invalid {
             field,
-            problem: crate::Problem::new("error-name-too-long").arg("max", MAX_NAME_LEN.to_string()),
+            problem: crate::Problem::new("error-name-too-long")
+                .arg("max", MAX_NAME_LEN.to_string()),
         });
     }
     if !name
@@ -85,28 +118,70 @@ mod tests {
     #[test]
     fn accepts_ordinary_names_and_lowercases_them() {
         assert_eq!(validate_name("username", "alice").unwrap(), "alice");
-        assert_eq!(validate_name("username", "Coop-42_x.y").unwrap(), "coop-42_x.y");
-        assert_eq!(validate_name("username", &"a".repeat(40)).unwrap().len(), 40);
+        assert_eq!(
+            validate_name("username", "Coop-42_x.y").unwrap(),
+            "coop-42_x.y"
+        );
+        assert_eq!(
+            validate_name("username", &"a".repeat(40)).unwrap().len(),
+            40
+        );
     }
 
     #[test]
     fn refuses_bad_names_with_the_right_reason() {
         assert_eq!(key_of(validate_name("username", "")), "error-name-empty");
-        assert_eq!(key_of(validate_name("username", &"a".repeat(41))), "error-name-too-long");
-        assert_eq!(key_of(validate_name("username", "a b")), "error-name-characters");
-        assert_eq!(key_of(validate_name("username", "émile")), "error-name-characters");
-        assert_eq!(key_of(validate_name("username", "-x")), "error-name-leading-punctuation");
-        assert_eq!(key_of(validate_name("username", ".x")), "error-name-leading-punctuation");
-        assert_eq!(key_of(validate_name("username", "api")), "error-name-reserved");
-        assert_eq!(key_of(validate_name("username", "Admin")), "error-name-reserved");
-        assert_eq!(key_of(validate_name("username", "-")), "error-name-leading-punctuation");
-        assert_eq!(key_of(validate_name("username", "x.git")), "error-name-characters");
+        assert_eq!(
+            key_of(validate_name("username", &"a".repeat(41))),
+            "error-name-too-long"
+        );
+        assert_eq!(
+            key_of(validate_name("username", "a b")),
+            "error-name-characters"
+        );
+        assert_eq!(
+            key_of(validate_name("username", "émile")),
+            "error-name-characters"
+        );
+        assert_eq!(
+            key_of(validate_name("username", "-x")),
+            "error-name-leading-punctuation"
+        );
+        assert_eq!(
+            key_of(validate_name("username", ".x")),
+            "error-name-leading-punctuation"
+        );
+        assert_eq!(
+            key_of(validate_name("username", "api")),
+            "error-name-reserved"
+        );
+        assert_eq!(
+            key_of(validate_name("username", "Admin")),
+            "error-name-reserved"
+        );
+        assert_eq!(
+            key_of(validate_name("username", "-")),
+            "error-name-leading-punctuation"
+        );
+        assert_eq!(
+            key_of(validate_name("username", "x.git")),
+            "error-name-characters"
+        );
     }
 
     #[test]
     fn checks_email_addresses() {
         assert_eq!(validate_email(" a@b.org ").unwrap(), "a@b.org");
-        for bad in ["", "a", "a@b", "@b.org", "a@@b.org", "a b@c.org", "a@b..org", "a@.org"] {
+        for bad in [
+            "",
+            "a",
+            "a@b",
+            "@b.org",
+            "a@@b.org",
+            "a b@c.org",
+            "a@b..org",
+            "a@.org",
+        ] {
             assert!(validate_email(bad).is_err(), "{bad:?} should be refused");
         }
     }

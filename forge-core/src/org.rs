@@ -169,7 +169,7 @@ fn validate_text(field: &'static str, value: &str, max: usize) -> Result<String>
 
 fn validate_website(value: &str) -> Result<String> {
     let value = validate_text("website", value, 255)?;
-    if !value.is_empty() && !(value.starts_with("https://") || value.starts_with("http://")) {
+    if !(value.is_empty() || value.starts_with("https://") || value.starts_with("http://")) {
         return Err(Error::invalid("website", "error-website"));
     }
     Ok(value)
@@ -213,12 +213,14 @@ pub async fn create(db: &Db, creator: &User, new: NewOrg) -> Result<Org> {
         .bind(&website)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("INSERT INTO org_members (org_id, user_id, role, created_at) VALUES ($1, $2, 'owner', $3)")
-        .bind(id)
-        .bind(creator.id.0)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO org_members (org_id, user_id, role, created_at) VALUES ($1, $2, 'owner', $3)",
+    )
+    .bind(id)
+    .bind(creator.id.0)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(Org {
         id: OrgId(id),
@@ -250,7 +252,12 @@ pub async fn of_user(db: &Db, user: UserId) -> Result<Vec<(Org, Role)>> {
     .fetch_all(db.pool())
     .await?;
     rows.iter()
-        .map(|row| Ok((from_row(row)?, Role::parse(&row.try_get::<String, _>("role")?)?)))
+        .map(|row| {
+            Ok((
+                from_row(row)?,
+                Role::parse(&row.try_get::<String, _>("role")?)?,
+            ))
+        })
         .collect()
 }
 
@@ -283,7 +290,8 @@ pub async fn role_of(db: &Db, org: OrgId, user: UserId) -> Result<Option<Role>> 
         .bind(user.0)
         .fetch_optional(db.pool())
         .await?;
-    row.map(|r| Role::parse(&r.try_get::<String, _>("role")?)).transpose()
+    row.map(|r| Role::parse(&r.try_get::<String, _>("role")?))
+        .transpose()
 }
 
 async fn ensure_manager(db: &Db, actor: &User, org: &Org) -> Result<()> {
@@ -296,7 +304,13 @@ async fn ensure_manager(db: &Db, actor: &User, org: &Org) -> Result<()> {
 
 /// Adds `username` to the organisation with `role`, or changes its role.
 /// Returns `true` when the user was not a member before.
-pub async fn set_member(db: &Db, actor: &User, org: &Org, username: &str, role: Role) -> Result<bool> {
+pub async fn set_member(
+    db: &Db,
+    actor: &User,
+    org: &Org,
+    username: &str,
+    role: Role,
+) -> Result<bool> {
     ensure_manager(db, actor, org).await?;
     let member = user::by_name(db, username)
         .await?
@@ -310,13 +324,15 @@ pub async fn set_member(db: &Db, actor: &User, org: &Org, username: &str, role: 
         .await?;
     let added = previous.is_none();
     if added {
-        sqlx::query("INSERT INTO org_members (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(org.id.0)
-            .bind(member.id.0)
-            .bind(role.as_str())
-            .bind(now_ms())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO org_members (org_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(org.id.0)
+        .bind(member.id.0)
+        .bind(role.as_str())
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
     } else {
         sqlx::query("UPDATE org_members SET role = $1 WHERE org_id = $2 AND user_id = $3")
             .bind(role.as_str())
@@ -366,12 +382,16 @@ async fn lock_org(tx: &mut sqlx::Transaction<'_, sqlx::Any>, org: OrgId) -> Resu
     Ok(())
 }
 
-async fn ensure_an_owner_remains(tx: &mut sqlx::Transaction<'_, sqlx::Any>, org: OrgId) -> Result<()> {
-    let owners: i64 = sqlx::query("SELECT COUNT(*) AS n FROM org_members WHERE org_id = $1 AND role = 'owner'")
-        .bind(org.0)
-        .fetch_one(&mut **tx)
-        .await?
-        .try_get("n")?;
+async fn ensure_an_owner_remains(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    org: OrgId,
+) -> Result<()> {
+    let owners: i64 =
+        sqlx::query("SELECT COUNT(*) AS n FROM org_members WHERE org_id = $1 AND role = 'owner'")
+            .bind(org.0)
+            .fetch_one(&mut **tx)
+            .await?
+            .try_get("n")?;
     if owners == 0 {
         Err(Error::conflict(Some("role"), "error-last-owner"))
     } else {

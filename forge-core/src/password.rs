@@ -15,7 +15,8 @@ pub fn validate(password: &str) -> Result<()> {
     if len < MIN_PASSWORD_LEN {
         return Err(Error::Invalid {
             field: "password",
-            problem: Problem::new("error-password-too-short").arg("min", MIN_PASSWORD_LEN.to_string()),
+            problem: Problem::new("error-password-too-short")
+                .arg("min", MIN_PASSWORD_LEN.to_string()),
         });
     }
     if len > MAX_PASSWORD_LEN {
@@ -75,7 +76,11 @@ mod tests {
     async fn hashes_are_argon2id_and_verify() {
         let phc = hash("correct horse".into()).await.unwrap();
         assert!(phc.starts_with("$argon2id$"));
-        assert!(verify("correct horse".into(), Some(phc.clone())).await.unwrap());
+        assert!(
+            verify("correct horse".into(), Some(phc.clone()))
+                .await
+                .unwrap()
+        );
         assert!(!verify("wrong horse".into(), Some(phc)).await.unwrap());
         assert!(!verify("anything".into(), None).await.unwrap());
     }

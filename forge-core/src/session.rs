@@ -17,13 +17,15 @@ pub const SESSION_TTL_MS: i64 = 30 * 24 * 3600 * 1000;
 pub async fn create(db: &Db, user: UserId) -> Result<String> {
     let id = secret::random_hex(32);
     let now = now_ms();
-    sqlx::query("INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
-        .bind(secret::digest(&id))
-        .bind(user.0)
-        .bind(now)
-        .bind(now + SESSION_TTL_MS)
-        .execute(db.pool())
-        .await?;
+    sqlx::query(
+        "INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(secret::digest(&id))
+    .bind(user.0)
+    .bind(now)
+    .bind(now + SESSION_TTL_MS)
+    .execute(db.pool())
+    .await?;
     Ok(id)
 }
 

@@ -20,7 +20,9 @@ pub fn sqlite_url() -> String {
 
 /// The URL of a fresh, empty PostgreSQL database, when a server is configured.
 pub async fn postgres_url() -> Option<String> {
-    let admin_url = std::env::var(POSTGRES_URL_VAR).ok().filter(|u| !u.is_empty())?;
+    let admin_url = std::env::var(POSTGRES_URL_VAR)
+        .ok()
+        .filter(|u| !u.is_empty())?;
     let name = format!("forge_t_{}", secret::random_hex(8));
     let admin = Db::connect(&admin_url)
         .await
@@ -50,8 +52,12 @@ pub async fn engines() -> Vec<Db> {
     urls.extend(postgres_url().await);
     let mut dbs = Vec::new();
     for url in urls {
-        let db = Db::connect(&url).await.expect("connecting to a test database");
-        migrations::migrate(&db).await.expect("migrating a test database");
+        let db = Db::connect(&url)
+            .await
+            .expect("connecting to a test database");
+        migrations::migrate(&db)
+            .await
+            .expect("migrating a test database");
         dbs.push(db);
     }
     dbs

@@ -115,11 +115,12 @@ async fn ensure_available(db: &Db, name: &str, email: &str) -> Result<()> {
     if crate::org::name_taken(db, name).await? {
         return Err(Error::conflict(Some("username"), "error-name-taken"));
     }
-    let email_taken: i64 = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE lower(email) = lower($1)")
-        .bind(email)
-        .fetch_one(db.pool())
-        .await?
-        .try_get("n")?;
+    let email_taken: i64 =
+        sqlx::query("SELECT COUNT(*) AS n FROM users WHERE lower(email) = lower($1)")
+            .bind(email)
+            .fetch_one(db.pool())
+            .await?
+            .try_get("n")?;
     if email_taken > 0 {
         return Err(Error::conflict(Some("email"), "error-email-taken"));
     }
@@ -155,7 +156,10 @@ pub async fn authenticate(db: &Db, login: &str, password: &str) -> Result<Option
     .fetch_optional(db.pool())
     .await?;
     let (id, stored) = match row {
-        Some(row) => (Some(UserId(row.try_get("id")?)), row.try_get::<Option<String>, _>("password_hash")?),
+        Some(row) => (
+            Some(UserId(row.try_get("id")?)),
+            row.try_get::<Option<String>, _>("password_hash")?,
+        ),
         None => (None, None),
     };
     if !password::verify(password.to_string(), stored).await? {

@@ -1,1 +1,148 @@
-fn main(){}
+//! The `forge` binary: `forge serve`, `forge migrate` and `forge admin ...`.
+
+mod config;
+mod serve;
+
+use clap::{Parser, Subcommand};
+use config::{Config, Flags};
+use forge_core::user::{self, NewUser};
+use forge_core::{Db, migrations};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "forge",
+    version,
+    about = "A forge where organisations co-finance the free software they share"
+)]
+struct Cli {
+    #[command(flatten)]
+    flags: Flags,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the forge: web pages, JSON API and git over HTTP.
+    Serve,
+    /// Apply pending database migrations, then exit.
+    Migrate,
+    /// Administration tasks, safe to run while a server uses the same data.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a user account.
+    CreateUser {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password: String,
+        /// Make the user a site administrator.
+        #[arg(long)]
+        admin: bool,
+    },
+}
+
+fn init_logging() {
+    let filter: tracing_subscriber::filter::Targets = std::env::var("FORGE_LOG")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or_else(|| "info".parse().expect("\"info\" is a valid filter"));
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())),
+        )
+        .with(filter)
+        .init();
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let result = match Config::resolve(&cli.flags) {
+        Ok(config) => run(cli.command, config).await,
+        Err(e) => Err(e.to_string()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("forge: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, config: Config) -> Result<(), String> {
+    match command {
+        Command::Serve => serve::serve(config).await,
+        Command::Migrate => {
+            let db = open_database(&config).await?;
+            let applied = migrations::migrate(&db).await.map_err(|e| e.to_string())?;
+            if applied.is_empty() {
+                println!("The database is up to date.");
+            } else {
+                println!("Applied {} migration(s): {applied:?}.", applied.len());
+            }
+            db.close().await;
+            Ok(())
+        }
+        Command::Admin(AdminCommand::CreateUser {
+            username,
+            email,
+            password,
+            admin,
+        }) => {
+            let db = open_database(&config).await?;
+            migrations::migrate(&db).await.map_err(|e| e.to_string())?;
+            let created = user::create(
+                &db,
+                NewUser {
+                    name: username,
+                    email,
+                    password,
+                    full_name: String::new(),
+                    is_admin: admin,
+                },
+            )
+            .await
+            .map_err(describe)?;
+            let role = if created.is_admin {
+                "site administrator"
+            } else {
+                "user"
+            };
+            println!("Created {role} {} <{}>.", created.name, created.email);
+            db.close().await;
+            Ok(())
+        }
+    }
+}
+
+/// Opens the configured database, creating the data folder for SQLite.
+pub(crate) async fn open_database(config: &Config) -> Result<Db, String> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+        format!(
+            "cannot create the data folder {}: {e}",
+            config.data_dir.display()
+        )
+    })?;
+    Db::connect(&config.database_url)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// A domain error as an English sentence for the terminal.
+pub(crate) fn describe(error: forge_core::Error) -> String {
+    forge_web::error::ApiError::from(error).message
+}

@@ -1,1 +1,102 @@
+//! Everything HTTP: server-rendered pages, the JSON API and, later, git over
+//! HTTP. Handlers are thin: they parse the request, call `forge-core` (which
+//! decides and stores) and render a view.
 
+pub mod api;
+pub mod auth;
+pub mod context;
+mod cookies;
+pub mod error;
+pub mod i18n;
+mod pages;
+mod views;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use forge_core::Db;
+use std::sync::Arc;
+
+/// The settings the web layer needs, resolved by the server at start-up.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    pub site_name: String,
+    /// The public URL of the forge, e.g. `https://forge.example.org`.
+    pub base_url: String,
+    /// Whether visitors may create accounts themselves.
+    pub local_signup: bool,
+}
+
+impl WebConfig {
+    /// Cookies get the `Secure` flag when the forge is served over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<WebConfig>,
+}
+
+/// The whole forge as one router, ready for `axum::serve` or for tests.
+pub fn app(state: AppState) -> Router {
+    let pages = pages::router().layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        context::page_context,
+    ));
+    Router::new()
+        .route("/-/health", get(health))
+        .route("/-/assets/style.css", get(stylesheet))
+        .nest("/api/v1", api::router())
+        .merge(pages)
+        .layer(axum::middleware::map_response(security_headers))
+        .with_state(state)
+}
+
+/// 200 when the database answers, 503 otherwise; for load balancers.
+async fn health(State(state): State<AppState>) -> impl IntoResponse {
+    if state.db.ping().await {
+        (StatusCode::OK, "ok")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+    }
+}
+
+const STYLESHEET: &str = include_str!("../assets/style.css");
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (CONTENT_TYPE, "text/css; charset=utf-8"),
+            (CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        STYLESHEET,
+    )
+}
+
+/// Headers every response carries: no framing by other sites, no MIME
+/// sniffing, and a content security policy that allows only this origin.
+async fn security_headers(mut response: Response) -> Response {
+    const HEADERS: [(&str, &str); 4] = [
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "same-origin"),
+        (
+            "content-security-policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+             object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        ),
+    ];
+    for (name, value) in HEADERS {
+        response
+            .headers_mut()
+            .entry(HeaderName::from_static(name))
+            .or_insert(HeaderValue::from_static(value));
+    }
+    response
+}

@@ -1,0 +1,97 @@
+//! `forge serve`: start-up, background tasks and graceful shutdown.
+
+use crate::config::Config;
+use forge_web::{AppState, WebConfig};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+pub async fn serve(config: Config) -> Result<(), String> {
+    let repositories = config.repositories_dir();
+    std::fs::create_dir_all(&repositories).map_err(|e| {
+        format!(
+            "cannot create the repositories folder {}: {e}",
+            repositories.display()
+        )
+    })?;
+    let db = crate::open_database(&config).await?;
+    forge_core::migrations::migrate(&db)
+        .await
+        .map_err(|e| format!("migrating the database failed: {e}"))?;
+
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| format!("cannot read the listening address: {e}"))?;
+    let base_url = config
+        .base_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{address}"));
+
+    let state = AppState {
+        db: db.clone(),
+        config: Arc::new(WebConfig {
+            site_name: config.site_name.clone(),
+            base_url: base_url.clone(),
+            local_signup: config.local_signup,
+        }),
+    };
+    let purge = tokio::spawn(purge_sessions(db.clone()));
+
+    tracing::info!(%address, engine = ?db.engine(), "forge started");
+    // Printed on standard output so scripts (and the tests) can find the URL.
+    println!("Forge is listening on http://{address} (public URL {base_url})");
+
+    axum::serve(listener, forge_web::app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| format!("the server stopped: {e}"))?;
+
+    purge.abort();
+    db.close().await;
+    tracing::info!("forge stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM. Requests in flight then finish before
+/// `axum::serve` returns; each of them writes in its own transaction, so
+/// nothing is left half-written.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// Expired sessions are removed hourly so the table does not grow forever.
+async fn purge_sessions(db: forge_core::Db) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        match forge_core::session::purge_expired(&db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(removed = n, "purged expired sessions"),
+            Err(e) => tracing::warn!(error = %e, "purging expired sessions failed"),
+        }
+    }
+}

@@ -1,0 +1,140 @@
+# Catalogue français. Chaque texte visible de la forge est ici et dans en.ftl,
+# sous les mêmes clés.
+
+## Mise en page
+skip-to-content = Aller au contenu principal
+nav-label = Navigation principale
+nav-new-org = Nouvelle organisation
+nav-settings = Paramètres
+nav-sign-in = Se connecter
+nav-sign-up = Créer un compte
+nav-sign-out = Se déconnecter
+footer-language = Langue
+footer-language-apply = Changer
+footer-tagline = Une forge où les organisations cofinancent les logiciels libres qu’elles partagent.
+lang-name-en = English
+lang-name-fr = Français
+
+## Accueil
+home-title = Accueil
+home-heading = Partager le code, les besoins et les coûts
+home-intro = Cette forge héberge des logiciels libres utilisés ensemble par plusieurs organisations. Elles y discutent de leurs besoins et les financent ensemble.
+home-point-code = Le code : des dépôts à cloner, parcourir et enrichir.
+home-point-issues = Les tickets : besoins et anomalies, discutés au grand jour.
+home-point-funding = Le financement : les organisations s’engagent sur une fonctionnalité et ne paient qu’une fois le travail livré.
+home-welcome-user = Bienvenue, { $name }
+home-my-orgs = Vos organisations
+home-no-orgs = Vous n’appartenez encore à aucune organisation. Créez-en une, ou demandez à un propriétaire d’une organisation existante de vous ajouter.
+
+## Formulaires
+form-has-errors = Certains champs demandent votre attention. Chaque problème est décrit à côté de son champ.
+field-username = Nom d’utilisateur
+field-username-hint = Lettres minuscules, chiffres, tirets, tirets bas et points ; 40 caractères au plus ; commence par une lettre ou un chiffre.
+field-full-name = Nom complet (facultatif)
+field-email = Adresse électronique
+field-password = Mot de passe
+field-password-hint = Au moins 8 caractères.
+field-password-confirm = Mot de passe, à nouveau
+
+## Connexion et inscription
+login-title = Se connecter
+login-login = Nom d’utilisateur ou adresse électronique
+login-submit = Se connecter
+login-failed = Le nom d’utilisateur ou le mot de passe est incorrect. Veuillez réessayer.
+login-no-account = Pas encore de compte ?
+sign-up-title = Créer un compte
+sign-up-submit = Créer mon compte
+sign-up-closed = Cette forge n’accepte pas de nouveaux comptes. Demandez-en un à son administrateur.
+sign-up-have-account = Vous avez déjà un compte ?
+
+## Jetons
+tokens-title = Jetons d’accès
+tokens-intro = Un jeton permet à un programme d’agir en votre nom, par exemple un client git ou un script qui utilise l’API. Utilisez un jeton par programme pour pouvoir le révoquer seul.
+tokens-created = Votre nouveau jeton est prêt.
+tokens-copy-now = Copiez-le maintenant : il ne sera plus affiché.
+tokens-yours = Vos jetons
+tokens-none = Vous n’avez aucun jeton.
+tokens-name = Nom
+tokens-ends-with = Se termine par
+tokens-created-on = Créé le
+tokens-last-used = Dernière utilisation
+tokens-never-used = Jamais
+tokens-actions = Actions
+tokens-revoke = Révoquer
+tokens-revoke-named = Révoquer le jeton { $name }
+tokens-new = Nouveau jeton
+tokens-generate = Créer un jeton
+
+## Organisations
+org-new-title = Nouvelle organisation
+org-new-intro = Une organisation est une personne morale (association, coopérative, mutuelle…) dont les membres peuvent héberger du code et s’engager financièrement ensemble. Vous en serez le premier propriétaire.
+org-field-name = Nom court (utilisé dans les adresses)
+org-field-full-name = Nom complet
+org-field-kind = Type d’organisation
+org-field-description = Description
+org-field-website = Site web
+org-new-submit = Créer l’organisation
+org-kind-association = Association
+org-kind-cooperative = Coopérative
+org-kind-mutual = Mutuelle
+org-kind-foundation = Fondation
+org-kind-company = Entreprise
+org-kind-public_body = Organisme public
+org-kind-other = Autre
+org-members = Membres
+org-member-name = Membre
+org-member-role = Rôle
+org-role-of = Rôle de { $name }
+org-change-role = Modifier
+org-remove = Retirer
+org-remove-named = Retirer { $name } de l’organisation
+org-add-member = Ajouter un membre
+org-add-submit = Ajouter
+org-roles-explained = Les propriétaires gèrent l’organisation et ses membres. Les trésoriers s’engagent et enregistrent les paiements en son nom. Les mainteneurs s’occupent de ses dépôts. Les membres participent.
+role-owner = Propriétaire
+role-treasurer = Trésorier ou trésorière
+role-maintainer = Mainteneur ou mainteneuse
+role-member = Membre
+user-orgs = Organisations
+user-no-orgs = Membre d’aucune organisation.
+
+## Pages d’erreur
+error-title = Un problème est survenu
+error-status = Code d’erreur { $status }
+error-back-home = Retour à l’accueil
+error-page-not-found = Cette page n’existe pas, ou vous n’avez pas le droit de la voir.
+error-csrf = Ce formulaire a expiré ou ne vient pas de ce site. Revenez en arrière, rechargez la page et réessayez.
+error-bad-form = Le formulaire n’a pas pu être lu. Revenez en arrière, rechargez la page et réessayez.
+error-form-too-large = Le formulaire est trop volumineux.
+
+## Messages du domaine et de l’API
+error-internal = Une erreur interne est survenue. Elle a été consignée pour l’administrateur.
+error-not-found = Introuvable.
+error-unauthenticated = Une authentification est nécessaire : envoyez un jeton, ou un nom d’utilisateur et un mot de passe.
+error-bad-body = Le corps de la requête n’est pas un JSON valide pour cette adresse
+error-admin-only = Seuls les administrateurs du site peuvent faire cela.
+error-basic-auth-required = Il faut pour cela votre nom d’utilisateur et votre mot de passe (authentification HTTP Basic), pas un jeton.
+error-own-tokens-only = Vous ne pouvez gérer que vos propres jetons.
+error-name-empty = Un nom est obligatoire.
+error-name-too-long = Un nom compte au plus { $max } caractères.
+error-name-characters = Utilisez seulement des lettres minuscules, des chiffres, des tirets, des tirets bas et des points (pas de « .. », pas de « .git » à la fin).
+error-name-leading-punctuation = Un nom commence par une lettre ou un chiffre.
+error-name-reserved = Ce nom est réservé par la forge. Veuillez en choisir un autre.
+error-name-taken = Ce nom est déjà pris par un utilisateur ou une organisation.
+error-email-invalid = Cela ne ressemble pas à une adresse électronique.
+error-email-taken = Un compte utilise déjà cette adresse électronique.
+error-password-too-short = Un mot de passe compte au moins { $min } caractères.
+error-password-too-long = Ce mot de passe est trop long.
+error-password-mismatch = Les deux mots de passe diffèrent.
+error-full-name-too-long = Un nom complet compte au plus 100 caractères.
+error-text-too-long = Ce texte compte au plus { $max } caractères.
+error-website = L’adresse d’un site web commence par https:// ou http://.
+error-org-kind = Choisissez parmi : association, cooperative, mutual, foundation, company, public_body, other.
+error-role = Choisissez parmi : owner, treasurer, maintainer, member.
+error-org-owner-only = Seuls les propriétaires de l’organisation peuvent gérer ses membres.
+error-user-not-found = Aucun utilisateur ne porte ce nom.
+error-member-not-found = Cet utilisateur n’est pas membre de l’organisation.
+error-last-owner = Une organisation garde toujours au moins un propriétaire : nommez d’abord quelqu’un d’autre propriétaire.
+error-token-name-empty = Donnez un nom au jeton.
+error-token-name-taken = Vous avez déjà un jeton de ce nom.
+error-token-not-found = Ce jeton n’existe pas.

@@ -1,0 +1,54 @@
+//! The JSON API under `/api/v1`, shaped like Gitea's where the two overlap.
+
+mod orgs;
+mod users;
+
+use crate::AppState;
+use crate::error::ApiError;
+use axum::Router;
+use axum::extract::{FromRequest, Request};
+use axum::routing::{get, post, put};
+use serde::de::DeserializeOwned;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/users", post(users::admin_create))
+        .route("/user", get(users::current))
+        .route("/users/{username}", get(users::get))
+        .route(
+            "/users/{username}/tokens",
+            post(users::create_token).get(users::list_tokens),
+        )
+        .route(
+            "/users/{username}/tokens/{id}",
+            axum::routing::delete(users::revoke_token),
+        )
+        .route("/user/orgs", get(orgs::mine))
+        .route("/orgs", post(orgs::create))
+        .route("/orgs/{org}", get(orgs::get))
+        .route("/orgs/{org}/members", get(orgs::members))
+        .route(
+            "/orgs/{org}/members/{username}",
+            put(orgs::set_member).delete(orgs::remove_member),
+        )
+        .fallback(|| async { ApiError::not_found() })
+}
+
+/// A JSON body whose parse errors answer `{"message": ...}` like every other
+/// API error, instead of axum's plain-text rejections.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(request, state).await {
+            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(ApiError::bad_body(rejection.body_text())),
+        }
+    }
+}

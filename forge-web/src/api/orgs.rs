@@ -1,0 +1,152 @@
+use super::ApiJson;
+use crate::AppState;
+use crate::auth::{MaybeCaller, RequireCaller};
+use crate::error::ApiError;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use forge_core::clock::rfc3339;
+use forge_core::org::{self, NewOrg, Org, OrgKind, Role};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// Gitea's organisation shape, plus our `kind`.
+pub fn org_json(org: &Org) -> Value {
+    json!({
+        "id": org.id,
+        "name": org.name,
+        "username": org.name,
+        "full_name": org.full_name,
+        "description": org.description,
+        "website": org.website,
+        "kind": org.kind,
+        "avatar_url": "",
+        "location": "",
+        "visibility": "public",
+        "created": rfc3339(org.created_at),
+    })
+}
+
+async fn find(state: &AppState, name: &str) -> Result<Org, ApiError> {
+    org::by_name(&state.db, name)
+        .await?
+        .ok_or_else(ApiError::not_found)
+}
+
+#[derive(Deserialize)]
+pub struct CreateOrg {
+    username: String,
+    #[serde(default)]
+    full_name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    website: String,
+    #[serde(default)]
+    kind: Option<String>,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    RequireCaller(caller): RequireCaller,
+    ApiJson(body): ApiJson<CreateOrg>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let kind = match body.kind.as_deref() {
+        Some(kind) => OrgKind::parse(kind)?,
+        None => OrgKind::Other,
+    };
+    let created = org::create(
+        &state.db,
+        &caller.user,
+        NewOrg {
+            name: body.username,
+            full_name: body.full_name,
+            description: body.description,
+            kind,
+            website: body.website,
+        },
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(org_json(&created))))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    MaybeCaller(_): MaybeCaller,
+    Path(name): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(org_json(&find(&state, &name).await?)))
+}
+
+pub async fn mine(
+    State(state): State<AppState>,
+    RequireCaller(caller): RequireCaller,
+) -> Result<Json<Value>, ApiError> {
+    let orgs = org::of_user(&state.db, caller.user.id).await?;
+    Ok(Json(
+        orgs.iter()
+            .map(|(o, role)| {
+                let mut value = org_json(o);
+                value["role"] = json!(role);
+                value
+            })
+            .collect(),
+    ))
+}
+
+fn member_json(member: &org::Member) -> Value {
+    json!({
+        "id": member.user_id,
+        "login": member.name,
+        "username": member.name,
+        "full_name": member.full_name,
+        "role": member.role,
+    })
+}
+
+pub async fn members(
+    State(state): State<AppState>,
+    MaybeCaller(_): MaybeCaller,
+    Path(name): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let org = find(&state, &name).await?;
+    let members = org::members(&state.db, org.id).await?;
+    Ok(Json(members.iter().map(member_json).collect()))
+}
+
+#[derive(Deserialize)]
+pub struct SetMember {
+    role: String,
+}
+
+pub async fn set_member(
+    State(state): State<AppState>,
+    RequireCaller(caller): RequireCaller,
+    Path((name, username)): Path<(String, String)>,
+    ApiJson(body): ApiJson<SetMember>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let org = find(&state, &name).await?;
+    let role = Role::parse(&body.role)?;
+    let added = org::set_member(&state.db, &caller.user, &org, &username, role).await?;
+    let members = org::members(&state.db, org.id).await?;
+    let member = members
+        .iter()
+        .find(|m| m.name == username.trim().to_lowercase())
+        .ok_or_else(ApiError::not_found)?;
+    let status = if added {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(member_json(member))))
+}
+
+pub async fn remove_member(
+    State(state): State<AppState>,
+    RequireCaller(caller): RequireCaller,
+    Path((name, username)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let org = find(&state, &name).await?;
+    org::remove_member(&state.db, &caller.user, &org, &username).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

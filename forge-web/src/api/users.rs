@@ -1,0 +1,147 @@
+use super::ApiJson;
+use crate::AppState;
+use crate::auth::{Method, RequireCaller};
+use crate::error::ApiError;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use forge_core::clock::rfc3339;
+use forge_core::user::{self, NewUser, User};
+use forge_core::{TokenId, token};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// Gitea's user shape. The e-mail address is shown only to the user and to
+/// site admins.
+pub fn user_json(user: &User, viewer: Option<&User>) -> Value {
+    let private = viewer.is_some_and(|v| v.id == user.id || v.is_admin);
+    json!({
+        "id": user.id,
+        "login": user.name,
+        "username": user.name,
+        "login_name": "",
+        "full_name": user.full_name,
+        "email": if private { user.email.as_str() } else { "" },
+        "avatar_url": "",
+        "language": user.locale.clone().unwrap_or_default(),
+        "is_admin": user.is_admin,
+        "created": rfc3339(user.created_at),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct CreateUser {
+    username: String,
+    email: String,
+    password: String,
+    #[serde(default)]
+    full_name: String,
+    #[serde(default)]
+    admin: bool,
+}
+
+pub async fn admin_create(
+    State(state): State<AppState>,
+    RequireCaller(caller): RequireCaller,
+    ApiJson(body): ApiJson<CreateUser>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    if !caller.user.is_admin {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "error-admin-only"));
+    }
+    let created = user::create(
+        &state.db,
+        NewUser {
+            name: body.username,
+            email: body.email,
+            password: body.password,
+            full_name: body.full_name,
+            is_admin: body.admin,
+        },
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(user_json(&created, Some(&caller.user))),
+    ))
+}
+
+pub async fn current(RequireCaller(caller): RequireCaller) -> Json<Value> {
+    Json(user_json(&caller.user, Some(&caller.user)))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    crate::auth::MaybeCaller(caller): crate::auth::MaybeCaller,
+    Path(username): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let found = user::by_name(&state.db, &username)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(Json(user_json(&found, caller.as_ref().map(|c| &c.user))))
+}
+
+/// Token management needs the account's password (HTTP Basic), like Gitea: a
+/// stolen token must not be able to mint more tokens.
+fn require_password_of(caller: &crate::auth::Caller, username: &str) -> Result<(), ApiError> {
+    if caller.method != Method::Password {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "error-basic-auth-required",
+        ));
+    }
+    if caller.user.name != username.trim().to_lowercase() {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "error-own-tokens-only",
+        ));
+    }
+    Ok(())
+}
+
+fn token_json(token: &token::AccessToken, secret: Option<&str>) -> Value {
+    json!({
+        "id": token.id,
+        "name": token.name,
+        "sha1": secret.unwrap_or(""),
+        "token_last_eight": token.last_eight,
+        "scopes": ["all"],
+        "created_at": rfc3339(token.created_at),
+        "last_used_at": token.last_used_at.map(rfc3339),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct CreateToken {
+    name: String,
+}
+
+pub async fn create_token(
+    State(state): State<AppState>,
+    RequireCaller(caller): RequireCaller,
+    Path(username): Path<String>,
+    ApiJson(body): ApiJson<CreateToken>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    require_password_of(&caller, &username)?;
+    let (token, secret) = token::create(&state.db, caller.user.id, &body.name).await?;
+    Ok((StatusCode::CREATED, Json(token_json(&token, Some(&secret)))))
+}
+
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    RequireCaller(caller): RequireCaller,
+    Path(username): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    require_password_of(&caller, &username)?;
+    let tokens = token::list(&state.db, caller.user.id).await?;
+    Ok(Json(tokens.iter().map(|t| token_json(t, None)).collect()))
+}
+
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    RequireCaller(caller): RequireCaller,
+    Path((username, id)): Path<(String, i64)>,
+) -> Result<StatusCode, ApiError> {
+    require_password_of(&caller, &username)?;
+    token::revoke(&state.db, caller.user.id, TokenId(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,239 @@
+//! Signing up, in and out, and choosing a language.
+
+use super::see_other;
+use crate::context::{CsrfForm, PageCtx};
+use crate::error::PageError;
+use crate::i18n::Lang;
+use crate::views::{FormErrors, render, safe_next};
+use crate::{AppState, cookies};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::header::SET_COOKIE;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use forge_core::session::SESSION_TTL_MS;
+use forge_core::user::{self, NewUser, User};
+use forge_core::{secret, session};
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginView<'a> {
+    ctx: &'a PageCtx,
+    login: String,
+    redirect_to: String,
+    errors: FormErrors,
+}
+
+#[derive(Deserialize)]
+pub struct RedirectQuery {
+    redirect_to: Option<String>,
+}
+
+pub async fn login_form(ctx: PageCtx, Query(query): Query<RedirectQuery>) -> Response {
+    let redirect_to = safe_next(query.redirect_to.as_deref());
+    if ctx.signed_in() {
+        return see_other(&redirect_to);
+    }
+    render(&LoginView {
+        ctx: &ctx,
+        login: String::new(),
+        redirect_to,
+        errors: FormErrors::default(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+    redirect_to: Option<String>,
+}
+
+/// Opens a session and answers a redirect that sets its cookie, with a fresh
+/// CSRF token so that one planted before signing in is worthless after.
+async fn start_session(state: &AppState, user: &User, to: &str) -> Result<Response, PageError> {
+    let cookie = session::create(&state.db, user.id).await?;
+    let secure = state.config.secure_cookies();
+    let mut response = see_other(to);
+    let headers = response.headers_mut();
+    for value in [
+        cookies::set(
+            cookies::SESSION,
+            &cookie,
+            Some(SESSION_TTL_MS / 1000),
+            secure,
+        ),
+        cookies::set(cookies::CSRF, &secret::random_hex(32), None, secure),
+    ] {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.append(SET_COOKIE, value);
+        }
+    }
+    Ok(response)
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    CsrfForm(form): CsrfForm<LoginForm>,
+) -> Result<Response, PageError> {
+    let redirect_to = safe_next(form.redirect_to.as_deref());
+    match user::authenticate(&state.db, &form.login, &form.password).await? {
+        Some(user) => start_session(&state, &user, &redirect_to).await,
+        None => {
+            tracing::info!("a sign-in attempt failed");
+            let errors = FormErrors {
+                general: Some(ctx.t("login-failed")),
+                ..FormErrors::default()
+            };
+            let page = render(&LoginView {
+                ctx: &ctx,
+                login: form.login,
+                redirect_to,
+                errors,
+            });
+            Ok((StatusCode::UNAUTHORIZED, page).into_response())
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "sign_up.html")]
+struct SignUpView<'a> {
+    ctx: &'a PageCtx,
+    username: String,
+    email: String,
+    full_name: String,
+    errors: FormErrors,
+}
+
+pub async fn sign_up_form(ctx: PageCtx) -> Response {
+    if ctx.signed_in() {
+        return see_other("/");
+    }
+    let status = if ctx.signup_open {
+        StatusCode::OK
+    } else {
+        StatusCode::FORBIDDEN
+    };
+    let page = render(&SignUpView {
+        ctx: &ctx,
+        username: String::new(),
+        email: String::new(),
+        full_name: String::new(),
+        errors: FormErrors::default(),
+    });
+    (status, page).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct SignUpForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    full_name: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirm: String,
+}
+
+pub async fn sign_up(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    CsrfForm(form): CsrfForm<SignUpForm>,
+) -> Result<Response, PageError> {
+    if !state.config.local_signup {
+        return Err(PageError::new(StatusCode::FORBIDDEN, "sign-up-closed"));
+    }
+    let rerender = |errors: FormErrors| {
+        let page = render(&SignUpView {
+            ctx: &ctx,
+            username: form.username.clone(),
+            email: form.email.clone(),
+            full_name: form.full_name.clone(),
+            errors,
+        });
+        Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    };
+    if form.password != form.password_confirm {
+        let mut errors = FormErrors::default();
+        errors
+            .fields
+            .push(("password_confirm", ctx.t("error-password-mismatch")));
+        return rerender(errors);
+    }
+    // The very first account of a new forge administers it, as in Gitea.
+    let first = user::count(&state.db).await? == 0;
+    let created = user::create(
+        &state.db,
+        NewUser {
+            name: form.username.clone(),
+            email: form.email.clone(),
+            password: form.password.clone(),
+            full_name: form.full_name.clone(),
+            is_admin: first,
+        },
+    )
+    .await;
+    match created {
+        Ok(created) => {
+            // People sign up in the language they are reading; keep it.
+            user::set_locale(&state.db, created.id, ctx.lang.code()).await?;
+            start_session(&state, &created, "/").await
+        }
+        Err(e) => rerender(FormErrors::from_error(&ctx, e)?),
+    }
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    CsrfForm(_): CsrfForm<serde::de::IgnoredAny>,
+) -> Result<Response, PageError> {
+    if let Some(cookie) = cookies::get(&headers, cookies::SESSION) {
+        session::delete(&state.db, &cookie).await?;
+    }
+    let secure = state.config.secure_cookies();
+    let mut response = see_other("/");
+    if let Ok(value) = HeaderValue::from_str(&cookies::set(cookies::SESSION, "", Some(0), secure)) {
+        response.headers_mut().append(SET_COOKIE, value);
+    }
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+pub struct LangForm {
+    lang: String,
+    next: Option<String>,
+}
+
+/// Remembers the chosen language: in a cookie for everyone, and on the
+/// account of a signed-in user so it follows them to other browsers.
+pub async fn set_language(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    CsrfForm(form): CsrfForm<LangForm>,
+) -> Result<Response, PageError> {
+    let lang = Lang::from_code(&form.lang)
+        .ok_or_else(|| PageError::new(StatusCode::BAD_REQUEST, "error-bad-form"))?;
+    if let Some(user) = &ctx.user {
+        user::set_locale(&state.db, user.id, lang.code()).await?;
+    }
+    let mut response = see_other(&safe_next(form.next.as_deref()));
+    let cookie = cookies::set(
+        cookies::LANG,
+        lang.code(),
+        Some(365 * 24 * 3600),
+        state.config.secure_cookies(),
+    );
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(SET_COOKIE, value);
+    }
+    Ok(response)
+}

@@ -1,0 +1,49 @@
+//! Server-rendered pages. Every form posts back with a CSRF token and works
+//! without JavaScript; every state change answers with a redirect (303) so a
+//! reload never repeats it.
+
+mod account;
+mod home;
+mod orgs;
+mod profile;
+mod settings;
+
+use crate::AppState;
+use crate::error::PageError;
+use axum::Router;
+use axum::routing::{get, post};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::home))
+        .route("/user/login", get(account::login_form).post(account::login))
+        .route(
+            "/user/sign_up",
+            get(account::sign_up_form).post(account::sign_up),
+        )
+        .route("/user/logout", post(account::logout))
+        .route("/-/lang", post(account::set_language))
+        .route(
+            "/user/settings/tokens",
+            get(settings::tokens).post(settings::create_token),
+        )
+        .route(
+            "/user/settings/tokens/{id}/delete",
+            post(settings::revoke_token),
+        )
+        .route("/org/create", get(orgs::new_form).post(orgs::create))
+        .route("/org/{org}/members", post(orgs::set_member))
+        .route(
+            "/org/{org}/members/{username}/remove",
+            post(orgs::remove_member),
+        )
+        .route("/{name}", get(profile::show))
+        .fallback(|| async { PageError::not_found() })
+}
+
+/// A 303 redirect (what `Redirect::to` sends): after a POST, the browser
+/// follows with a GET.
+fn see_other(path: &str) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    axum::response::Redirect::to(path).into_response()
+}

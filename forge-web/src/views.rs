@@ -1,0 +1,153 @@
+//! Page templates (askama, compiled into the binary) and the view structs
+//! they receive. Templates never see database rows, only these structs, and
+//! every visible string in them comes from the catalogue through `ctx.t`.
+
+use crate::context::PageCtx;
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use forge_core::Problem;
+
+/// Renders a template into a response; a template error is a 500.
+pub fn render(template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "a template failed to render");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+/// Percent-encodes a string for use in a URL query.
+pub fn url_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// A local path to go back to after a form, never another site: an open
+/// redirect would let a phishing link borrow the forge's name.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
+/// Errors of a form, keyed by field, already translated.
+#[derive(Debug, Default, Clone)]
+pub struct FormErrors {
+    pub fields: Vec<(&'static str, String)>,
+    pub general: Option<String>,
+}
+
+impl FormErrors {
+    pub fn of(&self, field: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
+    }
+
+    pub fn any(&self) -> bool {
+        !self.fields.is_empty() || self.general.is_some()
+    }
+
+    /// Files a domain error under its field, or as a general error.
+    pub fn from_error(
+        ctx: &PageCtx,
+        error: forge_core::Error,
+    ) -> Result<FormErrors, crate::error::PageError> {
+        let mut errors = FormErrors::default();
+        match error {
+            forge_core::Error::Invalid { field, problem }
+            | forge_core::Error::Conflict {
+                field: Some(field),
+                problem,
+            } => errors.fields.push((field, ctx.problem(&problem))),
+            forge_core::Error::Conflict {
+                field: None,
+                problem,
+            }
+            | forge_core::Error::Forbidden(problem) => {
+                errors.general = Some(ctx.problem(&problem));
+            }
+            other => return Err(other.into()),
+        }
+        Ok(errors)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorView<'a> {
+    pub ctx: &'a PageCtx,
+    pub status: u16,
+    pub message: String,
+}
+
+pub fn error_page(ctx: &PageCtx, status: StatusCode, problem: &Problem) -> Response {
+    render(&ErrorView {
+        ctx,
+        status: status.as_u16(),
+        message: ctx.problem(problem),
+    })
+}
+
+/// An organisation in a list.
+pub struct OrgRow {
+    pub name: String,
+    pub full_name: String,
+    pub kind_label: String,
+    pub role_label: Option<String>,
+}
+
+impl OrgRow {
+    pub fn new(
+        ctx: &PageCtx,
+        org: &forge_core::org::Org,
+        role: Option<forge_core::org::Role>,
+    ) -> Self {
+        OrgRow {
+            name: org.name.clone(),
+            full_name: org.full_name.clone(),
+            kind_label: ctx.t(&format!("org-kind-{}", org.kind.as_str())),
+            role_label: role.map(|r| ctx.t(&format!("role-{}", r.as_str()))),
+        }
+    }
+}
+
+/// A calendar date (`2026-11-28`), the same in both languages.
+pub fn date(ms: i64) -> String {
+    let (y, m, d) = forge_core::clock::civil_from_days(ms.div_euclid(86_400_000));
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next(Some("/org/x")), "/org/x");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn url_encoding_escapes_query_characters() {
+        assert_eq!(url_encode("/a b?c=d&e"), "/a%20b%3Fc%3Dd%26e");
+    }
+}

@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# The project's test command: formatting, lints, then the whole test suite.
+#
+# Usage: scripts/test-all.sh [arguments for cargo test, such as a test name]
+#
+# The suite runs every database test against SQLite, and against PostgreSQL
+# too when FORGE_TEST_DATABASE_URL names a server it may create databases
+# on. Unless that variable is set, this script finds, starts or installs a
+# PostgreSQL on 127.0.0.1:5432 (installing needs root on Debian). Without
+# one it carries on with SQLite only, except on CI, where it stops.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+header() { printf '\n==> %s\n' "$*"; }
+note() { printf '%s\n' "$*" >&2; }
+is_root() { [[ $(id -u) -eq 0 ]]; }
+
+apt_updated=false
+apt_install() {
+    if ! is_root || ! command -v apt-get >/dev/null 2>&1; then
+        note "Installing $* needs root and apt-get."
+        return 1
+    fi
+    header "apt-get install -y $*"
+    if ! $apt_updated; then
+        apt-get update || return 1
+        apt_updated=true
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y "$@"
+}
+
+# --- Rust -------------------------------------------------------------------
+
+# rustup installs into ~/.cargo/bin, which non-login shells often lack.
+cargo_bin=${CARGO_HOME:-$HOME/.cargo}/bin
+if ! command -v cargo >/dev/null 2>&1 && [[ -x $cargo_bin/cargo ]]; then
+    PATH=$cargo_bin:$PATH
+fi
+if ! command -v cargo >/dev/null 2>&1; then
+    note "cargo was not found. Install Rust with rustup (https://rustup.rs) and run this script again."
+    exit 1
+fi
+if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
+    if ! command -v rustup >/dev/null 2>&1; then
+        note "cargo fmt and cargo clippy are needed, and without rustup this script cannot add them."
+        exit 1
+    fi
+    header "rustup component add rustfmt clippy"
+    rustup component add rustfmt clippy
+fi
+
+# --- git, which the server and its tests run ---------------------------------
+
+if ! command -v git >/dev/null 2>&1; then
+    apt_install git || { note "git is needed by the test suite and could not be installed."; exit 1; }
+fi
+
+# --- PostgreSQL ---------------------------------------------------------------
+
+readonly pg_host=127.0.0.1 pg_port=5432
+pg_problem=""
+pg_version="" pg_cluster=""
+
+pg_ready() { pg_isready -q -t 5 -h "$pg_host" -p "$pg_port"; }
+
+# psql as user postgres over TCP; -w makes it fail rather than ask for a
+# password.
+pg_psql() {
+    PGCONNECT_TIMEOUT=5 psql -X -w -q -v ON_ERROR_STOP=1 \
+        -h "$pg_host" -p "$pg_port" -U postgres "$@"
+}
+
+# Finds the Debian cluster configured for our port; sets pg_version and
+# pg_cluster.
+find_cluster() {
+    pg_version="" pg_cluster=""
+    command -v pg_lsclusters >/dev/null 2>&1 || return 1
+    read -r pg_version pg_cluster _ < <(
+        pg_lsclusters --no-header | awk -v port="$pg_port" '$3 == port'
+    ) || true
+    [[ -n $pg_version ]]
+}
+
+start_postgres() {
+    if ! find_cluster; then
+        apt_install postgresql || { pg_problem="installing PostgreSQL failed"; return 1; }
+        find_cluster || { pg_problem="no PostgreSQL cluster is set up for port $pg_port"; return 1; }
+    fi
+    header "pg_ctlcluster $pg_version $pg_cluster start"
+    pg_ctlcluster --skip-systemctl-redirect "$pg_version" "$pg_cluster" start || {
+        pg_problem="PostgreSQL $pg_version/$pg_cluster would not start"
+        return 1
+    }
+    local _
+    for _ in {1..30}; do
+        pg_ready && return 0
+        sleep 1
+    done
+    pg_problem="PostgreSQL $pg_version/$pg_cluster started but does not answer on $pg_host:$pg_port"
+    return 1
+}
+
+pg_connects() {
+    local _
+    for _ in {1..10}; do
+        pg_psql -d postgres -c 'select 1' >/dev/null 2>&1 && return 0
+        sleep 0.5
+    done
+    return 1
+}
+
+# Lets user postgres in over TCP without a password, by trusting local
+# addresses in the cluster's pg_hba.conf.
+trust_local_connections() {
+    pg_psql -d postgres -c 'select 1' >/dev/null 2>&1 && return 0
+    if ! is_root || ! find_cluster; then
+        pg_problem="user postgres cannot connect to $pg_host:$pg_port without a password"
+        return 1
+    fi
+    local hba trust tmp
+    hba=$(pg_conftool -s "$pg_version" "$pg_cluster" show hba_file 2>/dev/null) ||
+        hba=/etc/postgresql/$pg_version/$pg_cluster/pg_hba.conf
+    trust=$'host all all 127.0.0.1/32 trust\nhost all all ::1/128 trust'
+    # The first matching line wins, so ours go at the top.
+    if [[ $(head -n 2 "$hba") != "$trust" ]]; then
+        header "Trusting local TCP connections in $hba"
+        tmp=$(mktemp) || return 1
+        # Rewriting in place keeps the file's owner and mode.
+        { printf '%s\n' "$trust"; cat "$hba"; } >"$tmp" && cat "$tmp" >"$hba"
+        rm -f "$tmp"
+        pg_ctlcluster --skip-systemctl-redirect "$pg_version" "$pg_cluster" reload || true
+    fi
+    pg_connects || {
+        pg_problem="user postgres still cannot connect to $pg_host:$pg_port after trusting local connections"
+        return 1
+    }
+}
+
+ensure_postgres() {
+    if ! command -v pg_isready >/dev/null 2>&1 || ! command -v psql >/dev/null 2>&1; then
+        apt_install postgresql-client || { pg_problem="installing postgresql-client failed"; return 1; }
+    fi
+    if ! pg_ready; then
+        start_postgres || return 1
+    fi
+    trust_local_connections || return 1
+    if [[ $(pg_psql -d postgres -Atc "select 1 from pg_database where datname = 'test'") != 1 ]]; then
+        pg_psql -d postgres -c 'create database test' || {
+            pg_problem="the database test could not be created"
+            return 1
+        }
+    fi
+}
+
+if [[ -n ${FORGE_TEST_DATABASE_URL:-} ]]; then
+    note "Using the PostgreSQL server in FORGE_TEST_DATABASE_URL."
+elif ensure_postgres; then
+    export FORGE_TEST_DATABASE_URL="postgres://postgres@$pg_host:$pg_port/test"
+elif [[ -n ${CI:-} ]]; then
+    note "error: no PostgreSQL for the tests: ${pg_problem:-unknown reason}. On CI the PostgreSQL tests must run."
+    exit 1
+else
+    note "warning: no PostgreSQL for the tests (${pg_problem:-unknown reason}); testing against SQLite only."
+fi
+
+# Each test creates a forge_t_* database; interrupted runs leave theirs
+# behind. Without FORCE, databases a concurrent run is using survive.
+if [[ -n ${FORGE_TEST_DATABASE_URL:-} ]] && command -v psql >/dev/null 2>&1; then
+    PGCONNECT_TIMEOUT=5 psql -X -w -q "$FORGE_TEST_DATABASE_URL" >/dev/null 2>&1 <<'SQL' || true
+select format('drop database if exists %I', datname)
+from pg_database
+where datname like 'forge\_t\_%'
+\gexec
+SQL
+fi
+
+# --- Checks -------------------------------------------------------------------
+
+# One target folder for every checkout and run, so builds are reused.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/forge/target}"
+
+header "cargo fmt --all -- --check"
+cargo fmt --all -- --check
+
+header "cargo clippy --workspace --all-targets --locked -- -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+header "cargo test --workspace --locked${*:+ $*}"
+cargo test --workspace --locked "$@"
+
+# Browser and npm test steps go here, after the Rust suite. They can rely on
+# FORGE_TEST_DATABASE_URL and CARGO_TARGET_DIR as set above.
