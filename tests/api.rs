@@ -1,1 +1,514 @@
+//! The JSON API over real sockets, on every engine under test.
 
+#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test, with its line.
+
+use forge_tests::{TestForge, http, password_of};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+async fn json_of(response: reqwest::Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let body = response
+        .json::<Value>()
+        .await
+        .expect("the API answers JSON");
+    (status, body)
+}
+
+#[tokio::test]
+async fn an_admin_bootstraps_users_and_an_organisation() {
+    for forge in TestForge::on_each_engine().await {
+        let engine = forge.engine();
+        forge.user("root", true).await;
+        let client = http();
+
+        // A token through HTTP Basic with the password, as Gitea clients do.
+        let (status, body) = json_of(
+            client
+                .post(forge.at("/api/v1/users/root/tokens"))
+                .basic_auth("root", Some(password_of("root")))
+                .json(&json!({"name": "bootstrap"}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{engine:?} {body}");
+        let token = body["sha1"].as_str().unwrap().to_string();
+        assert_eq!(token.len(), 40);
+        assert_eq!(body["token_last_eight"], token[32..]);
+
+        // Every accepted form of credentials.
+        for auth in [format!("token {token}"), format!("Bearer {token}")] {
+            let (status, me) = json_of(
+                client
+                    .get(forge.at("/api/v1/user"))
+                    .header("authorization", auth)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!(me["login"], "root");
+            assert_eq!(me["is_admin"], true);
+        }
+        let (status, me) = json_of(
+            client
+                .get(forge.at("/api/v1/user"))
+                .basic_auth("root", Some(&token))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(
+            (status, me["login"].as_str()),
+            (StatusCode::OK, Some("root"))
+        );
+
+        let (status, bob) = json_of(
+            client
+                .post(forge.at("/api/v1/admin/users"))
+                .bearer_auth(&token)
+                .json(&json!({"username": "bob", "email": "bob@example.org", "password": "bob's long password"}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{bob}");
+        assert_eq!(bob["login"], "bob");
+        assert_eq!(bob["is_admin"], false);
+
+        let (status, org) = json_of(
+            client
+                .post(forge.at("/api/v1/orgs"))
+                .bearer_auth(&token)
+                .json(&json!({
+                    "username": "coop-libre",
+                    "full_name": "Coopérative Libre",
+                    "description": "Shared tools",
+                    "kind": "cooperative"
+                }))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{org}");
+        assert_eq!(org["username"], "coop-libre");
+        assert_eq!(org["kind"], "cooperative");
+
+        let (status, member) = json_of(
+            client
+                .put(forge.at("/api/v1/orgs/coop-libre/members/bob"))
+                .bearer_auth(&token)
+                .json(&json!({"role": "treasurer"}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{member}");
+        assert_eq!(member["role"], "treasurer");
+
+        let (status, members) = json_of(
+            client
+                .get(forge.at("/api/v1/orgs/coop-libre/members"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            members,
+            json!([
+                {"id": members[0]["id"], "login": "root", "username": "root", "full_name": "", "role": "owner"},
+                {"id": members[1]["id"], "login": "bob", "username": "bob", "full_name": "", "role": "treasurer"},
+            ])
+        );
+
+        let (status, fetched) = json_of(
+            client
+                .get(forge.at("/api/v1/orgs/coop-libre"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(fetched["full_name"], "Coopérative Libre");
+
+        // Bob sees his organisation; his e-mail is hidden from others.
+        let (_, bob_public) = json_of(
+            client
+                .get(forge.at("/api/v1/users/bob"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(bob_public["email"], "");
+        let (status, mine) = json_of(
+            client
+                .get(forge.at("/api/v1/user/orgs"))
+                .basic_auth("bob", Some("bob's long password"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(mine[0]["username"], "coop-libre");
+        assert_eq!(mine[0]["role"], "treasurer");
+    }
+}
+
+#[tokio::test]
+async fn errors_are_json_with_fitting_statuses() {
+    for forge in TestForge::on_each_engine().await {
+        let (_, root) = forge.user_with_token("root", true).await;
+        let (_, alice) = forge.user_with_token("alice", false).await;
+        forge.user("carol", false).await;
+        let client = http();
+
+        // Unauthenticated writes: 401 with a Basic challenge.
+        let response = client
+            .post(forge.at("/api/v1/orgs"))
+            .json(&json!({"username": "x"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.headers()["www-authenticate"],
+            "Basic realm=\"forge\""
+        );
+        let (status, body) = json_of(response).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert!(body["message"].as_str().unwrap().contains("Authentication"));
+
+        // Wrong credentials are refused, never treated as anonymous.
+        for bad in [
+            "token 0000000000000000000000000000000000000000",
+            "Bearer nope",
+            "Basic !!!",
+            "Magic x",
+        ] {
+            let response = client
+                .get(forge.at("/api/v1/orgs/none"))
+                .header("authorization", bad)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{bad}");
+        }
+        let response = client
+            .get(forge.at("/api/v1/user"))
+            .basic_auth("alice", Some("wrong password"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        // Alice's token does not work under Carol's name.
+        let response = client
+            .get(forge.at("/api/v1/user"))
+            .basic_auth("carol", Some(&alice))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+
+        // Forbidden: not an admin.
+        let (status, body) = json_of(
+            client
+                .post(forge.at("/api/v1/admin/users"))
+                .bearer_auth(&alice)
+                .json(&json!({"username": "eve", "email": "eve@example.org", "password": "a long password"}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+
+        // Bad input names the field.
+        let cases = [
+            (
+                json!({"username": "api", "email": "a@b.org", "password": "a long password"}),
+                "username:",
+            ),
+            (
+                json!({"username": "-dash", "email": "a@b.org", "password": "a long password"}),
+                "username:",
+            ),
+            (
+                json!({"username": "dave", "email": "not-an-address", "password": "a long password"}),
+                "email:",
+            ),
+            (
+                json!({"username": "dave", "email": "d@b.org", "password": "short"}),
+                "password:",
+            ),
+        ];
+        for (body, prefix) in cases {
+            let (status, answer) = json_of(
+                client
+                    .post(forge.at("/api/v1/admin/users"))
+                    .bearer_auth(&root)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+            assert!(
+                answer["message"].as_str().unwrap().starts_with(prefix),
+                "{answer}"
+            );
+        }
+        let (status, answer) = json_of(
+            client
+                .post(forge.at("/api/v1/admin/users"))
+                .bearer_auth(&root)
+                .json(&json!({"username": "alice", "email": "new@example.org", "password": "a long password"}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert!(
+            answer["message"].as_str().unwrap().starts_with("username:"),
+            "{answer}"
+        );
+
+        // A body that is not the expected JSON.
+        let (status, answer) = json_of(
+            client
+                .post(forge.at("/api/v1/orgs"))
+                .bearer_auth(&alice)
+                .header("content-type", "application/json")
+                .body("{\"full_name\": 3")
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(answer["message"].is_string());
+        let (status, answer) = json_of(
+            client
+                .post(forge.at("/api/v1/orgs"))
+                .bearer_auth(&alice)
+                .json(&json!({"username": "org1", "kind": "club"}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            answer["message"].as_str().unwrap().starts_with("kind:"),
+            "{answer}"
+        );
+
+        // Alice creates an organisation; Carol may not manage it.
+        let response = client
+            .post(forge.at("/api/v1/orgs"))
+            .bearer_auth(&alice)
+            .json(&json!({"username": "alices-coop", "kind": "association"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let (status, _) = json_of(
+            client
+                .put(forge.at("/api/v1/orgs/alices-coop/members/carol"))
+                .basic_auth("carol", Some(password_of("carol")))
+                .json(&json!({"role": "owner"}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, answer) = json_of(
+            client
+                .put(forge.at("/api/v1/orgs/alices-coop/members/carol"))
+                .bearer_auth(&alice)
+                .json(&json!({"role": "boss"}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(answer["message"].as_str().unwrap().starts_with("role:"));
+        let (status, _) = json_of(
+            client
+                .put(forge.at("/api/v1/orgs/alices-coop/members/nobody"))
+                .bearer_auth(&alice)
+                .json(&json!({"role": "member"}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+
+        // The last owner stays.
+        let (status, answer) = json_of(
+            client
+                .put(forge.at("/api/v1/orgs/alices-coop/members/alice"))
+                .bearer_auth(&alice)
+                .json(&json!({"role": "member"}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CONFLICT);
+        assert!(
+            answer["message"].as_str().unwrap().contains("owner"),
+            "{answer}"
+        );
+        let response = client
+            .delete(forge.at("/api/v1/orgs/alices-coop/members/alice"))
+            .bearer_auth(&alice)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+
+        // Members can be removed.
+        client
+            .put(forge.at("/api/v1/orgs/alices-coop/members/carol"))
+            .bearer_auth(&alice)
+            .json(&json!({"role": "member"}))
+            .send()
+            .await
+            .unwrap();
+        let response = client
+            .delete(forge.at("/api/v1/orgs/alices-coop/members/carol"))
+            .bearer_auth(&alice)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+
+        // Unknown things are 404 in JSON.
+        for path in [
+            "/api/v1/orgs/nothing-here",
+            "/api/v1/users/nobody",
+            "/api/v1/no/such/route",
+        ] {
+            let (status, answer) = json_of(client.get(forge.at(path)).send().await.unwrap()).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+            assert!(answer["message"].is_string());
+        }
+    }
+}
+
+#[tokio::test]
+async fn tokens_need_the_password_and_can_be_revoked() {
+    for forge in TestForge::on_each_engine().await {
+        let (_, alice_token) = forge.user_with_token("alice", false).await;
+        forge.user("bob", false).await;
+        let client = http();
+
+        // A token cannot mint more tokens.
+        let response = client
+            .post(forge.at("/api/v1/users/alice/tokens"))
+            .bearer_auth(&alice_token)
+            .json(&json!({"name": "more"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        // Nor may Bob make tokens for Alice.
+        let response = client
+            .post(forge.at("/api/v1/users/alice/tokens"))
+            .basic_auth("bob", Some(password_of("bob")))
+            .json(&json!({"name": "more"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+
+        let (status, created) = json_of(
+            client
+                .post(forge.at("/api/v1/users/alice/tokens"))
+                .basic_auth("alice", Some(password_of("alice")))
+                .json(&json!({"name": "laptop"}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let secret = created["sha1"].as_str().unwrap().to_string();
+        let (status, _) = json_of(
+            client
+                .post(forge.at("/api/v1/users/alice/tokens"))
+                .basic_auth("alice", Some(password_of("alice")))
+                .json(&json!({"name": "laptop"}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CONFLICT);
+
+        let (status, listed) = json_of(
+            client
+                .get(forge.at("/api/v1/users/alice/tokens"))
+                .basic_auth("alice", Some(password_of("alice")))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        let names: Vec<&str> = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["tests", "laptop"]);
+        assert!(
+            listed.as_array().unwrap().iter().all(|t| t["sha1"] == ""),
+            "secrets are shown once"
+        );
+
+        let response = client
+            .delete(forge.at(&format!("/api/v1/users/alice/tokens/{}", created["id"])))
+            .basic_auth("alice", Some(password_of("alice")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::NO_CONTENT);
+        let response = client
+            .get(forge.at("/api/v1/user"))
+            .bearer_auth(&secret)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+}
+
+#[tokio::test]
+async fn health_follows_the_database() {
+    for forge in TestForge::on_each_engine().await {
+        let client = http();
+        let response = client.get(forge.at("/-/health")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        forge.db.close().await;
+        let response = client.get(forge.at("/-/health")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+}

@@ -1,6 +1,8 @@
 //! The storage contract: one story per entity, run on SQLite always and on
 //! PostgreSQL whenever `FORGE_TEST_DATABASE_URL` is set.
 
+#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test, with its line.
+
 use forge_core::org::{self, NewOrg, OrgKind, Role};
 use forge_core::user::{self, NewUser, User};
 use forge_core::{Db, Error, migrations, session, testing, token};

@@ -1,1 +1,260 @@
+//! Helpers of the integration tests: a forge served on a real socket
+//! (127.0.0.1, port 0) over a fresh database, and a small browser-like client
+//! that keeps cookies and reads CSRF tokens out of forms.
 
+use forge_core::user::{self, NewUser, User};
+use forge_core::{Db, testing, token};
+use forge_web::{AppState, WebConfig};
+use reqwest::header::{COOKIE, SET_COOKIE};
+use reqwest::{Response, StatusCode};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+pub struct TestForge {
+    pub url: String,
+    pub db: Db,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TestForge {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+pub fn default_config() -> WebConfig {
+    WebConfig {
+        site_name: "Test Forge".into(),
+        base_url: String::new(),
+        local_signup: true,
+    }
+}
+
+impl TestForge {
+    /// Serves the forge over `db` on a free port of 127.0.0.1.
+    pub async fn start_with(db: Db, config: WebConfig) -> TestForge {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("binding a free port on 127.0.0.1");
+        let url = format!(
+            "http://{}",
+            listener
+                .local_addr()
+                .expect("a bound socket has an address")
+        );
+        let config = WebConfig {
+            base_url: url.clone(),
+            ..config
+        };
+        let state = AppState {
+            db: db.clone(),
+            config: Arc::new(config),
+        };
+        let server = tokio::spawn(async move {
+            axum::serve(listener, forge_web::app(state))
+                .await
+                .expect("the test server runs");
+        });
+        TestForge { url, db, server }
+    }
+
+    /// One forge per engine under test: SQLite always, PostgreSQL when
+    /// `FORGE_TEST_DATABASE_URL` is set.
+    pub async fn on_each_engine() -> Vec<TestForge> {
+        Self::on_each_engine_with(default_config).await
+    }
+
+    pub async fn on_each_engine_with(config: impl Fn() -> WebConfig) -> Vec<TestForge> {
+        let mut forges = Vec::new();
+        for db in testing::engines().await {
+            forges.push(TestForge::start_with(db, config()).await);
+        }
+        forges
+    }
+
+    pub fn engine(&self) -> forge_core::Engine {
+        self.db.engine()
+    }
+
+    pub fn at(&self, path: &str) -> String {
+        format!("{}{}", self.url, path)
+    }
+
+    /// A user created directly in storage, as `forge admin create-user` does.
+    pub async fn user(&self, name: &str, admin: bool) -> User {
+        user::create(
+            &self.db,
+            NewUser {
+                name: name.into(),
+                email: format!("{name}@example.org"),
+                password: password_of(name),
+                full_name: String::new(),
+                is_admin: admin,
+            },
+        )
+        .await
+        .expect("creating a test user")
+    }
+
+    /// A user and an API token of theirs.
+    pub async fn user_with_token(&self, name: &str, admin: bool) -> (User, String) {
+        let user = self.user(name, admin).await;
+        let (_, secret) = token::create(&self.db, user.id, "tests")
+            .await
+            .expect("creating a token");
+        (user, secret)
+    }
+}
+
+/// The password tests give to user `name`.
+pub fn password_of(name: &str) -> String {
+    format!("{name}-secret-password")
+}
+
+/// A client that never follows redirects, so tests see each 303.
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("building an HTTP client")
+}
+
+/// A minimal browser: keeps cookies between requests and sends an
+/// `Accept-Language` header.
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub cookies: BTreeMap<String, String>,
+    pub accept_language: String,
+    base: String,
+}
+
+pub struct Page {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+impl Page {
+    /// The value of the first `_csrf` hidden field of the page.
+    pub fn csrf(&self) -> String {
+        hidden_value(&self.body, "_csrf").expect("the page has a form with a CSRF token")
+    }
+
+    pub fn contains(&self, text: &str) -> bool {
+        self.body.contains(text)
+    }
+}
+
+/// The value of the first input named `name` in `html`.
+pub fn hidden_value(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_string())
+}
+
+impl Browser {
+    pub fn new(forge: &TestForge, accept_language: &str) -> Browser {
+        Browser {
+            client: http(),
+            cookies: BTreeMap::new(),
+            accept_language: accept_language.into(),
+            base: forge.url.clone(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn read(&mut self, response: Response) -> Page {
+        for value in response.headers().get_all(SET_COOKIE) {
+            let text = value.to_str().expect("Set-Cookie is ASCII");
+            let pair = text
+                .split(';')
+                .next()
+                .expect("a cookie has a name=value pair");
+            let (name, value) = pair
+                .split_once('=')
+                .expect("a cookie pair has an equals sign");
+            if text.contains("Max-Age=0") {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_string(), value.to_string());
+            }
+        }
+        let status = response.status();
+        let location = response
+            .headers()
+            .get("location")
+            .map(|v| v.to_str().expect("Location is ASCII").to_string());
+        let body = response.text().await.expect("reading a response body");
+        Page {
+            status,
+            location,
+            body,
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header(COOKIE, self.cookie_header())
+            .header("accept-language", &self.accept_language)
+            .send()
+            .await
+            .expect("sending a GET");
+        self.read(response).await
+    }
+
+    /// Posts a form with the CSRF token this browser holds.
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let csrf = self.cookies.get("forge_csrf").cloned().unwrap_or_default();
+        let mut form: Vec<(&str, &str)> = vec![("_csrf", csrf.as_str())];
+        form.extend_from_slice(fields);
+        self.post_raw(path, &form).await
+    }
+
+    /// Posts exactly the fields given, CSRF token or not.
+    pub async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header(COOKIE, self.cookie_header())
+            .header("accept-language", &self.accept_language)
+            .form(fields)
+            .send()
+            .await
+            .expect("sending a POST");
+        self.read(response).await
+    }
+
+    /// Signs up through the form; returns the final page's response.
+    pub async fn sign_up(&mut self, name: &str) -> Page {
+        self.get("/user/sign_up").await;
+        let password = password_of(name);
+        let email = format!("{name}@example.org");
+        self.post(
+            "/user/sign_up",
+            &[
+                ("username", name),
+                ("email", &email),
+                ("password", &password),
+                ("password_confirm", &password),
+            ],
+        )
+        .await
+    }
+
+    pub async fn sign_in(&mut self, name: &str) -> Page {
+        self.get("/user/login").await;
+        let password = password_of(name);
+        self.post("/user/login", &[("login", name), ("password", &password)])
+            .await
+    }
+}

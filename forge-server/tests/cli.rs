@@ -1,0 +1,284 @@
+//! The `forge` binary itself: what an admin does on a fresh machine.
+
+#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test, with its line.
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const FORGE: &str = env!("CARGO_BIN_EXE_forge");
+
+fn temp_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("forge-cli-{}", forge_core::secret::random_hex(6)));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A `forge` command over `data_dir`, with a clean environment of settings.
+fn forge(data_dir: &Path, database_url: Option<&str>) -> Command {
+    let mut command = Command::new(FORGE);
+    for var in [
+        "FORGE_CONFIG",
+        "FORGE_LISTEN",
+        "FORGE_DATA_DIR",
+        "FORGE_DATABASE_URL",
+        "FORGE_BASE_URL",
+    ] {
+        command.env_remove(var);
+    }
+    command
+        .env("FORGE_DATA_DIR", data_dir)
+        .env("FORGE_LOG", "warn");
+    if let Some(url) = database_url {
+        command.env("FORGE_DATABASE_URL", url);
+    }
+    command
+}
+
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Server {
+    fn start(data_dir: &Path, database_url: Option<&str>) -> Server {
+        let mut child = forge(data_dir, database_url)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("starting forge serve");
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        let url = line
+            .split_whitespace()
+            .find(|word| word.starts_with("http://"))
+            .unwrap_or_else(|| panic!("forge serve printed no URL: {line:?}"))
+            .to_string();
+        Server { child, url }
+    }
+
+    /// Sends SIGTERM and waits for a clean exit.
+    fn stop(mut self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                assert!(status.success(), "forge exited with {status} after SIGTERM");
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "forge did not stop after SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn run(command: &mut Command) -> Output {
+    command.output().expect("running forge")
+}
+
+async fn story(database_url: Option<String>) {
+    let data_dir = temp_dir();
+    let url = database_url.as_deref();
+    let server = Server::start(&data_dir, url);
+    let client = reqwest::Client::new();
+
+    let home = client.get(&server.url).send().await.unwrap();
+    assert_eq!(home.status(), 200);
+    assert!(home.text().await.unwrap().contains("<!doctype html>"));
+    assert_eq!(
+        client
+            .get(format!("{}/-/health", server.url))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    if url.is_none() {
+        assert!(data_dir.join("forge.db").exists());
+        assert!(data_dir.join("repositories").is_dir());
+    }
+
+    // The admin is created with the CLI while the server runs.
+    let output = run(forge(&data_dir, url).args([
+        "admin",
+        "create-user",
+        "--username",
+        "root",
+        "--email",
+        "root@example.org",
+        "--password",
+        "root password 123",
+        "--admin",
+    ]));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("site administrator root"));
+
+    let output = run(forge(&data_dir, url).args([
+        "admin",
+        "create-user",
+        "--username",
+        "root",
+        "--email",
+        "other@example.org",
+        "--password",
+        "root password 123",
+    ]));
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("username: This name is already taken"),
+        "{stderr}"
+    );
+
+    let token: Value = client
+        .post(format!("{}/api/v1/users/root/tokens", server.url))
+        .basic_auth("root", Some("root password 123"))
+        .json(&json!({"name": "admin"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = token["sha1"].as_str().unwrap().to_string();
+    let auth = format!("token {token}");
+
+    let response = client
+        .post(format!("{}/api/v1/admin/users", server.url))
+        .header("authorization", &auth)
+        .json(&json!({"username": "tresorier", "email": "t@example.org", "password": "a long password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let response = client
+        .post(format!("{}/api/v1/orgs", server.url))
+        .header("authorization", &auth)
+        .json(&json!({"username": "mutuelle", "full_name": "Mutuelle des Libres", "description": "", "kind": "mutual"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let response = client
+        .put(format!(
+            "{}/api/v1/orgs/mutuelle/members/tresorier",
+            server.url
+        ))
+        .header("authorization", &auth)
+        .json(&json!({"role": "treasurer"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let members: Value = client
+        .get(format!("{}/api/v1/orgs/mutuelle/members", server.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let roles: Vec<(&str, &str)> = members
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["login"].as_str().unwrap(), m["role"].as_str().unwrap()))
+        .collect();
+    assert_eq!(roles, [("root", "owner"), ("tresorier", "treasurer")]);
+
+    server.stop();
+
+    let output = run(forge(&data_dir, url).arg("migrate"));
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stdout).contains("up to date"));
+}
+
+#[tokio::test]
+async fn fresh_install_on_sqlite() {
+    story(None).await;
+}
+
+#[tokio::test]
+async fn fresh_install_on_postgres() {
+    match forge_core::testing::postgres_url().await {
+        Some(url) => story(Some(url)).await,
+        None => eprintln!("FORGE_TEST_DATABASE_URL is not set: PostgreSQL not tested here"),
+    }
+}
+
+#[test]
+fn bad_settings_give_a_sentence_and_a_failure() {
+    let data_dir = temp_dir();
+    let output = run(forge(&data_dir, None).args(["serve", "--listen", "nowhere"]));
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("HOST:PORT"));
+
+    let output = run(forge(&data_dir, Some("mysql://localhost/x")).arg("migrate"));
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("sqlite:// or postgres://"));
+
+    let config = data_dir.join("forge.toml");
+    std::fs::write(&config, "listen = 3000\n").unwrap();
+    let output = run(forge(&data_dir, None)
+        .args(["migrate", "--config"])
+        .arg(&config));
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("is not valid"));
+
+    let output = run(forge(&data_dir, None).args([
+        "admin",
+        "create-user",
+        "--username",
+        "Not Valid",
+        "--email",
+        "x@example.org",
+        "--password",
+        "a long password",
+    ]));
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("username:"));
+}
+
+#[test]
+fn the_configuration_file_is_read() {
+    let data_dir = temp_dir();
+    let config = data_dir.join("forge.toml");
+    let db = data_dir.join("from-file.db");
+    std::fs::write(
+        &config,
+        format!("database_url = \"sqlite://{}\"\n", db.display()),
+    )
+    .unwrap();
+    let output = run(forge(&data_dir, None)
+        .args(["migrate", "--config"])
+        .arg(&config));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(db.exists(), "the database named in the file was created");
+}
