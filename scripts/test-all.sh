@@ -187,7 +187,14 @@ header "cargo clippy --workspace --all-targets --locked -- -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 header "cargo test --workspace --locked${*:+ $*}"
-cargo test --workspace --locked "$@"
+test_log=$(mktemp)
+trap 'rm -f "$test_log"' EXIT
+cargo test --workspace --locked "$@" 2>&1 | tee "$test_log"
+
+# One closing line for the whole run; cargo's own last line is the (empty)
+# doc-test summary of the last crate.
+awk '/^test result:/ { passed += $4; failed += $6 }
+     END { printf "\ntests: %d passed, %d failed\n", passed, failed }' "$test_log"
 
 # Browser and npm test steps go here, after the Rust suite. They can rely on
 # FORGE_TEST_DATABASE_URL and CARGO_TARGET_DIR as set above.
