@@ -48,3 +48,7 @@ impl From<OrgId> for AccountId {
         AccountId(id.0)
     }
 }
+id_type!(
+    /// The id of a repository; also names its folder on disk.
+    RepoId
+);

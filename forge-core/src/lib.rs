@@ -5,6 +5,7 @@
 //! it. This crate knows nothing of HTTP: the web layer turns its [`Error`]
 //! into responses and its message keys into translated text.
 
+pub mod account;
 pub mod clock;
 pub mod db;
 pub mod error;
@@ -13,6 +14,7 @@ pub mod migrations;
 pub mod names;
 pub mod org;
 pub mod password;
+pub mod repo;
 pub mod secret;
 pub mod session;
 pub mod testing;
@@ -21,4 +23,4 @@ pub mod user;
 
 pub use db::{Db, Engine};
 pub use error::{Error, Problem, Result};
-pub use ids::{AccountId, OrgId, TokenId, UserId};
+pub use ids::{AccountId, OrgId, RepoId, TokenId, UserId};

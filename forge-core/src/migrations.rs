@@ -28,7 +28,10 @@ macro_rules! migration {
 }
 
 /// Every migration, in order. A new file in the folders must be added here.
-pub const MIGRATIONS: &[Migration] = &[migration!(1, "accounts", "0001_accounts.sql")];
+pub const MIGRATIONS: &[Migration] = &[
+    migration!(1, "accounts", "0001_accounts.sql"),
+    migration!(2, "repositories", "0002_repositories.sql"),
+];
 
 /// Applies the migrations this database has not seen, each in its own
 /// transaction, and returns the versions applied. Safe to run from several

@@ -37,6 +37,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
             base_url: base_url.clone(),
             local_signup: config.local_signup,
         }),
+        storage: forge_git::Storage::new(repositories),
     };
     let purge = tokio::spawn(purge_sessions(db.clone()));
 

@@ -78,21 +78,45 @@ pub struct Catalogue {
     fr: FluentBundle<FluentResource>,
 }
 
-pub const EN_FTL: &str = include_str!("../locales/en.ftl");
-pub const FR_FTL: &str = include_str!("../locales/fr.ftl");
+/// Each language's catalogue, one file per area of the forge; both
+/// languages have the same files with the same keys.
+macro_rules! catalogue_files {
+    ($lang:literal) => {
+        &[
+            (
+                "main",
+                include_str!(concat!("../locales/", $lang, "/main.ftl")),
+            ),
+            (
+                "repo",
+                include_str!(concat!("../locales/", $lang, "/repo.ftl")),
+            ),
+            (
+                "code",
+                include_str!(concat!("../locales/", $lang, "/code.ftl")),
+            ),
+        ]
+    };
+}
 
-fn bundle(code: &str, source: &str) -> FluentBundle<FluentResource> {
+pub const EN_FILES: &[(&str, &str)] = catalogue_files!("en");
+pub const FR_FILES: &[(&str, &str)] = catalogue_files!("fr");
+
+fn bundle(code: &str, files: &[(&str, &str)]) -> FluentBundle<FluentResource> {
     let id: LanguageIdentifier = code
         .parse()
         .expect("the language codes are valid identifiers");
-    let resource = FluentResource::try_new(source.to_string())
-        .unwrap_or_else(|(_, errors)| panic!("the {code} catalogue does not parse: {errors:?}"));
     let mut bundle = FluentBundle::new_concurrent(vec![id]);
     // Unicode isolation marks would end up inside HTML attributes and URLs.
     bundle.set_use_isolating(false);
-    bundle
-        .add_resource(resource)
-        .unwrap_or_else(|errors| panic!("the {code} catalogue has duplicate messages: {errors:?}"));
+    for (file, source) in files {
+        let resource = FluentResource::try_new(source.to_string()).unwrap_or_else(|(_, errors)| {
+            panic!("the {code}/{file} catalogue does not parse: {errors:?}")
+        });
+        bundle.add_resource(resource).unwrap_or_else(|errors| {
+            panic!("the {code}/{file} catalogue repeats messages: {errors:?}")
+        });
+    }
     bundle
 }
 
@@ -101,8 +125,8 @@ fn bundle(code: &str, source: &str) -> FluentBundle<FluentResource> {
 pub fn catalogue() -> &'static Catalogue {
     static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
     CATALOGUE.get_or_init(|| Catalogue {
-        en: bundle("en", EN_FTL),
-        fr: bundle("fr", FR_FTL),
+        en: bundle("en", EN_FILES),
+        fr: bundle("fr", FR_FILES),
     })
 }
 
@@ -163,9 +187,10 @@ mod tests {
     use super::*;
     use std::collections::BTreeSet;
 
-    fn keys(source: &str) -> BTreeSet<String> {
-        source
-            .lines()
+    fn keys(files: &[(&str, &str)]) -> BTreeSet<String> {
+        files
+            .iter()
+            .flat_map(|(_, source)| source.lines())
             .filter(|line| line.chars().next().is_some_and(|c| c.is_ascii_lowercase()))
             .filter_map(|line| line.split_once(" =").map(|(k, _)| k.trim().to_string()))
             .collect()
@@ -174,8 +199,8 @@ mod tests {
     #[test]
     fn both_catalogues_parse_and_have_the_same_keys() {
         let _ = catalogue();
-        let en = keys(EN_FTL);
-        let fr = keys(FR_FTL);
+        let en = keys(EN_FILES);
+        let fr = keys(FR_FILES);
         let only_en: Vec<_> = en.difference(&fr).collect();
         let only_fr: Vec<_> = fr.difference(&en).collect();
         assert!(only_en.is_empty(), "keys only in English: {only_en:?}");
@@ -191,6 +216,7 @@ mod tests {
             include_str!("../../forge-core/src/user.rs"),
             include_str!("../../forge-core/src/org.rs"),
             include_str!("../../forge-core/src/token.rs"),
+            include_str!("../../forge-core/src/repo.rs"),
         );
         let mut missing = Vec::new();
         for piece in core_src.split('"').skip(1).step_by(2) {

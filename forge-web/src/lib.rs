@@ -41,6 +41,8 @@ impl WebConfig {
 pub struct AppState {
     pub db: Db,
     pub config: Arc<WebConfig>,
+    /// Where the bare repositories live.
+    pub storage: forge_git::Storage,
 }
 
 /// The whole forge as one router, ready for `axum::serve` or for tests.

@@ -13,6 +13,7 @@ use std::sync::Arc;
 pub struct TestForge {
     pub url: String,
     pub db: Db,
+    pub storage: forge_git::Storage,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -46,16 +47,26 @@ impl TestForge {
             base_url: url.clone(),
             ..config
         };
+        let storage = forge_git::Storage::new(std::env::temp_dir().join(format!(
+            "forge-test-repos-{}",
+            forge_core::secret::random_hex(8)
+        )));
         let state = AppState {
             db: db.clone(),
             config: Arc::new(config),
+            storage: storage.clone(),
         };
         let server = tokio::spawn(async move {
             axum::serve(listener, forge_web::app(state))
                 .await
                 .expect("the test server runs");
         });
-        TestForge { url, db, server }
+        TestForge {
+            url,
+            db,
+            storage,
+            server,
+        }
     }
 
     /// One forge per engine under test: SQLite always, PostgreSQL when

@@ -3,6 +3,7 @@
 //! reload never repeats it.
 
 mod account;
+mod code;
 mod home;
 mod orgs;
 mod profile;
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
             "/org/{org}/members/{username}/remove",
             post(orgs::remove_member),
         )
+        .merge(code::router())
         .route("/{name}", get(profile::show))
         .fallback(|| async { PageError::not_found() })
 }
@@ -46,4 +48,17 @@ pub fn router() -> Router<AppState> {
 fn see_other(path: &str) -> axum::response::Response {
     use axum::response::IntoResponse;
     axum::response::Redirect::to(path).into_response()
+}
+
+/// The repository `owner/name` with what the visitor may do with it; a
+/// repository the visitor may not read is "not found", like one that does
+/// not exist.
+#[allow(dead_code)] // Used by the code browser, being written.
+pub async fn load_repo(
+    state: &AppState,
+    ctx: &crate::context::PageCtx,
+    owner: &str,
+    name: &str,
+) -> Result<(forge_core::repo::Repo, forge_core::repo::Access), PageError> {
+    Ok(forge_core::repo::find_readable(&state.db, ctx.user.as_ref(), owner, name).await?)
 }

@@ -1,0 +1,120 @@
+//! Where repositories live on disk: `ROOT/NN/ID.git`, by id so that renames
+//! never move folders, spread over 100 sub-folders so that no folder holds
+//! too many entries.
+
+use crate::GitError;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone)]
+pub struct Storage {
+    root: PathBuf,
+}
+
+impl Storage {
+    pub fn new(root: impl Into<PathBuf>) -> Storage {
+        Storage { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn path_of(&self, id: i64) -> PathBuf {
+        self.root
+            .join(format!("{:02}", id.rem_euclid(100)))
+            .join(format!("{id}.git"))
+    }
+
+    /// Creates an empty bare repository whose HEAD names `default_branch`.
+    pub fn create(&self, id: i64, default_branch: &str) -> Result<(), GitError> {
+        let path = self.path_of(id);
+        if path.exists() {
+            // A folder left by a repository whose creation was rolled back.
+            std::fs::remove_dir_all(&path).map_err(|source| GitError::Io {
+                context: format!("removing the stale folder {}", path.display()),
+                source,
+            })?;
+        }
+        let mut options = git2::RepositoryInitOptions::new();
+        options
+            .bare(true)
+            .mkpath(true)
+            .initial_head(&format!("refs/heads/{default_branch}"));
+        let repo = git2::Repository::init_opts(&path, &options)?;
+        let mut config = repo.config()?;
+        // Serve partial clones (`--filter=blob:none`) and the objects they
+        // fetch lazily afterwards.
+        config.set_bool("uploadpack.allowFilter", true)?;
+        config.set_bool("uploadpack.allowAnySHA1InWant", true)?;
+        // Keep every pushed object reachable through the reflog for a while,
+        // so an unlucky force push can be undone by an admin.
+        config.set_bool("core.logAllRefUpdates", true)?;
+        Ok(())
+    }
+
+    /// Removes a repository's folder; a missing folder is not an error.
+    pub fn delete(&self, id: i64) -> Result<(), GitError> {
+        let path = self.path_of(id);
+        match std::fs::remove_dir_all(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(source) => Err(GitError::Io {
+                context: format!("removing {}", path.display()),
+                source,
+            }),
+        }
+    }
+
+    pub fn open(&self, id: i64) -> Result<git2::Repository, GitError> {
+        Ok(git2::Repository::open_bare(self.path_of(id))?)
+    }
+}
+
+/// Whether the repository has no branch or tag yet.
+pub fn is_empty(repo: &git2::Repository) -> Result<bool, GitError> {
+    Ok(repo.references()?.next().is_none())
+}
+
+/// Points HEAD at `branch` (used when the default branch changes).
+pub fn set_head(repo: &git2::Repository, branch: &str) -> Result<(), GitError> {
+    repo.set_head(&format!("refs/heads/{branch}"))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_root() -> PathBuf {
+        std::env::temp_dir().join(format!(
+            "forge-git-test-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        ))
+    }
+
+    #[test]
+    fn creates_bare_repositories_by_id_with_their_default_branch() {
+        let storage = Storage::new(temp_root());
+        storage.create(1234, "trunk").unwrap();
+        let path = storage.path_of(1234);
+        assert!(path.ends_with("34/1234.git"));
+        let repo = storage.open(1234).unwrap();
+        assert!(repo.is_bare());
+        assert!(is_empty(&repo).unwrap());
+        let head = repo.find_reference("HEAD").unwrap();
+        assert_eq!(head.symbolic_target().unwrap(), Some("refs/heads/trunk"));
+        assert!(
+            repo.config()
+                .unwrap()
+                .get_bool("uploadpack.allowFilter")
+                .unwrap()
+        );
+        storage.delete(1234).unwrap();
+        assert!(!path.exists());
+        storage.delete(1234).unwrap();
+    }
+}

@@ -1,0 +1,1 @@
+# English catalogue: the code browser (repository home, tree, files, history, commits, branches, tags).

@@ -1,0 +1,1 @@
+//! The code browser on a generated repository.

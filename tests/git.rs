@@ -1,0 +1,1 @@
+//! The git command line and other git clients against the forge.
