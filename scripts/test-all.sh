@@ -56,6 +56,16 @@ if ! command -v git >/dev/null 2>&1; then
     apt_install git || { note "git is needed by the test suite and could not be installed."; exit 1; }
 fi
 
+# --- dulwich, an independent git implementation the git tests use -----------
+
+if ! python3 -c 'import dulwich' >/dev/null 2>&1; then
+    header "pip install dulwich"
+    python3 -m pip install --quiet dulwich || {
+        note "dulwich could not be installed; the git tests need it."
+        exit 1
+    }
+fi
+
 # --- PostgreSQL ---------------------------------------------------------------
 
 readonly pg_host=127.0.0.1 pg_port=5432

@@ -445,3 +445,128 @@ async fn pages_carry_security_headers_and_http_only_cookies() {
         );
     }
 }
+
+#[tokio::test]
+async fn repositories_are_created_changed_and_deleted_from_the_pages() {
+    for forge in TestForge::on_each_engine().await {
+        let mut alice = Browser::new(&forge, "en");
+        alice.sign_up("alice").await;
+        alice
+            .post(
+                "/org/create",
+                &[("username", "coop"), ("kind", "association")],
+            )
+            .await;
+        let page = alice.get("/repo/create?owner=coop").await;
+        assert!(
+            page.contains("<option value=\"coop\" selected>"),
+            "{}",
+            page.body
+        );
+
+        let page = alice
+            .post(
+                "/repo/create",
+                &[
+                    ("owner", "coop"),
+                    ("name", "bad name"),
+                    ("default_branch", "main"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.contains("id=\"name-error\""));
+
+        let page = alice
+            .post(
+                "/repo/create",
+                &[
+                    ("owner", "coop"),
+                    ("name", "Tools"),
+                    ("description", "Shared tools"),
+                    ("default_branch", "main"),
+                    ("private", "on"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        assert_eq!(page.location.as_deref(), Some("/coop/Tools"));
+        let repo = forge_core::repo::find(&forge.db, "coop", "tools")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(repo.private);
+        assert!(forge.storage.path_of(repo.id.0).join("HEAD").exists());
+
+        let page = alice.get("/coop").await;
+        assert!(page.contains("/coop/Tools"));
+        let mut anonymous = Browser::new(&forge, "en");
+        let page = anonymous.get("/coop").await;
+        assert!(
+            !page.contains("/coop/Tools"),
+            "private repositories are hidden"
+        );
+        assert_eq!(
+            anonymous.get("/coop/Tools/settings").await.status,
+            StatusCode::SEE_OTHER
+        );
+
+        // Someone else may not create repositories in the organisation.
+        forge.user("mallory", false).await;
+        let mut mallory = Browser::new(&forge, "en");
+        mallory.sign_in("mallory").await;
+        let page = mallory
+            .post("/repo/create", &[("owner", "coop"), ("name", "x")])
+            .await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.contains("id=\"owner-error\""));
+        assert_eq!(
+            mallory.get("/coop/Tools/settings").await.status,
+            StatusCode::NOT_FOUND
+        );
+
+        let page = alice
+            .post(
+                "/coop/Tools/settings",
+                &[("description", "Now public"), ("default_branch", "main")],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+        assert!(
+            alice
+                .get(page.location.as_deref().unwrap())
+                .await
+                .contains("The settings are saved.")
+        );
+        let repo = forge_core::repo::find(&forge.db, "coop", "tools")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!repo.private);
+        assert_eq!(repo.description, "Now public");
+        assert!(anonymous.get("/coop").await.contains("/coop/Tools"));
+
+        let page = alice
+            .post("/coop/Tools/settings/delete", &[("confirm", "coop/tool")])
+            .await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.contains("does not match"));
+        assert!(
+            forge_core::repo::find(&forge.db, "coop", "tools")
+                .await
+                .unwrap()
+                .is_some()
+        );
+        let page = alice
+            .post("/coop/Tools/settings/delete", &[("confirm", "coop/Tools")])
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+        assert!(
+            forge_core::repo::find(&forge.db, "coop", "tools")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(!forge.storage.path_of(repo.id.0).exists());
+    }
+}

@@ -4,6 +4,7 @@
 //! the `git` binary): the web layer runs it on tokio's blocking pool or wraps
 //! the commands in `tokio::process`. Nothing here knows of HTTP or SQL.
 
+pub mod browse;
 pub mod push;
 pub mod service;
 pub mod storage;

@@ -75,6 +75,11 @@ pub fn is_empty(repo: &git2::Repository) -> Result<bool, GitError> {
     Ok(repo.references()?.next().is_none())
 }
 
+/// Whether the local branch `name` exists.
+pub fn has_branch(repo: &git2::Repository, name: &str) -> bool {
+    repo.find_branch(name, git2::BranchType::Local).is_ok()
+}
+
 /// Points HEAD at `branch` (used when the default branch changes).
 pub fn set_head(repo: &git2::Repository, branch: &str) -> Result<(), GitError> {
     repo.set_head(&format!("refs/heads/{branch}"))?;

@@ -2,7 +2,6 @@
 
 use crate::config::Config;
 use forge_web::{AppState, WebConfig};
-use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 
@@ -30,15 +29,15 @@ pub async fn serve(config: Config) -> Result<(), String> {
         .clone()
         .unwrap_or_else(|| format!("http://{address}"));
 
-    let state = AppState {
-        db: db.clone(),
-        config: Arc::new(WebConfig {
+    let state = AppState::new(
+        db.clone(),
+        WebConfig {
             site_name: config.site_name.clone(),
             base_url: base_url.clone(),
             local_signup: config.local_signup,
-        }),
-        storage: forge_git::Storage::new(repositories),
-    };
+        },
+        forge_git::Storage::new(repositories),
+    );
     let purge = tokio::spawn(purge_sessions(db.clone()));
 
     tracing::info!(%address, engine = ?db.engine(), "forge started");

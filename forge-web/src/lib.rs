@@ -7,8 +7,13 @@ pub mod auth;
 pub mod context;
 mod cookies;
 pub mod error;
+mod git_http;
+mod highlight;
 pub mod i18n;
+pub mod markdown;
 mod pages;
+pub mod push;
+mod repos;
 mod views;
 
 use axum::Router;
@@ -43,6 +48,20 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     /// Where the bare repositories live.
     pub storage: forge_git::Storage,
+    /// Every accepted push is announced here, for the parts of the forge
+    /// that react to pushes (and for tests).
+    pub pushes: tokio::sync::broadcast::Sender<std::sync::Arc<push::PushNotice>>,
+}
+
+impl AppState {
+    pub fn new(db: Db, config: WebConfig, storage: forge_git::Storage) -> AppState {
+        AppState {
+            db,
+            config: Arc::new(config),
+            storage,
+            pushes: tokio::sync::broadcast::channel(64).0,
+        }
+    }
 }
 
 /// The whole forge as one router, ready for `axum::serve` or for tests.
@@ -55,6 +74,7 @@ pub fn app(state: AppState) -> Router {
         .route("/-/health", get(health))
         .route("/-/assets/style.css", get(stylesheet))
         .nest("/api/v1", api::router())
+        .merge(git_http::router())
         .merge(pages)
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)

@@ -127,6 +127,23 @@ impl OrgRow {
     }
 }
 
+/// A repository in a list.
+pub struct RepoRow {
+    pub full_name: String,
+    pub description: String,
+    pub private: bool,
+}
+
+impl RepoRow {
+    pub fn new(repo: &forge_core::repo::Repo) -> Self {
+        RepoRow {
+            full_name: repo.full_name(),
+            description: repo.description.clone(),
+            private: repo.private,
+        }
+    }
+}
+
 /// A calendar date (`2026-11-28`), the same in both languages.
 pub fn date(ms: i64) -> String {
     let (y, m, d) = forge_core::clock::civil_from_days(ms.div_euclid(86_400_000));

@@ -8,12 +8,13 @@ use forge_web::{AppState, WebConfig};
 use reqwest::header::{COOKIE, SET_COOKIE};
 use reqwest::{Response, StatusCode};
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 pub struct TestForge {
     pub url: String,
     pub db: Db,
     pub storage: forge_git::Storage,
+    /// Subscribe to see every accepted push.
+    pub pushes: tokio::sync::broadcast::Sender<std::sync::Arc<forge_web::push::PushNotice>>,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -51,11 +52,8 @@ impl TestForge {
             "forge-test-repos-{}",
             forge_core::secret::random_hex(8)
         )));
-        let state = AppState {
-            db: db.clone(),
-            config: Arc::new(config),
-            storage: storage.clone(),
-        };
+        let state = AppState::new(db.clone(), config, storage.clone());
+        let pushes = state.pushes.clone();
         let server = tokio::spawn(async move {
             axum::serve(listener, forge_web::app(state))
                 .await
@@ -65,6 +63,7 @@ impl TestForge {
             url,
             db,
             storage,
+            pushes,
             server,
         }
     }

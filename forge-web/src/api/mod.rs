@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, shaped like Gitea's where the two overlap.
 
 mod orgs;
+mod repos;
 mod users;
 
 use crate::AppState;
@@ -24,6 +25,19 @@ pub fn router() -> Router<AppState> {
             axum::routing::delete(users::revoke_token),
         )
         .route("/user/orgs", get(orgs::mine))
+        .route(
+            "/user/repos",
+            post(repos::create_for_user).get(repos::list_mine),
+        )
+        .route("/users/{username}/repos", get(repos::list_for_owner))
+        .route(
+            "/orgs/{org}/repos",
+            post(repos::create_for_org).get(repos::list_for_owner),
+        )
+        .route(
+            "/repos/{owner}/{repo}",
+            get(repos::get).patch(repos::edit).delete(repos::delete),
+        )
         .route("/orgs", post(orgs::create))
         .route("/orgs/{org}", get(orgs::get))
         .route("/orgs/{org}/members", get(orgs::members))

@@ -7,6 +7,7 @@ mod code;
 mod home;
 mod orgs;
 mod profile;
+mod repo_settings;
 mod settings;
 
 use crate::AppState;
@@ -38,6 +39,9 @@ pub fn router() -> Router<AppState> {
             "/org/{org}/members/{username}/remove",
             post(orgs::remove_member),
         )
+        .route("/repo/create", get(repo_settings::new_form).post(repo_settings::create))
+        .route("/{owner}/{repo}/settings", get(repo_settings::settings).post(repo_settings::save))
+        .route("/{owner}/{repo}/settings/delete", post(repo_settings::delete))
         .merge(code::router())
         .route("/{name}", get(profile::show))
         .fallback(|| async { PageError::not_found() })
@@ -53,7 +57,6 @@ fn see_other(path: &str) -> axum::response::Response {
 /// The repository `owner/name` with what the visitor may do with it; a
 /// repository the visitor may not read is "not found", like one that does
 /// not exist.
-#[allow(dead_code)] // Used by the code browser, being written.
 pub async fn load_repo(
     state: &AppState,
     ctx: &crate::context::PageCtx,

@@ -3,13 +3,13 @@
 use crate::AppState;
 use crate::context::PageCtx;
 use crate::error::PageError;
-use crate::views::{FormErrors, OrgRow, render};
+use crate::views::{FormErrors, OrgRow, RepoRow, render};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use forge_core::org::{self, Org, Role};
-use forge_core::user;
+use forge_core::{AccountId, repo, user};
 
 #[derive(Template)]
 #[template(path = "user.html")]
@@ -18,6 +18,9 @@ struct UserView<'a> {
     name: String,
     full_name: String,
     orgs: Vec<OrgRow>,
+    repos: Vec<RepoRow>,
+    /// The visitor may create repositories here.
+    can_create: bool,
 }
 
 struct MemberRow {
@@ -40,6 +43,20 @@ struct OrgView<'a> {
     roles: Vec<(&'static str, String)>,
     errors: FormErrors,
     new_member: String,
+    repos: Vec<RepoRow>,
+    can_create: bool,
+}
+
+async fn repos_of(
+    state: &AppState,
+    ctx: &PageCtx,
+    owner: AccountId,
+) -> Result<Vec<RepoRow>, PageError> {
+    Ok(repo::list_for_owner(&state.db, ctx.user.as_ref(), owner)
+        .await?
+        .iter()
+        .map(RepoRow::new)
+        .collect())
 }
 
 pub async fn show(
@@ -58,11 +75,18 @@ pub async fn show(
         .into_iter()
         .map(|(o, role)| OrgRow::new(&ctx, &o, Some(role)))
         .collect();
+    let repos = repos_of(&state, &ctx, found.id.into()).await?;
+    let can_create = ctx
+        .user
+        .as_ref()
+        .is_some_and(|u| u.id == found.id || u.is_admin);
     Ok(render(&UserView {
         ctx: &ctx,
         name: found.name,
         full_name: found.full_name,
         orgs,
+        repos,
+        can_create,
     }))
 }
 
@@ -80,6 +104,15 @@ pub async fn org_page(
                 || members
                     .iter()
                     .any(|m| m.user_id == user.id && m.role == Role::Owner)
+        }
+        None => false,
+    };
+    let can_create = match &ctx.user {
+        Some(user) => {
+            user.is_admin
+                || members
+                    .iter()
+                    .any(|m| m.user_id == user.id && m.role.maintains())
         }
         None => false,
     };
@@ -111,6 +144,8 @@ pub async fn org_page(
         roles,
         errors,
         new_member,
+        repos: repos_of(state, ctx, org.id.into()).await?,
+        can_create,
     });
     Ok((status, page).into_response())
 }

@@ -1,0 +1,179 @@
+use super::ApiJson;
+use crate::AppState;
+use crate::auth::{MaybeCaller, RequireCaller};
+use crate::error::ApiError;
+use crate::repos;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use forge_core::account;
+use forge_core::clock::rfc3339;
+use forge_core::repo::{self, Access, NewRepo, Repo, RepoChanges};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// Gitea's repository shape.
+async fn repo_json(state: &AppState, repo: &Repo, access: Access) -> Result<Value, ApiError> {
+    let empty = repos::is_empty(state, repo).await?;
+    let html_url = format!("{}/{}", state.config.base_url, repo.full_name());
+    Ok(json!({
+        "id": repo.id,
+        "owner": {
+            "id": repo.owner_id,
+            "login": repo.owner_name,
+            "username": repo.owner_name,
+        },
+        "name": repo.name,
+        "full_name": repo.full_name(),
+        "description": repo.description,
+        "empty": empty,
+        "private": repo.private,
+        "fork": false,
+        "mirror": false,
+        "html_url": html_url,
+        "clone_url": repos::clone_url(state, repo),
+        "ssh_url": "",
+        "default_branch": repo.default_branch,
+        "created_at": rfc3339(repo.created_at),
+        "updated_at": rfc3339(repo.updated_at),
+        "permissions": {
+            "admin": access >= Access::Admin,
+            "push": access >= Access::Write,
+            "pull": access >= Access::Read,
+        },
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct CreateRepo {
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    private: bool,
+    #[serde(default)]
+    default_branch: Option<String>,
+}
+
+async fn create(
+    state: AppState,
+    caller: RequireCaller,
+    owner: &str,
+    body: CreateRepo,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let RequireCaller(caller) = caller;
+    let created = repos::create(
+        &state,
+        &caller.user,
+        owner,
+        NewRepo {
+            name: body.name,
+            description: body.description,
+            private: body.private,
+            default_branch: body.default_branch,
+        },
+    )
+    .await?;
+    let access = repo::access(&state.db, Some(&caller.user), &created).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(repo_json(&state, &created, access).await?),
+    ))
+}
+
+pub async fn create_for_user(
+    State(state): State<AppState>,
+    caller: RequireCaller,
+    ApiJson(body): ApiJson<CreateRepo>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let owner = caller.0.user.name.clone();
+    create(state, caller, &owner, body).await
+}
+
+pub async fn create_for_org(
+    State(state): State<AppState>,
+    caller: RequireCaller,
+    Path(org): Path<String>,
+    ApiJson(body): ApiJson<CreateRepo>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    if forge_core::org::by_name(&state.db, &org).await?.is_none() {
+        return Err(ApiError::not_found());
+    }
+    create(state, caller, &org, body).await
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    MaybeCaller(caller): MaybeCaller,
+    Path((owner, name)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let user = caller.map(|c| c.user);
+    let (found, access) = repo::find_readable(&state.db, user.as_ref(), &owner, &name).await?;
+    Ok(Json(repo_json(&state, &found, access).await?))
+}
+
+#[derive(Deserialize)]
+pub struct EditRepo {
+    description: Option<String>,
+    private: Option<bool>,
+    default_branch: Option<String>,
+}
+
+pub async fn edit(
+    State(state): State<AppState>,
+    RequireCaller(caller): RequireCaller,
+    Path((owner, name)): Path<(String, String)>,
+    ApiJson(body): ApiJson<EditRepo>,
+) -> Result<Json<Value>, ApiError> {
+    let (found, _) = repo::find_readable(&state.db, Some(&caller.user), &owner, &name).await?;
+    let changes = RepoChanges {
+        description: body.description,
+        private: body.private,
+        default_branch: body.default_branch,
+    };
+    let updated = repos::update(&state, &caller.user, &found, changes).await?;
+    let access = repo::access(&state.db, Some(&caller.user), &updated).await?;
+    Ok(Json(repo_json(&state, &updated, access).await?))
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    RequireCaller(caller): RequireCaller,
+    Path((owner, name)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let (found, _) = repo::find_readable(&state.db, Some(&caller.user), &owner, &name).await?;
+    repos::delete(&state, &caller.user, &found).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn list(
+    state: &AppState,
+    viewer: Option<&forge_core::user::User>,
+    owner: &str,
+) -> Result<Json<Value>, ApiError> {
+    let account = account::by_name(&state.db, owner)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let mut out = Vec::new();
+    for found in repo::list_for_owner(&state.db, viewer, account.id).await? {
+        let access = repo::access(&state.db, viewer, &found).await?;
+        out.push(repo_json(state, &found, access).await?);
+    }
+    Ok(Json(Value::Array(out)))
+}
+
+pub async fn list_for_owner(
+    State(state): State<AppState>,
+    MaybeCaller(caller): MaybeCaller,
+    Path(owner): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let user = caller.map(|c| c.user);
+    list(&state, user.as_ref(), &owner).await
+}
+
+pub async fn list_mine(
+    State(state): State<AppState>,
+    RequireCaller(caller): RequireCaller,
+) -> Result<Json<Value>, ApiError> {
+    list(&state, Some(&caller.user), &caller.user.name).await
+}

@@ -1,0 +1,268 @@
+//! Creating repositories, changing their settings, deleting them.
+
+use super::{load_repo, see_other};
+use crate::AppState;
+use crate::context::{CsrfForm, PageCtx};
+use crate::error::PageError;
+use crate::repos;
+use crate::views::{FormErrors, render, url_encode};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use forge_core::org;
+use forge_core::repo::{Access, NewRepo, Repo, RepoChanges};
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "repo_new.html")]
+struct NewRepoView<'a> {
+    ctx: &'a PageCtx,
+    owners: Vec<String>,
+    form: NewRepoForm,
+    errors: FormErrors,
+}
+
+#[derive(Deserialize, Default)]
+pub struct NewRepoForm {
+    #[serde(default)]
+    owner: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    description: String,
+    /// A checkbox: present ("on") when ticked.
+    #[serde(default)]
+    private: Option<String>,
+    #[serde(default)]
+    default_branch: String,
+}
+
+/// The accounts the visitor may create repositories under: themselves and
+/// the organisations where they are owner or maintainer.
+async fn owners_for(state: &AppState, ctx: &PageCtx) -> Result<Vec<String>, PageError> {
+    let Some(user) = &ctx.user else {
+        return Ok(Vec::new());
+    };
+    let mut owners = vec![user.name.clone()];
+    for (o, role) in org::of_user(&state.db, user.id).await? {
+        if role.maintains() {
+            owners.push(o.name);
+        }
+    }
+    Ok(owners)
+}
+
+#[derive(Deserialize)]
+pub struct NewRepoQuery {
+    owner: Option<String>,
+}
+
+pub async fn new_form(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Query(query): Query<NewRepoQuery>,
+) -> Result<Response, PageError> {
+    if let Err(redirect) = ctx.require_user() {
+        return Ok(redirect.into_response());
+    }
+    let owners = owners_for(&state, &ctx).await?;
+    let form = NewRepoForm {
+        owner: query.owner.unwrap_or_default(),
+        default_branch: forge_core::repo::DEFAULT_BRANCH.to_string(),
+        ..NewRepoForm::default()
+    };
+    Ok(render(&NewRepoView {
+        ctx: &ctx,
+        owners,
+        form,
+        errors: FormErrors::default(),
+    }))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    CsrfForm(form): CsrfForm<NewRepoForm>,
+) -> Result<Response, PageError> {
+    let user = match ctx.require_user() {
+        Ok(user) => user.clone(),
+        Err(redirect) => return Ok(redirect.into_response()),
+    };
+    let new = NewRepo {
+        name: form.name.clone(),
+        description: form.description.clone(),
+        private: form.private.is_some(),
+        default_branch: Some(form.default_branch.clone()),
+    };
+    match repos::create(&state, &user, &form.owner, new).await {
+        Ok(created) => Ok(see_other(&format!("/{}", created.full_name()))),
+        Err(forge_core::Error::NotFound(problem) | forge_core::Error::Forbidden(problem)) => {
+            let errors = FormErrors {
+                fields: vec![("owner", ctx.problem(&problem))],
+                general: None,
+            };
+            rerender(&state, &ctx, form, errors).await
+        }
+        Err(e) => {
+            let errors = FormErrors::from_error(&ctx, e)?;
+            rerender(&state, &ctx, form, errors).await
+        }
+    }
+}
+
+async fn rerender(
+    state: &AppState,
+    ctx: &PageCtx,
+    form: NewRepoForm,
+    errors: FormErrors,
+) -> Result<Response, PageError> {
+    let owners = owners_for(state, ctx).await?;
+    let page = render(&NewRepoView {
+        ctx,
+        owners,
+        form,
+        errors,
+    });
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "repo_settings.html")]
+struct SettingsView<'a> {
+    ctx: &'a PageCtx,
+    full_name: String,
+    owner: String,
+    name: String,
+    description: String,
+    private: bool,
+    default_branch: String,
+    saved: bool,
+    errors: FormErrors,
+    delete_errors: FormErrors,
+}
+
+impl<'a> SettingsView<'a> {
+    fn of(ctx: &'a PageCtx, repo: &Repo) -> Self {
+        SettingsView {
+            ctx,
+            full_name: repo.full_name(),
+            owner: repo.owner_name.clone(),
+            name: repo.name.clone(),
+            description: repo.description.clone(),
+            private: repo.private,
+            default_branch: repo.default_branch.clone(),
+            saved: false,
+            errors: FormErrors::default(),
+            delete_errors: FormErrors::default(),
+        }
+    }
+}
+
+/// The repository, if the visitor administers it; otherwise "not found"
+/// for those who cannot see it, and "forbidden" for readers.
+async fn load_admin(
+    state: &AppState,
+    ctx: &PageCtx,
+    owner: &str,
+    name: &str,
+) -> Result<Repo, PageError> {
+    let (repo, access) = load_repo(state, ctx, owner, name).await?;
+    if access < Access::Admin {
+        return Err(PageError::new(
+            StatusCode::FORBIDDEN,
+            "error-repo-admin-only",
+        ));
+    }
+    Ok(repo)
+}
+
+#[derive(Deserialize)]
+pub struct SavedQuery {
+    saved: Option<String>,
+}
+
+pub async fn settings(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path((owner, name)): Path<(String, String)>,
+    Query(query): Query<SavedQuery>,
+) -> Result<Response, PageError> {
+    if let Err(redirect) = ctx.require_user() {
+        return Ok(redirect.into_response());
+    }
+    let repo = load_admin(&state, &ctx, &owner, &name).await?;
+    let mut view = SettingsView::of(&ctx, &repo);
+    view.saved = query.saved.is_some();
+    Ok(render(&view))
+}
+
+#[derive(Deserialize)]
+pub struct SettingsForm {
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    private: Option<String>,
+    #[serde(default)]
+    default_branch: String,
+}
+
+pub async fn save(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path((owner, name)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<SettingsForm>,
+) -> Result<Response, PageError> {
+    let user = match ctx.require_user() {
+        Ok(user) => user.clone(),
+        Err(redirect) => return Ok(redirect.into_response()),
+    };
+    let repo = load_admin(&state, &ctx, &owner, &name).await?;
+    let changes = RepoChanges {
+        description: Some(form.description.clone()),
+        private: Some(form.private.is_some()),
+        default_branch: Some(form.default_branch.clone()),
+    };
+    match repos::update(&state, &user, &repo, changes).await {
+        Ok(updated) => Ok(see_other(&format!(
+            "/{}/settings?saved=1",
+            updated.full_name()
+        ))),
+        Err(e) => {
+            let mut view = SettingsView::of(&ctx, &repo);
+            view.description = form.description;
+            view.private = form.private.is_some();
+            view.default_branch = form.default_branch;
+            view.errors = FormErrors::from_error(&ctx, e)?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&view)).into_response())
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DeleteForm {
+    #[serde(default)]
+    confirm: String,
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path((owner, name)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<DeleteForm>,
+) -> Result<Response, PageError> {
+    let user = match ctx.require_user() {
+        Ok(user) => user.clone(),
+        Err(redirect) => return Ok(redirect.into_response()),
+    };
+    let repo = load_admin(&state, &ctx, &owner, &name).await?;
+    if form.confirm.trim() != repo.full_name() {
+        let mut view = SettingsView::of(&ctx, &repo);
+        view.delete_errors
+            .fields
+            .push(("confirm", ctx.t("repo-delete-mismatch")));
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&view)).into_response());
+    }
+    repos::delete(&state, &user, &repo).await?;
+    Ok(see_other(&format!("/{}", url_encode(&repo.owner_name))))
+}
