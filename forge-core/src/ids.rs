@@ -52,3 +52,19 @@ id_type!(
     /// The id of a repository; also names its folder on disk.
     RepoId
 );
+id_type!(
+    /// The id of an issue (not its number, which is per repository).
+    IssueId
+);
+id_type!(
+    /// The id of a comment on an issue.
+    CommentId
+);
+id_type!(
+    /// The id of a label of a repository.
+    LabelId
+);
+id_type!(
+    /// The id of a milestone of a repository.
+    MilestoneId
+);

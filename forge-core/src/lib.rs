@@ -7,20 +7,31 @@
 
 pub mod account;
 pub mod clock;
+pub mod comment;
+pub mod commit_refs;
+pub mod consistency;
 pub mod db;
 pub mod error;
 pub mod ids;
+pub mod issue;
+pub mod issue_query;
+pub mod label;
 pub mod migrations;
+pub mod milestone;
 pub mod names;
 pub mod org;
 pub mod password;
+pub mod refs;
 pub mod repo;
 pub mod secret;
 pub mod session;
 pub mod testing;
+pub mod timeline;
 pub mod token;
 pub mod user;
 
 pub use db::{Db, Engine};
 pub use error::{Error, Problem, Result};
-pub use ids::{AccountId, OrgId, RepoId, TokenId, UserId};
+pub use ids::{
+    AccountId, CommentId, IssueId, LabelId, MilestoneId, OrgId, RepoId, TokenId, UserId,
+};

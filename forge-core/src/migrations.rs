@@ -31,6 +31,7 @@ macro_rules! migration {
 pub const MIGRATIONS: &[Migration] = &[
     migration!(1, "accounts", "0001_accounts.sql"),
     migration!(2, "repositories", "0002_repositories.sql"),
+    migration!(3, "issues", "0003_issues.sql"),
 ];
 
 /// Applies the migrations this database has not seen, each in its own

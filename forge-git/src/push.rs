@@ -211,6 +211,39 @@ pub fn applied(repo: &Repository, commands: &[RefCommand]) -> Result<PushEvent, 
     })
 }
 
+/// The commits a branch gained by moving from `old` to `new`, oldest first:
+/// everything reachable from `new` but not from `old`, whether or not other
+/// refs already had it (a branch merged into the default branch brings its
+/// commits to the default branch only now).
+pub fn branch_commits(
+    repo: &Repository,
+    old: Option<&str>,
+    new: &str,
+) -> Result<Vec<CommitInfo>, GitError> {
+    let mut walk = repo.revwalk()?;
+    walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::TIME | git2::Sort::REVERSE)?;
+    walk.push(Oid::from_str(new)?)?;
+    if let Some(old) = old
+        && let Ok(oid) = Oid::from_str(old)
+        && repo.find_commit(oid).is_ok()
+    {
+        walk.hide(oid)?;
+    }
+    let mut commits = Vec::new();
+    for oid in walk.take(MAX_NEW_COMMITS) {
+        let commit = repo.find_commit(oid?)?;
+        let author = commit.author();
+        commits.push(CommitInfo {
+            id: commit.id().to_string(),
+            message: String::from_utf8_lossy(commit.message_bytes()).into_owned(),
+            author_name: String::from_utf8_lossy(author.name_bytes()).into_owned(),
+            author_email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
+            time: commit.time().seconds(),
+        });
+    }
+    Ok(commits)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,231 @@
+//! Comments on issues. Authors edit and delete their own; maintainers hide
+//! or delete any. Nobody comments on a locked issue but maintainers.
+
+use crate::clock::now_ms;
+use crate::db::Db;
+use crate::error::{Error, Result};
+use crate::ids::{AccountId, CommentId, IssueId};
+use crate::issue::{self, Issue, Rights};
+use crate::repo::Repo;
+use crate::timeline::{self, NewEvent, kind};
+use crate::user::User;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment {
+    pub id: CommentId,
+    pub issue_id: IssueId,
+    pub author_id: AccountId,
+    pub author_name: String,
+    pub body: String,
+    pub hidden: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const SELECT: &str = "SELECT c.id, c.issue_id, c.author_id, a.name AS author_name, c.body, c.is_hidden, \
+                      c.created_at, c.updated_at FROM comments c JOIN accounts a ON a.id = c.author_id ";
+
+fn from_row(row: &AnyRow) -> Result<Comment> {
+    Ok(Comment {
+        id: CommentId(row.try_get("id")?),
+        issue_id: IssueId(row.try_get("issue_id")?),
+        author_id: AccountId(row.try_get("author_id")?),
+        author_name: row.try_get("author_name")?,
+        body: row.try_get("body")?,
+        hidden: row.try_get::<i64, _>("is_hidden")? != 0,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+pub async fn create(
+    db: &Db,
+    actor: &User,
+    repo: &Repo,
+    issue: &Issue,
+    body: &str,
+) -> Result<Comment> {
+    let rights = Rights::of(db, Some(actor), repo).await?;
+    if !rights.read() {
+        return Err(Error::not_found("error-repo-not-found"));
+    }
+    if !rights.participate(Some(issue)) {
+        return Err(if issue.locked {
+            Error::forbidden("error-issue-locked")
+        } else {
+            Error::forbidden("error-issue-forbidden")
+        });
+    }
+    let body = issue::validate_body("body", body)?;
+    if body.trim().is_empty() {
+        return Err(Error::invalid("body", "error-comment-empty"));
+    }
+    let now = now_ms();
+    let mut tx = db.pool().begin().await?;
+    let id: i64 = sqlx::query(
+        "INSERT INTO comments (issue_id, author_id, body, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id",
+    )
+    .bind(issue.id.0)
+    .bind(actor.id.0)
+    .bind(&body)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get("id")?;
+    let id = CommentId(id);
+    sqlx::query(
+        "UPDATE issues SET comment_count = comment_count + 1, updated_at = $1 WHERE id = $2",
+    )
+    .bind(now)
+    .bind(issue.id.0)
+    .execute(&mut *tx)
+    .await?;
+    timeline::record(
+        &mut tx,
+        issue.id,
+        NewEvent {
+            kind: kind::COMMENTED,
+            actor: Some(actor.id.into()),
+            comment: Some(id),
+            ..Default::default()
+        },
+        now,
+    )
+    .await?;
+    issue::note_mentions_and_references(&mut tx, db, repo, actor, issue.id, &body, now).await?;
+    issue::refresh_search(&mut tx, issue.id).await?;
+    tx.commit().await?;
+    Ok(Comment {
+        id,
+        issue_id: issue.id,
+        author_id: actor.id.into(),
+        author_name: actor.name.clone(),
+        body,
+        hidden: false,
+        created_at: now,
+        updated_at: now,
+    })
+}
+
+pub async fn list(db: &Db, issue: IssueId) -> Result<Vec<Comment>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE c.issue_id = $1 ORDER BY c.id"
+    )))
+    .bind(issue.0)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+pub async fn get(db: &Db, issue: IssueId, comment: CommentId) -> Result<Option<Comment>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE c.id = $1 AND c.issue_id = $2"
+    )))
+    .bind(comment.0)
+    .bind(issue.0)
+    .fetch_optional(db.pool())
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+async fn load(
+    db: &Db,
+    actor: &User,
+    repo: &Repo,
+    issue: &Issue,
+    comment: CommentId,
+) -> Result<(Comment, Rights)> {
+    let rights = Rights::of(db, Some(actor), repo).await?;
+    if !rights.read() {
+        return Err(Error::not_found("error-repo-not-found"));
+    }
+    let found = get(db, issue.id, comment)
+        .await?
+        .ok_or_else(|| Error::not_found("error-comment-not-found"))?;
+    Ok((found, rights))
+}
+
+/// Edits a comment: its author only (maintainers hide instead).
+pub async fn edit(
+    db: &Db,
+    actor: &User,
+    repo: &Repo,
+    issue: &Issue,
+    comment: CommentId,
+    body: &str,
+) -> Result<Comment> {
+    let (found, _) = load(db, actor, repo, issue, comment).await?;
+    if found.author_id.0 != actor.id.0 {
+        return Err(Error::forbidden("error-comment-own-only"));
+    }
+    let body = issue::validate_body("body", body)?;
+    if body.trim().is_empty() {
+        return Err(Error::invalid("body", "error-comment-empty"));
+    }
+    let now = now_ms();
+    let mut tx = db.pool().begin().await?;
+    sqlx::query("UPDATE comments SET body = $1, updated_at = $2 WHERE id = $3")
+        .bind(&body)
+        .bind(now)
+        .bind(comment.0)
+        .execute(&mut *tx)
+        .await?;
+    issue::note_mentions_and_references(&mut tx, db, repo, actor, issue.id, &body, now).await?;
+    issue::refresh_search(&mut tx, issue.id).await?;
+    tx.commit().await?;
+    Ok(Comment {
+        body,
+        updated_at: now,
+        ..found
+    })
+}
+
+/// Deletes a comment: its author, or a maintainer.
+pub async fn delete(
+    db: &Db,
+    actor: &User,
+    repo: &Repo,
+    issue: &Issue,
+    comment: CommentId,
+) -> Result<()> {
+    let (found, rights) = load(db, actor, repo, issue, comment).await?;
+    if found.author_id.0 != actor.id.0 && !rights.maintain() {
+        return Err(Error::forbidden("error-comment-own-only"));
+    }
+    let mut tx = db.pool().begin().await?;
+    sqlx::query("DELETE FROM comments WHERE id = $1")
+        .bind(comment.0)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE issues SET comment_count = comment_count - 1 WHERE id = $1")
+        .bind(issue.id.0)
+        .execute(&mut *tx)
+        .await?;
+    issue::refresh_search(&mut tx, issue.id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Hides or shows a comment (maintainers): hidden comments stay in the
+/// timeline, folded, with their text out of sight.
+pub async fn set_hidden(
+    db: &Db,
+    actor: &User,
+    repo: &Repo,
+    issue: &Issue,
+    comment: CommentId,
+    hidden: bool,
+) -> Result<()> {
+    let (_, rights) = load(db, actor, repo, issue, comment).await?;
+    if !rights.maintain() {
+        return Err(Error::forbidden("error-maintainers-only"));
+    }
+    sqlx::query("UPDATE comments SET is_hidden = $1 WHERE id = $2")
+        .bind(i64::from(hidden))
+        .bind(comment.0)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
