@@ -782,3 +782,107 @@ print("ok")
     let log = git_ok(&dir.join("check"), &["log", "--format=%s", "-1"]).await;
     assert_eq!(log.trim(), "From dulwich");
 }
+
+/// "Fixes #N" in a commit that reaches the default branch closes issue N,
+/// once, however often the commit is seen again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pushed_commits_close_and_reference_issues() {
+    for forge in TestForge::on_each_engine().await {
+        let (alice, token) = forge.user_with_token("alice", false).await;
+        create_repo(&forge, &token, "/api/v1/user/repos", json!({"name": "app"})).await;
+        let repo = forge_core::repo::find(&forge.db, "alice", "app")
+            .await
+            .unwrap()
+            .unwrap();
+        for title in ["Crash on save", "Slow start", "Typo"] {
+            forge_core::issue::create(
+                &forge.db,
+                &alice,
+                &repo,
+                forge_core::issue::NewIssue {
+                    title: title.into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        }
+        let push_url = url(&forge, Some(("alice", &token)), "/alice/app.git");
+        let work = working_copy(1).await;
+        git_ok(&work, &["push", "-q", &push_url, "main"]).await;
+
+        // On a feature branch: only references.
+        git_ok(&work, &["checkout", "-q", "-b", "feature"]).await;
+        git_ok(
+            &work,
+            &[
+                "commit",
+                "-q",
+                "--allow-empty",
+                "-m",
+                "Speed up start-up\n\nFIXES #2, related to #3",
+            ],
+        )
+        .await;
+        git_ok(&work, &["push", "-q", &push_url, "feature"]).await;
+        let state = |n: i64| {
+            let db = forge.db.clone();
+            let id = repo.id;
+            async move { forge_core::issue::get(&db, id, n).await.unwrap().unwrap() }
+        };
+        assert!(!state(2).await.closed);
+
+        // On the default branch: closes.
+        git_ok(&work, &["checkout", "-q", "main"]).await;
+        git_ok(
+            &work,
+            &[
+                "commit",
+                "-q",
+                "--allow-empty",
+                "-m",
+                "Save safely (fixes #1)",
+            ],
+        )
+        .await;
+        git_ok(&work, &["push", "-q", &push_url, "main"]).await;
+        let one = state(1).await;
+        assert!(one.closed);
+        let events = forge_core::timeline::events(&forge.db, one.id)
+            .await
+            .unwrap();
+        let closing = events.iter().find(|e| e.kind == "closed").unwrap();
+        let head = git_ok(&work, &["rev-parse", "HEAD"]).await;
+        assert_eq!(closing.commit.as_deref(), Some(head.trim()));
+        assert_eq!(closing.actor.as_deref(), Some("alice"));
+
+        // Merging the feature branch later closes #2 then.
+        git_ok(&work, &["merge", "-q", "--no-edit", "feature"]).await;
+        git_ok(&work, &["push", "-q", &push_url, "main"]).await;
+        assert!(state(2).await.closed);
+        assert!(!state(3).await.closed, "a mere mention does not close");
+
+        // Force pushes back and forth never duplicate events.
+        let before = forge_core::timeline::events(&forge.db, state(2).await.id)
+            .await
+            .unwrap()
+            .len();
+        git_ok(&work, &["push", "-q", "--force", &push_url, "HEAD~1:main"]).await;
+        git_ok(&work, &["push", "-q", "--force", &push_url, "main"]).await;
+        git_ok(&work, &["push", "-q", &push_url, "main:other"]).await;
+        let after = forge_core::timeline::events(&forge.db, state(2).await.id)
+            .await
+            .unwrap();
+        assert_eq!(after.len(), before, "{after:?}");
+        let three = forge_core::timeline::events(&forge.db, state(3).await.id)
+            .await
+            .unwrap();
+        assert_eq!(three.iter().filter(|e| e.kind == "referenced").count(), 1);
+        assert!(
+            forge_core::consistency::check(&forge.db)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+}
