@@ -62,3 +62,9 @@ pub async fn engines() -> Vec<Db> {
     }
     dbs
 }
+
+/// Runs a statement directly, for tests that must put the database in a
+/// state the domain never would (a wrong counter, say).
+pub async fn execute(db: &Db, sql: &'static str) {
+    db.pool().execute(sql).await.expect("a test statement runs");
+}

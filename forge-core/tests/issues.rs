@@ -211,6 +211,24 @@ async fn issues_are_numbered_and_counted() {
         assert_eq!((m.open_issues, m.closed_issues), (2, 0));
 
         assert_eq!(consistency::check(&db).await.unwrap(), vec![]);
+
+        // A wrong counter is found, and repaired.
+        testing::execute(&db, "UPDATE repositories SET open_issues = open_issues + 5").await;
+        testing::execute(&db, "UPDATE issues SET comment_count = 42 WHERE number = 2").await;
+        let found = consistency::check(&db).await.unwrap();
+        let what: Vec<&str> = found.iter().map(|m| m.what).collect();
+        assert_eq!(
+            what,
+            [
+                "repository open issues",
+                "repository open issues",
+                "issue comments"
+            ]
+        );
+        assert_eq!(found[2].stored, 42);
+        assert_eq!(found[2].actual, 2);
+        consistency::repair(&db).await.unwrap();
+        assert_eq!(consistency::check(&db).await.unwrap(), vec![]);
     }
 }
 

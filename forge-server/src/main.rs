@@ -6,7 +6,7 @@ mod serve;
 use clap::{Parser, Subcommand};
 use config::{Config, Flags};
 use forge_core::user::{self, NewUser};
-use forge_core::{Db, migrations};
+use forge_core::{Db, consistency, migrations};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -46,6 +46,14 @@ enum AdminCommand {
         /// Make the user a site administrator.
         #[arg(long)]
         admin: bool,
+    },
+    /// Recompute every stored counter (open and closed issues, comments,
+    /// milestone progress) and report those that disagree; exits non-zero
+    /// when one does.
+    CheckCounters {
+        /// Also set the wrong counters to their recomputed values.
+        #[arg(long)]
+        repair: bool,
     },
 }
 
@@ -125,6 +133,32 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             println!("Created {role} {} <{}>.", created.name, created.email);
             db.close().await;
             Ok(())
+        }
+        Command::Admin(AdminCommand::CheckCounters { repair }) => {
+            let db = open_database(&config).await?;
+            migrations::migrate(&db).await.map_err(|e| e.to_string())?;
+            let mismatches = consistency::check(&db).await.map_err(|e| e.to_string())?;
+            for m in &mismatches {
+                println!(
+                    "{} of #{}: stored {}, actual {}",
+                    m.what, m.id, m.stored, m.actual
+                );
+            }
+            if mismatches.is_empty() {
+                println!("Every counter is right.");
+            } else if repair {
+                consistency::repair(&db).await.map_err(|e| e.to_string())?;
+                println!("Repaired {} counter(s).", mismatches.len());
+            }
+            db.close().await;
+            if mismatches.is_empty() || repair {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{} counter(s) disagree with the rows they count; run with --repair to fix them",
+                    mismatches.len()
+                ))
+            }
         }
     }
 }

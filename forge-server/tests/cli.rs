@@ -214,6 +214,14 @@ async fn story(database_url: Option<String>) {
     let output = run(forge(&data_dir, url).arg("migrate"));
     assert!(output.status.success());
     assert!(String::from_utf8_lossy(&output.stdout).contains("up to date"));
+
+    let output = run(forge(&data_dir, url).args(["admin", "check-counters"]));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Every counter is right."));
 }
 
 #[tokio::test]
