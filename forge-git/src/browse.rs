@@ -12,9 +12,12 @@
 
 use crate::GitError;
 use git2::{
-    BranchType, Delta, DiffFindOptions, DiffLineType, DiffOptions, ErrorCode, ObjectType, Oid,
-    Patch, Reference, Repository, Sort, Tree,
+    BranchType, Delta, DiffFindOptions, DiffLineType, DiffOptions, ErrorCode, ObjectType, Patch,
+    Reference, Sort, Tree,
 };
+/// The types callers of this module handle (the web layer does not
+/// depend on `git2` itself).
+pub use git2::{Oid, Repository};
 
 /// What a browse request can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -279,7 +282,7 @@ pub fn lookup(repo: &Repository, commit: Oid, path: &[Vec<u8>]) -> Result<Node> 
     for component in parents {
         tree = subtree(repo, &tree, component)?;
     }
-    let entry = tree.get_name_bytes(last).ok_or(BrowseError::NotFound)?;
+    let entry = child(&tree, last).ok_or(BrowseError::NotFound)?;
     let kind = EntryKind::of_mode(entry.filemode());
     if kind == EntryKind::Dir {
         let tree = repo.find_tree(entry.id())?;
@@ -299,8 +302,17 @@ pub fn lookup(repo: &Repository, commit: Oid, path: &[Vec<u8>]) -> Result<Node> 
     }))
 }
 
+/// The entry `name` of `tree`. (A name with a NUL byte names nothing, and
+/// would make `git2` panic.)
+fn child<'t>(tree: &'t Tree<'_>, name: &[u8]) -> Option<git2::TreeEntry<'t>> {
+    if name.contains(&0) {
+        return None;
+    }
+    tree.get_name_bytes(name)
+}
+
 fn subtree<'r>(repo: &'r Repository, tree: &Tree<'r>, name: &[u8]) -> Result<Tree<'r>> {
-    let entry = tree.get_name_bytes(name).ok_or(BrowseError::NotFound)?;
+    let entry = child(tree, name).ok_or(BrowseError::NotFound)?;
     if entry.kind() != Some(ObjectType::Tree) {
         return Err(BrowseError::NotFound);
     }
@@ -376,7 +388,11 @@ pub fn read_blob(repo: &Repository, id: Oid, limit: u64) -> Result<(u64, Content
 
 /// A blob's bytes, when it is at most `limit` bytes long; `Err(size)` when
 /// it is larger (the caller streams it from `git cat-file` instead).
-pub fn read_raw(repo: &Repository, id: Oid, limit: u64) -> Result<std::result::Result<Vec<u8>, u64>> {
+pub fn read_raw(
+    repo: &Repository,
+    id: Oid,
+    limit: u64,
+) -> Result<std::result::Result<Vec<u8>, u64>> {
     let size = blob_size(repo, id)?;
     if size > limit {
         return Ok(Err(size));
@@ -408,7 +424,10 @@ pub fn submodule_url(repo: &Repository, commit: Oid, path: &[Vec<u8>]) -> Result
     let blob = repo.find_blob(entry.id())?;
     let wanted = path.join(&b'/');
     let wanted = String::from_utf8_lossy(&wanted);
-    Ok(parse_gitmodules(&String::from_utf8_lossy(blob.content()), &wanted))
+    Ok(parse_gitmodules(
+        &String::from_utf8_lossy(blob.content()),
+        &wanted,
+    ))
 }
 
 fn parse_gitmodules(text: &str, wanted: &str) -> Option<String> {
@@ -570,9 +589,7 @@ fn id_at(repo: &Repository, root: Oid, path: &[Vec<u8>]) -> Result<Option<(Oid, 
             Err(e) => return Err(e),
         }
     }
-    Ok(tree
-        .get_name_bytes(last)
-        .map(|entry| (entry.id(), entry.filemode())))
+    Ok(child(&tree, last).map(|entry| (entry.id(), entry.filemode())))
 }
 
 /// Limits on the diff of one commit.
@@ -821,11 +838,7 @@ fn split_message(message: &str) -> (String, String) {
         Some(at) => (&message[..at], &message[at + 2..]),
         None => (message, ""),
     };
-    let summary = first
-        .lines()
-        .map(str::trim)
-        .collect::<Vec<_>>()
-        .join(" ");
+    let summary = first.lines().map(str::trim).collect::<Vec<_>>().join(" ");
     (summary, rest.trim_end().to_string())
 }
 
@@ -1069,7 +1082,10 @@ mod tests {
             panic!("the root is a folder");
         };
         let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
-        assert_eq!(names, ["src", "bin\u{fffd}", "link", "rare.txt", "README.md"]);
+        assert_eq!(
+            names,
+            ["src", "bin\u{fffd}", "link", "rare.txt", "README.md"]
+        );
         assert_eq!(entries[1].raw_name, b"bin\xff");
         assert_eq!(entries[1].kind, EntryKind::Executable);
         assert_eq!(entries[2].kind, EntryKind::Symlink);
@@ -1078,8 +1094,8 @@ mod tests {
             panic!("a file");
         };
         assert_eq!(read_blob(&repo, bin.id, 100).unwrap().1, Content::Binary);
-        let Node::Leaf(main) = lookup(&repo, head, &[b"src".to_vec(), b"main.rs".to_vec()])
-            .unwrap()
+        let Node::Leaf(main) =
+            lookup(&repo, head, &[b"src".to_vec(), b"main.rs".to_vec()]).unwrap()
         else {
             panic!("a file");
         };
@@ -1088,8 +1104,14 @@ mod tests {
             Content::Text("line 24\n".into())
         );
         assert_eq!(read_blob(&repo, main.id, 3).unwrap().1, Content::TooLarge);
+        for bad in [&b"nope"[..], b"ma\0in.rs", b""] {
+            assert!(matches!(
+                lookup(&repo, head, &[b"src".to_vec(), bad.to_vec()]),
+                Err(BrowseError::NotFound)
+            ));
+        }
         assert!(matches!(
-            lookup(&repo, head, &[b"src".to_vec(), b"nope".to_vec()]),
+            resolve(&repo, RefKind::Branch, &[b"ma\0in".to_vec()]),
             Err(BrowseError::NotFound)
         ));
 
@@ -1106,7 +1128,10 @@ mod tests {
 
         let rare = log(&repo, LogStart::At(head), Some(&[b"rare.txt".to_vec()]), 10).unwrap();
         let summaries: Vec<&str> = rare.commits.iter().map(|c| c.summary.as_str()).collect();
-        assert_eq!(summaries, ["Commit 20", "Commit 10", "Commit 1", "Commit 0"]);
+        assert_eq!(
+            summaries,
+            ["Commit 20", "Commit 10", "Commit 1", "Commit 0"]
+        );
 
         let detail = commit(&repo, head, DiffLimits::default()).unwrap();
         assert_eq!(detail.summary, "Commit 24");

@@ -23,9 +23,6 @@ const TIME_BUDGET: Duration = Duration::from_secs(2);
 const PREFIX: &str = "hl-";
 const STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: PREFIX };
 
-/// The class of the element that holds highlighted lines.
-pub const ROOT_CLASS: &str = "hl-code";
-
 fn syntaxes() -> &'static SyntaxSet {
     static SYNTAXES: OnceLock<SyntaxSet> = OnceLock::new();
     SYNTAXES.get_or_init(SyntaxSet::load_defaults_newlines)
@@ -40,7 +37,13 @@ fn syntax_for<'s>(set: &'s SyntaxSet, name: &str, text: &str) -> Option<&'s Synt
     let found = by_extension
         .or_else(|| set.find_syntax_by_extension(name))
         .or_else(|| {
-            let first: String = text.lines().next().unwrap_or("").chars().take(200).collect();
+            let first: String = text
+                .lines()
+                .next()
+                .unwrap_or("")
+                .chars()
+                .take(200)
+                .collect();
             set.find_syntax_by_first_line(&first)
         })?;
     (found.name != set.find_syntax_plain_text().name).then_some(found)
@@ -145,8 +148,14 @@ pub fn stylesheet() -> &'static str {
             b: 0x26,
             a: 0xff,
         };
+        // Each theme only in its own scheme: a rule of the light theme that
+        // the dark one lacks must not leak light colours onto dark ground.
         if let Some(theme) = themes.themes.get("InspiredGitHub") {
-            css.push_str(&theme_css(theme, light_bg));
+            let _ = write!(
+                css,
+                "@media not all and (prefers-color-scheme: dark) {{\n{}}}\n",
+                theme_css(theme, light_bg)
+            );
         }
         if let Some(theme) = themes.themes.get("base16-ocean.dark") {
             let _ = write!(
@@ -257,6 +266,9 @@ table.diff tr.hunk td { color: var(--muted); background: var(--bg); padding-bloc
 .markdown { margin: 0 0 2rem; }
 .markdown img { max-width: 100%; }
 .markdown table { width: auto; }
+dl.commit-meta { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 0 0 1rem; }
+dl.commit-meta dt { font-weight: 600; }
+dl.commit-meta dd { margin: 0; }
 .commit-message { white-space: pre-wrap; font-family: var(--mono); background: var(--surface); padding: 1rem; border-radius: 4px; }
 .pager { display: flex; gap: 1.5rem; margin: 1rem 0 2rem; }
 .file-image { max-width: 100%; border: 1px solid var(--rule); }

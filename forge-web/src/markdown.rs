@@ -9,9 +9,7 @@
 //! level the text sits under). Issue references and mentions will be one
 //! more pass over the events, in [`events`].
 
-use pulldown_cmark::{
-    CowStr, Event, HeadingLevel, LinkType, Parser, Tag, TagEnd, TextMergeStream,
-};
+use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Parser, Tag, TagEnd, TextMergeStream};
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
@@ -162,7 +160,9 @@ fn autolink<'a>(text: CowStr<'a>, out: &mut Vec<Event<'a>>) {
         let url = trim_url(&candidate[..end]);
         let scheme_len = if url.starts_with("https://") { 8 } else { 7 };
         if url.len() <= scheme_len {
-            pieces.push(Event::Text(CowStr::from(rest[..start + scheme_len].to_string())));
+            pieces.push(Event::Text(CowStr::from(
+                rest[..start + scheme_len].to_string(),
+            )));
             rest = &rest[start + scheme_len..];
             continue;
         }
@@ -215,10 +215,11 @@ fn trim_url(url: &str) -> &str {
         let Some(last) = url.chars().next_back() else {
             return url;
         };
-        let unbalanced_paren =
-            last == ')' && url.matches('(').count() < url.matches(')').count();
-        if matches!(last, '.' | ',' | ':' | ';' | '!' | '?' | '\'' | '*' | '_' | '~')
-            || unbalanced_paren
+        let unbalanced_paren = last == ')' && url.matches('(').count() < url.matches(')').count();
+        if matches!(
+            last,
+            '.' | ',' | ':' | ';' | '!' | '?' | '\'' | '*' | '_' | '~'
+        ) || unbalanced_paren
         {
             url = &url[..url.len() - last.len_utf8()];
         } else {
@@ -281,7 +282,9 @@ mod tests {
 
     #[test]
     fn bare_urls_become_links_but_not_in_code() {
-        let html = render("See https://example.org/a_(b), or http://x.org.\n\n`https://no.example`\n\n    https://block.example\n");
+        let html = render(
+            "See https://example.org/a_(b), or http://x.org.\n\n`https://no.example`\n\n    https://block.example\n",
+        );
         assert!(
             html.contains(
                 "<a href=\"https://example.org/a_(b)\" rel=\"nofollow noopener\">https://example.org/a_(b)</a>,"
@@ -310,11 +313,17 @@ mod tests {
         );
         assert!(html.contains("<h3>T</h3>"), "{html}");
         assert!(html.contains("<h6>Six</h6>"), "{html}");
-        assert!(html.contains("href=\"/o/r/src/branch/main/docs/a.md\""), "{html}");
+        assert!(
+            html.contains("href=\"/o/r/src/branch/main/docs/a.md\""),
+            "{html}"
+        );
         assert!(html.contains("href=\"/x\""), "{html}");
         assert!(html.contains("href=\"#s\""), "{html}");
         assert!(html.contains("href=\"https://e.org\""), "{html}");
-        assert!(html.contains("src=\"/o/r/raw/branch/main/logo.png\""), "{html}");
+        assert!(
+            html.contains("src=\"/o/r/raw/branch/main/logo.png\""),
+            "{html}"
+        );
     }
 
     /// Attempts to run script, load foreign content or break out of the
@@ -370,7 +379,9 @@ mod tests {
         while let Some(at) = rest.find("=\"") {
             markup.push_str(&rest[..at + 2]);
             let value_start = at + 2;
-            let end = rest[value_start..].find('"').map_or(rest.len(), |e| e + value_start);
+            let end = rest[value_start..]
+                .find('"')
+                .map_or(rest.len(), |e| e + value_start);
             let name = markup
                 .rsplit(|c: char| c.is_whitespace())
                 .next()

@@ -80,8 +80,10 @@ async fn close_and_reference_issues(
 ) -> forge_core::Result<commit_refs::Outcome> {
     let default_ref = format!("refs/heads/{default_branch}");
     let mut on_default = Vec::new();
-    if let Some(update) = event.updates.iter().find(|u| u.name == default_ref) {
-        if let Some(new) = update.new.clone() {
+    if let Some(update) = event.updates.iter().find(|u| u.name == default_ref)
+        && let Some(new) = update.new.clone()
+    {
+        {
             let storage = state.storage.clone();
             let (id, old) = (repo.id.0, update.old.clone());
             on_default = tokio::task::spawn_blocking(move || {

@@ -1,0 +1,176 @@
+"""The servers under test, started and stopped by the benchmark: the forge
+and its peers. Each records its start-up time and its process id."""
+
+import base64
+import json
+import os
+import re
+import signal
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+
+from common import free_port, log, output, port_open
+
+LISTENING = re.compile(r"Forge is listening on http://(\S+)")
+
+
+class Server:
+    name = "server"
+
+    def __init__(self):
+        self.process = None
+        self.startup_ms = None
+        self._log = None
+
+    @property
+    def pid(self):
+        return self.process.pid
+
+    def alive(self):
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self, timeout=10):
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self._log:
+            self._log.close()
+            self._log = None
+
+
+class Forge(Server):
+    """`forge serve` on its own data folder (SQLite), on a free port."""
+
+    name = "forge"
+
+    def __init__(self, binary, data_dir, env, log_path):
+        super().__init__()
+        self.binary = binary
+        self.data_dir = data_dir
+        self.env = {k: v for k, v in env.items() if not k.startswith("FORGE_")}
+        self.log_path = log_path
+        self.address = None
+
+    def start(self, timeout=60):
+        self._log = open(self.log_path, "ab")
+        found = threading.Event()
+        started = time.perf_counter()
+        self.process = subprocess.Popen(
+            [self.binary, "serve", "--data-dir", self.data_dir, "--listen", "127.0.0.1:0"],
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+        )
+
+        def read_stdout():
+            # Reads (and keeps draining) standard output, so the forge never
+            # blocks on a full pipe.
+            for raw in self.process.stdout:
+                match = LISTENING.search(raw.decode(errors="replace"))
+                if match and not found.is_set():
+                    self.address = match.group(1)
+                    found.set()
+
+        threading.Thread(target=read_stdout, daemon=True).start()
+        deadline = started + timeout
+        while time.perf_counter() < deadline:
+            if not self.alive():
+                raise RuntimeError(f"the forge exited with {self.process.returncode}; see {self.log_path}")
+            if found.is_set() and self.health() == 200:
+                self.startup_ms = (time.perf_counter() - started) * 1000
+                log(f"forge ready at http://{self.address} (pid {self.pid}) in {self.startup_ms:.0f} ms")
+                return
+            time.sleep(0.002)
+        raise RuntimeError(f"the forge did not answer /-/health within {timeout} s; see {self.log_path}")
+
+    @property
+    def url(self):
+        return f"http://{self.address}"
+
+    def health(self):
+        try:
+            with urllib.request.urlopen(f"{self.url}/-/health", timeout=1) as answer:
+                return answer.status
+        except urllib.error.HTTPError as e:
+            return e.code
+        except OSError:
+            return None
+
+    def admin(self, *args):
+        return output([self.binary, "admin", *args, "--data-dir", self.data_dir], env=self.env)
+
+    def api(self, method, path, body=None, user=None, password=None):
+        request = urllib.request.Request(f"{self.url}/api/v1{path}", method=method)
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            request.add_header("Content-Type", "application/json")
+        if user is not None:
+            credentials = base64.b64encode(f"{user}:{password}".encode()).decode()
+            request.add_header("Authorization", f"Basic {credentials}")
+        try:
+            with urllib.request.urlopen(request, data=data, timeout=30) as answer:
+                return json.loads(answer.read() or b"null")
+        except urllib.error.HTTPError as e:
+            raise RuntimeError(f"{method} {path} answered {e.code}: {e.read().decode(errors='replace')}")
+
+
+class GitDaemon(Server):
+    """`git daemon` serving every repository under base_path, on a free port.
+    `git-daemon` is run directly (not through the `git` wrapper, which would
+    stay as its parent), so the pid is the daemon's own."""
+
+    name = "git daemon"
+
+    def __init__(self, base_path, env, log_path):
+        super().__init__()
+        self.base_path = base_path
+        self.env = env
+        self.log_path = log_path
+        self.port = None
+
+    def start(self, timeout=20):
+        exec_path = output(["git", "--exec-path"], env=self.env)
+        binary = os.path.join(exec_path, "git-daemon")
+        for _attempt in range(3):
+            self.port = free_port()
+            self._log = open(self.log_path, "ab")
+            started = time.perf_counter()
+            self.process = subprocess.Popen(
+                [
+                    binary,
+                    "--reuseaddr",
+                    f"--base-path={self.base_path}",
+                    "--export-all",
+                    "--listen=127.0.0.1",
+                    f"--port={self.port}",
+                    self.base_path,
+                ],
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=self._log,
+                stderr=self._log,
+            )
+            deadline = started + timeout
+            while time.perf_counter() < deadline and self.alive():
+                if port_open(self.port):
+                    self.startup_ms = (time.perf_counter() - started) * 1000
+                    log(f"git daemon ready on port {self.port} (pid {self.pid}) in {self.startup_ms:.0f} ms")
+                    return
+                time.sleep(0.002)
+            self.stop()  # the port was taken in the meantime: try another
+        raise RuntimeError(f"git daemon did not start; see {self.log_path}")
+
+    def url(self, repo):
+        return f"git://127.0.0.1:{self.port}/{repo}"
+
