@@ -1,0 +1,119 @@
+//! Funding: a maintainer puts a budget on an issue; organisations pledge "up
+//! to" an amount; when the pledges cover the budget (and enough
+//! organisations take part) the goal is funded and each pledger's fair share
+//! is fixed; the work is delivered, reviewed by the pledgers, accepted, and
+//! paid outside the forge, each payment recorded by the receiving side.
+//!
+//! Every money event writes balanced ledger lines in the same transaction as
+//! the state change (see [`ledger`] for the account scheme). Every change
+//! to a goal first takes a write on the goal's row, which serialises
+//! concurrent requests on one goal on both engines: funding happens once.
+
+pub mod ledger;
+mod rules;
+mod view;
+
+pub use rules::*;
+pub use view::*;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GoalState {
+    Open,
+    Funded,
+    Expired,
+    Cancelled,
+    Delivered,
+    Disputed,
+    Accepted,
+    Rejected,
+    Settled,
+}
+
+impl GoalState {
+    pub const ALL: [GoalState; 9] = [
+        GoalState::Open,
+        GoalState::Funded,
+        GoalState::Expired,
+        GoalState::Cancelled,
+        GoalState::Delivered,
+        GoalState::Disputed,
+        GoalState::Accepted,
+        GoalState::Rejected,
+        GoalState::Settled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GoalState::Open => "open",
+            GoalState::Funded => "funded",
+            GoalState::Expired => "expired",
+            GoalState::Cancelled => "cancelled",
+            GoalState::Delivered => "delivered",
+            GoalState::Disputed => "disputed",
+            GoalState::Accepted => "accepted",
+            GoalState::Rejected => "rejected",
+            GoalState::Settled => "settled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<GoalState> {
+        GoalState::ALL.into_iter().find(|g| g.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PledgeState {
+    Active,
+    Withdrawn,
+    Committed,
+    Due,
+    Paid,
+    Released,
+}
+
+impl PledgeState {
+    pub const ALL: [PledgeState; 6] = [
+        PledgeState::Active,
+        PledgeState::Withdrawn,
+        PledgeState::Committed,
+        PledgeState::Due,
+        PledgeState::Paid,
+        PledgeState::Released,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PledgeState::Active => "active",
+            PledgeState::Withdrawn => "withdrawn",
+            PledgeState::Committed => "committed",
+            PledgeState::Due => "due",
+            PledgeState::Paid => "paid",
+            PledgeState::Released => "released",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PledgeState> {
+        PledgeState::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+}
+
+/// A reviewer's verdict on a delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Accept,
+    Object,
+}
+
+/// The repository owner's resolution of a dispute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolution {
+    Accept,
+    Reject,
+}
+
+pub const DEFAULT_REVIEW_DAYS: i64 = 14;
+pub const DAY_MS: i64 = 24 * 3600 * 1000;
