@@ -1,0 +1,846 @@
+//! Funding pages: the panel on an issue (also a page of its own), a
+//! repository's goals, an organisation's pledges, and the form behind every
+//! funding step. Each step is explained in plain words: treasurers are not
+//! developers.
+
+use super::{load_repo, see_other};
+use crate::context::{CsrfForm, PageCtx};
+use crate::error::PageError;
+use crate::format;
+use crate::views::{FormErrors, render};
+use crate::{AppState, markdown};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use forge_core::funding::{
+    self, GoalInput, GoalState, GoalView, PaymentRequest, PledgeRequest, PledgeState, Resolution,
+    Verdict,
+};
+use forge_core::issue::{self, Issue};
+use forge_core::money::CURRENCIES;
+use forge_core::org::{self, Role};
+use forge_core::repo::{Access, Repo};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    let base = "/{owner}/{repo}/issues/{index}/funding";
+    Router::new()
+        .route(base, get(page).post(put_goal))
+        .route(&format!("{base}/pledge"), post(pledge))
+        .route(&format!("{base}/pledges/{{id}}/withdraw"), post(withdraw))
+        .route(&format!("{base}/pledges/{{id}}/payments"), post(payment))
+        .route(&format!("{base}/cancel"), post(cancel))
+        .route(&format!("{base}/deliver"), post(deliver))
+        .route(&format!("{base}/review"), post(review))
+        .route(&format!("{base}/resolve"), post(resolve))
+        .route("/{owner}/{repo}/funding", get(repo_goals))
+        .route("/org/{org}/pledges", get(org_pledges))
+}
+
+pub struct PledgeRow {
+    pub id: i64,
+    pub org: String,
+    pub org_label: String,
+    pub amount: String,
+    pub share: Option<String>,
+    pub paid: String,
+    pub state_label: String,
+    /// What is still to be paid, for due pledges.
+    pub due_left: Option<String>,
+}
+
+pub struct GoalRow {
+    pub state: &'static str,
+    pub state_label: String,
+    pub state_help: String,
+    pub budget: String,
+    pub pledged: String,
+    pub progress: i64,
+    pub progress_text: String,
+    pub deadline: String,
+    pub acceptance_html: String,
+    pub funders: i64,
+    pub min_funders: i64,
+    pub review_ends: Option<String>,
+    pub delivery_html: Option<String>,
+    pub commits: Vec<String>,
+    pub currency: String,
+    pub paid: String,
+    /// Pledges exist: only the deadline and the criteria may change.
+    pub pledged_already: bool,
+}
+
+/// The values of the goal and pledge forms, as typed.
+#[derive(Default, Clone)]
+pub struct FormValues {
+    pub budget: String,
+    pub currency: String,
+    pub deadline: String,
+    pub review_days: String,
+    pub min_funders: String,
+    pub acceptance: String,
+    pub amount: String,
+    pub org: String,
+}
+
+/// What the funding panel shows and offers to one visitor.
+pub struct PanelData {
+    /// `/{owner}/{repo}/issues/{n}/funding`.
+    pub base: String,
+    pub api_base: String,
+    pub goal: Option<GoalRow>,
+    pub pledges: Vec<PledgeRow>,
+    pub maintainer: bool,
+    pub owner: bool,
+    pub receiver: bool,
+    /// Organisations the visitor may pledge for.
+    pub treasuries: Vec<String>,
+    /// The visitor's organisations with a committed pledge to review.
+    pub reviewers: Vec<String>,
+    /// Active pledges the visitor may withdraw: id and organisation.
+    pub withdrawable: Vec<(i64, String)>,
+    pub errors: FormErrors,
+    pub form: FormValues,
+    pub currencies: Vec<&'static str>,
+    /// The maintainer may open the goal, or edit it while it is open.
+    pub show_goal_form: bool,
+    /// Pledges exist: only the deadline and criteria may still change.
+    pub edit_locked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "funding_panel.html")]
+pub struct PanelView<'a> {
+    pub ctx: &'a PageCtx,
+    pub p: &'a PanelData,
+}
+
+#[derive(Template)]
+#[template(path = "funding_page.html")]
+struct FundingPage<'a> {
+    ctx: &'a PageCtx,
+    owner: String,
+    repo: String,
+    number: i64,
+    title: String,
+    panel: String,
+}
+
+fn pledge_state_label(ctx: &PageCtx, state: PledgeState) -> String {
+    ctx.t(&format!("pledge-state-{}", state.as_str()))
+}
+
+fn money(ctx: &PageCtx, minor: i64, currency: &str) -> String {
+    format::money(ctx.lang, minor, currency)
+}
+
+/// Builds the panel's data for the visitor.
+pub async fn panel_data(
+    state: &AppState,
+    ctx: &PageCtx,
+    repo: &Repo,
+    access: Access,
+    issue: &Issue,
+    errors: FormErrors,
+    form: Option<FormValues>,
+) -> Result<PanelData, PageError> {
+    let base = format!("/{}/issues/{}/funding", repo.full_name(), issue.number);
+    let api_base = format!(
+        "/api/v1/repos/{}/issues/{}/funding",
+        repo.full_name(),
+        issue.number
+    );
+    let goal = match funding::goal_of_issue(&state.db, issue.id).await? {
+        Some(goal) => Some(funding::refresh(&state.db, &goal).await?),
+        None => None,
+    };
+    let view = match goal {
+        Some(goal) => Some(funding::view(&state.db, goal).await?),
+        None => None,
+    };
+    let mut treasuries = Vec::new();
+    let mut my_orgs = Vec::new();
+    if let Some(user) = &ctx.user {
+        for (o, role) in org::of_user(&state.db, user.id).await? {
+            if role.handles_money() {
+                treasuries.push(o.name.clone());
+                my_orgs.push(o.id);
+            }
+        }
+    }
+    let receiver = match &ctx.user {
+        Some(user) if repo.owner_is_org => {
+            org::role_of(&state.db, forge_core::OrgId(repo.owner_id.0), user.id)
+                .await?
+                .is_some_and(Role::handles_money)
+        }
+        Some(user) => user.id.0 == repo.owner_id.0,
+        None => false,
+    };
+    let mut form = form.unwrap_or_default();
+    let (goal_row, pledges, reviewers, withdrawable) = match &view {
+        Some(view) => {
+            let goal = &view.goal;
+            if form.budget.is_empty() {
+                form.budget = format::major_for_input(ctx.lang, goal.budget_minor, &goal.currency);
+                form.currency = goal.currency.clone();
+                form.deadline = format::date_input(goal.deadline_at);
+                form.review_days = goal.review_days.to_string();
+                form.min_funders = goal.min_funders.to_string();
+                form.acceptance = goal.acceptance.clone();
+            }
+            let row = goal_row(ctx, view);
+            let pledges = view
+                .pledges
+                .iter()
+                .map(|p| PledgeRow {
+                    id: p.id,
+                    org: p.org_name.clone(),
+                    org_label: if p.org_full_name.is_empty() {
+                        p.org_name.clone()
+                    } else {
+                        p.org_full_name.clone()
+                    },
+                    amount: money(ctx, p.amount_minor, &p.currency),
+                    share: p.share_minor.map(|s| money(ctx, s, &p.currency)),
+                    paid: money(ctx, p.paid_minor, &p.currency),
+                    state_label: pledge_state_label(ctx, p.state),
+                    due_left: (p.state == PledgeState::Due).then(|| {
+                        money(ctx, p.share_minor.unwrap_or(0) - p.paid_minor, &p.currency)
+                    }),
+                })
+                .collect();
+            let reviewers = if goal.state == GoalState::Delivered {
+                view.pledges
+                    .iter()
+                    .filter(|p| p.state == PledgeState::Committed && my_orgs.contains(&p.org_id))
+                    .map(|p| p.org_name.clone())
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let withdrawable = if goal.state == GoalState::Open {
+                view.pledges
+                    .iter()
+                    .filter(|p| p.state == PledgeState::Active && my_orgs.contains(&p.org_id))
+                    .map(|p| (p.id, p.org_name.clone()))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            (Some(row), pledges, reviewers, withdrawable)
+        }
+        None => {
+            form.currency = if form.currency.is_empty() {
+                "EUR".into()
+            } else {
+                form.currency
+            };
+            if form.review_days.is_empty() {
+                form.review_days = funding::DEFAULT_REVIEW_DAYS.to_string();
+            }
+            if form.min_funders.is_empty() {
+                form.min_funders = "1".into();
+            }
+            (None, Vec::new(), Vec::new(), Vec::new())
+        }
+    };
+    let maintainer = access >= Access::Write;
+    let show_goal_form = maintainer && goal_row.as_ref().is_none_or(|g| g.state == "open");
+    let edit_locked = goal_row.as_ref().is_some_and(|g| g.pledged_already);
+    Ok(PanelData {
+        show_goal_form,
+        edit_locked,
+        base,
+        api_base,
+        goal: goal_row,
+        pledges,
+        maintainer,
+        owner: access >= Access::Admin,
+        receiver,
+        treasuries,
+        reviewers,
+        withdrawable,
+        errors,
+        form,
+        currencies: CURRENCIES.iter().map(|(c, _)| *c).collect(),
+    })
+}
+
+fn goal_row(ctx: &PageCtx, view: &GoalView) -> GoalRow {
+    let goal = &view.goal;
+    let currency = goal.currency.as_str();
+    let progress = view.progress_percent();
+    GoalRow {
+        state: goal.state.as_str(),
+        state_label: ctx.t(&format!("funding-state-{}", goal.state.as_str())),
+        state_help: ctx.t(&format!("funding-help-{}", goal.state.as_str())),
+        budget: money(ctx, goal.budget_minor, currency),
+        pledged: money(ctx, view.pledged_minor, currency),
+        progress,
+        progress_text: i18n_progress(ctx, view),
+        deadline: format::long_date(ctx.lang, goal.deadline_at),
+        acceptance_html: markdown::render(&goal.acceptance),
+        funders: view.funders,
+        min_funders: goal.min_funders,
+        review_ends: goal
+            .review_ends_at
+            .map(|ms| format::long_date(ctx.lang, ms)),
+        delivery_html: goal.delivery_note.as_deref().map(markdown::render),
+        commits: goal.delivery_commits.clone(),
+        currency: goal.currency.clone(),
+        paid: money(ctx, view.paid_minor, currency),
+        pledged_already: view.live_pledges().next().is_some(),
+    }
+}
+
+fn i18n_progress(ctx: &PageCtx, view: &GoalView) -> String {
+    let goal = &view.goal;
+    crate::i18n::catalogue().message(
+        ctx.lang,
+        "funding-progress-text",
+        &[
+            ("pledged", &money(ctx, view.pledged_minor, &goal.currency)),
+            ("budget", &money(ctx, goal.budget_minor, &goal.currency)),
+            ("percent", &view.progress_percent().to_string()),
+        ],
+    )
+}
+
+/// The panel as HTML, for the issue page.
+pub async fn panel_html(
+    state: &AppState,
+    ctx: &PageCtx,
+    repo: &Repo,
+    access: Access,
+    issue: &Issue,
+) -> Result<String, PageError> {
+    let data = panel_data(state, ctx, repo, access, issue, FormErrors::default(), None).await?;
+    PanelView { ctx, p: &data }.render().map_err(|e| {
+        tracing::error!(error = %e, "the funding panel failed to render");
+        PageError::new(StatusCode::INTERNAL_SERVER_ERROR, "error-internal")
+    })
+}
+
+async fn load(
+    state: &AppState,
+    ctx: &PageCtx,
+    owner: &str,
+    name: &str,
+    index: i64,
+) -> Result<(Repo, Access, Issue), PageError> {
+    let (repo, access) = load_repo(state, ctx, owner, name).await?;
+    let found = issue::get(&state.db, repo.id, index)
+        .await?
+        .ok_or_else(PageError::not_found)?;
+    Ok((repo, access, found))
+}
+
+async fn render_page(
+    state: &AppState,
+    ctx: &PageCtx,
+    repo: &Repo,
+    access: Access,
+    issue: &Issue,
+    errors: FormErrors,
+    form: Option<FormValues>,
+) -> Result<Response, PageError> {
+    let failed = errors.any();
+    let data = panel_data(state, ctx, repo, access, issue, errors, form).await?;
+    let panel = PanelView { ctx, p: &data }.render().map_err(|e| {
+        tracing::error!(error = %e, "the funding panel failed to render");
+        PageError::new(StatusCode::INTERNAL_SERVER_ERROR, "error-internal")
+    })?;
+    let page = render(&FundingPage {
+        ctx,
+        owner: repo.owner_name.clone(),
+        repo: repo.name.clone(),
+        number: issue.number,
+        title: issue.title.clone(),
+        panel,
+    });
+    let status = if failed {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, page).into_response())
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path((owner, name, index)): Path<(String, String, i64)>,
+) -> Result<Response, PageError> {
+    let (repo, access, found) = load(&state, &ctx, &owner, &name, index).await?;
+    render_page(
+        &state,
+        &ctx,
+        &repo,
+        access,
+        &found,
+        FormErrors::default(),
+        None,
+    )
+    .await
+}
+
+/// After a step: back to the issue's panel on success; the funding page
+/// with the problem explained next to its field otherwise.
+async fn finish(
+    state: &AppState,
+    ctx: &PageCtx,
+    repo: &Repo,
+    access: Access,
+    found: &Issue,
+    result: forge_core::Result<()>,
+    form: Option<FormValues>,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(()) => Ok(see_other(&format!(
+            "/{}/issues/{}#funding",
+            repo.full_name(),
+            found.number
+        ))),
+        Err(forge_core::Error::NotFound(problem)) if problem.key != "error-repo-not-found" => {
+            let errors = FormErrors {
+                fields: Vec::new(),
+                general: Some(ctx.problem(&problem)),
+            };
+            render_page(state, ctx, repo, access, found, errors, form).await
+        }
+        Err(e) => {
+            let errors = FormErrors::from_error(ctx, e)?;
+            render_page(state, ctx, repo, access, found, errors, form).await
+        }
+    }
+}
+
+macro_rules! signed_in {
+    ($ctx:expr) => {
+        match $ctx.require_user() {
+            Ok(user) => user.clone(),
+            Err(redirect) => return Ok(redirect.into_response()),
+        }
+    };
+}
+
+#[derive(Deserialize, Default)]
+pub struct GoalForm {
+    #[serde(default)]
+    budget: String,
+    #[serde(default)]
+    currency: String,
+    #[serde(default)]
+    deadline: String,
+    #[serde(default)]
+    review_days: String,
+    #[serde(default)]
+    min_funders: String,
+    #[serde(default)]
+    acceptance: String,
+}
+
+fn optional_number(field: &'static str, text: &str) -> forge_core::Result<Option<i64>> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse()
+        .map(Some)
+        .map_err(|_| forge_core::Error::invalid(field, "error-whole-number"))
+}
+
+pub async fn put_goal(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path((owner, name, index)): Path<(String, String, i64)>,
+    CsrfForm(form): CsrfForm<GoalForm>,
+) -> Result<Response, PageError> {
+    let user = signed_in!(ctx);
+    let (repo, access, found) = load(&state, &ctx, &owner, &name, index).await?;
+    let values = FormValues {
+        budget: form.budget.clone(),
+        currency: form.currency.clone(),
+        deadline: form.deadline.clone(),
+        review_days: form.review_days.clone(),
+        min_funders: form.min_funders.clone(),
+        acceptance: form.acceptance.clone(),
+        ..FormValues::default()
+    };
+    let result = async {
+        let budget_minor = format::parse_money(ctx.lang, &form.budget, &form.currency)
+            .map_err(|_| forge_core::Error::invalid("budget", "error-amount"))?;
+        let deadline_at = format::end_of_day(&form.deadline)
+            .ok_or_else(|| forge_core::Error::invalid("deadline", "error-date-field"))?;
+        let input = GoalInput {
+            budget_minor,
+            currency: form.currency.clone(),
+            acceptance: form.acceptance.clone(),
+            deadline_at,
+            review_days: optional_number("review_days", &form.review_days)?,
+            min_funders: optional_number("min_funders", &form.min_funders)?,
+        };
+        funding::put_goal(&state.db, &user, &repo, &found, input)
+            .await
+            .map(|_| ())
+    }
+    .await;
+    finish(&state, &ctx, &repo, access, &found, result, Some(values)).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct PledgeForm {
+    #[serde(default)]
+    org: String,
+    #[serde(default)]
+    amount: String,
+}
+
+pub async fn pledge(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path((owner, name, index)): Path<(String, String, i64)>,
+    CsrfForm(form): CsrfForm<PledgeForm>,
+) -> Result<Response, PageError> {
+    let user = signed_in!(ctx);
+    let (repo, access, found) = load(&state, &ctx, &owner, &name, index).await?;
+    let values = FormValues {
+        amount: form.amount.clone(),
+        org: form.org.clone(),
+        ..FormValues::default()
+    };
+    let result = async {
+        let goal = funding::goal_of_issue(&state.db, found.id)
+            .await?
+            .ok_or_else(|| forge_core::Error::not_found("error-goal-not-found"))?;
+        let amount_minor = format::parse_money(ctx.lang, &form.amount, &goal.currency)?;
+        funding::pledge(
+            &state.db,
+            &user,
+            &repo,
+            &found,
+            PledgeRequest {
+                org: &form.org,
+                amount_minor,
+                currency: &goal.currency,
+                idempotency_key: None,
+            },
+        )
+        .await
+        .map(|_| ())
+    }
+    .await;
+    finish(&state, &ctx, &repo, access, &found, result, Some(values)).await
+}
+
+pub async fn withdraw(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path((owner, name, index, id)): Path<(String, String, i64, i64)>,
+    CsrfForm(_): CsrfForm<serde::de::IgnoredAny>,
+) -> Result<Response, PageError> {
+    let user = signed_in!(ctx);
+    let (repo, access, found) = load(&state, &ctx, &owner, &name, index).await?;
+    let result = funding::withdraw(&state.db, &user, &repo, &found, id).await;
+    finish(&state, &ctx, &repo, access, &found, result, None).await
+}
+
+pub async fn cancel(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path((owner, name, index)): Path<(String, String, i64)>,
+    CsrfForm(_): CsrfForm<serde::de::IgnoredAny>,
+) -> Result<Response, PageError> {
+    let user = signed_in!(ctx);
+    let (repo, access, found) = load(&state, &ctx, &owner, &name, index).await?;
+    let result = funding::cancel(&state.db, &user, &repo, &found).await;
+    finish(&state, &ctx, &repo, access, &found, result, None).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct DeliverForm {
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    commits: String,
+}
+
+pub async fn deliver(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path((owner, name, index)): Path<(String, String, i64)>,
+    CsrfForm(form): CsrfForm<DeliverForm>,
+) -> Result<Response, PageError> {
+    let user = signed_in!(ctx);
+    let (repo, access, found) = load(&state, &ctx, &owner, &name, index).await?;
+    let commits: Vec<String> = form
+        .commits
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|c| !c.is_empty())
+        .map(str::to_string)
+        .collect();
+    let result = funding::deliver(&state.db, &user, &repo, &found, &form.note, &commits).await;
+    finish(&state, &ctx, &repo, access, &found, result, None).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct ReviewForm {
+    #[serde(default)]
+    org: String,
+    #[serde(default)]
+    verdict: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn review(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path((owner, name, index)): Path<(String, String, i64)>,
+    CsrfForm(form): CsrfForm<ReviewForm>,
+) -> Result<Response, PageError> {
+    let user = signed_in!(ctx);
+    let (repo, access, found) = load(&state, &ctx, &owner, &name, index).await?;
+    let result = match form.verdict.as_str() {
+        "accept" => {
+            funding::review(
+                &state.db,
+                &user,
+                &repo,
+                &found,
+                &form.org,
+                Verdict::Accept,
+                &form.reason,
+            )
+            .await
+        }
+        "object" => {
+            funding::review(
+                &state.db,
+                &user,
+                &repo,
+                &found,
+                &form.org,
+                Verdict::Object,
+                &form.reason,
+            )
+            .await
+        }
+        _ => Err(forge_core::Error::invalid("verdict", "error-verdict")),
+    };
+    finish(&state, &ctx, &repo, access, &found, result, None).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct ResolveForm {
+    #[serde(default)]
+    verdict: String,
+}
+
+pub async fn resolve(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path((owner, name, index)): Path<(String, String, i64)>,
+    CsrfForm(form): CsrfForm<ResolveForm>,
+) -> Result<Response, PageError> {
+    let user = signed_in!(ctx);
+    let (repo, access, found) = load(&state, &ctx, &owner, &name, index).await?;
+    let result = match form.verdict.as_str() {
+        "accept" => funding::resolve(&state.db, &user, &repo, &found, Resolution::Accept).await,
+        "reject" => funding::resolve(&state.db, &user, &repo, &found, Resolution::Reject).await,
+        _ => Err(forge_core::Error::invalid("verdict", "error-verdict")),
+    };
+    finish(&state, &ctx, &repo, access, &found, result, None).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct PaymentForm {
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    reference: String,
+}
+
+pub async fn payment(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path((owner, name, index, id)): Path<(String, String, i64, i64)>,
+    CsrfForm(form): CsrfForm<PaymentForm>,
+) -> Result<Response, PageError> {
+    let user = signed_in!(ctx);
+    let (repo, access, found) = load(&state, &ctx, &owner, &name, index).await?;
+    let result = async {
+        let goal = funding::goal_of_issue(&state.db, found.id)
+            .await?
+            .ok_or_else(|| forge_core::Error::not_found("error-goal-not-found"))?;
+        let amount_minor = format::parse_money(ctx.lang, &form.amount, &goal.currency)?;
+        funding::record_payment(
+            &state.db,
+            &user,
+            &repo,
+            &found,
+            PaymentRequest {
+                pledge: id,
+                amount_minor,
+                reference: &form.reference,
+                idempotency_key: None,
+            },
+        )
+        .await
+        .map(|_| ())
+    }
+    .await;
+    finish(&state, &ctx, &repo, access, &found, result, None).await
+}
+
+pub struct GoalListRow {
+    pub number: i64,
+    pub title: String,
+    pub state_label: String,
+    pub budget: String,
+    pub pledged: String,
+    pub deadline: String,
+}
+
+#[derive(Template)]
+#[template(path = "funding_repo.html")]
+struct RepoGoalsView<'a> {
+    ctx: &'a PageCtx,
+    owner: String,
+    repo: String,
+    goals: Vec<GoalListRow>,
+}
+
+pub async fn repo_goals(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path((owner, name)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let (repo, _) = load_repo(&state, &ctx, &owner, &name).await?;
+    let goals = funding::goals_of_repo(&state.db, repo.id)
+        .await?
+        .into_iter()
+        .map(|(goal, number, title, pledged)| GoalListRow {
+            number,
+            title,
+            state_label: ctx.t(&format!("funding-state-{}", goal.state.as_str())),
+            budget: money(&ctx, goal.budget_minor, &goal.currency),
+            pledged: money(&ctx, pledged, &goal.currency),
+            deadline: format::long_date(ctx.lang, goal.deadline_at),
+        })
+        .collect();
+    Ok(render(&RepoGoalsView {
+        ctx: &ctx,
+        owner: repo.owner_name.clone(),
+        repo: repo.name.clone(),
+        goals,
+    }))
+}
+
+pub struct OrgPledgeRow {
+    pub target: String,
+    pub repo: String,
+    pub number: i64,
+    pub title: String,
+    pub amount: String,
+    pub share: Option<String>,
+    pub paid: String,
+    pub state_label: String,
+    pub goal_state_label: String,
+}
+
+pub struct TotalRow {
+    pub state_label: String,
+    pub amount: String,
+}
+
+#[derive(Template)]
+#[template(path = "funding_org.html")]
+struct OrgPledgesView<'a> {
+    ctx: &'a PageCtx,
+    org: String,
+    org_label: String,
+    pledges: Vec<OrgPledgeRow>,
+    totals: Vec<TotalRow>,
+}
+
+pub async fn org_pledges(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(name): Path<String>,
+) -> Result<Response, PageError> {
+    let found = org::by_name(&state.db, &name)
+        .await?
+        .ok_or_else(PageError::not_found)?;
+    let mut rows = Vec::new();
+    // Totals by pledge state and currency, summed in minor units.
+    let mut totals: Vec<(PledgeState, String, i64)> = Vec::new();
+    for (pledge, private) in funding::org_pledges(&state.db, found.id).await? {
+        if private {
+            let (owner, repo_name) = pledge.repo_full_name.split_once('/').unwrap_or(("", ""));
+            let readable = match forge_core::repo::find(&state.db, owner, repo_name).await? {
+                Some(r) => {
+                    forge_core::repo::access(&state.db, ctx.user.as_ref(), &r).await?
+                        >= Access::Read
+                }
+                None => false,
+            };
+            if !readable {
+                continue;
+            }
+        }
+        let p = &pledge.pledge;
+        let counted = match p.state {
+            PledgeState::Active => p.amount_minor,
+            PledgeState::Committed | PledgeState::Due | PledgeState::Paid => {
+                p.share_minor.unwrap_or(0)
+            }
+            PledgeState::Withdrawn | PledgeState::Released => 0,
+        };
+        match totals
+            .iter_mut()
+            .find(|(s, c, _)| *s == p.state && *c == p.currency)
+        {
+            Some(total) => total.2 += counted,
+            None => totals.push((p.state, p.currency.clone(), counted)),
+        }
+        rows.push(OrgPledgeRow {
+            target: format!(
+                "/{}/issues/{}#funding",
+                pledge.repo_full_name, pledge.issue_number
+            ),
+            repo: pledge.repo_full_name.clone(),
+            number: pledge.issue_number,
+            title: pledge.issue_title.clone(),
+            amount: money(&ctx, p.amount_minor, &p.currency),
+            share: p.share_minor.map(|s| money(&ctx, s, &p.currency)),
+            paid: money(&ctx, p.paid_minor, &p.currency),
+            state_label: pledge_state_label(&ctx, p.state),
+            goal_state_label: ctx.t(&format!("funding-state-{}", pledge.goal_state.as_str())),
+        });
+    }
+    totals.sort_by_key(|(s, c, _)| (PledgeState::ALL.iter().position(|x| x == s), c.clone()));
+    let totals = totals
+        .into_iter()
+        .map(|(s, c, amount)| TotalRow {
+            state_label: pledge_state_label(&ctx, s),
+            amount: money(&ctx, amount, &c),
+        })
+        .collect();
+    let org_label = if found.full_name.is_empty() {
+        found.name.clone()
+    } else {
+        found.full_name.clone()
+    };
+    Ok(render(&OrgPledgesView {
+        ctx: &ctx,
+        org: found.name,
+        org_label,
+        pledges: rows,
+        totals,
+    }))
+}
