@@ -113,3 +113,4 @@ error-whole-number = Type a whole number.
 error-verdict = Choose one of the answers.
 nav-pledges = Pledges
 error-date-field = Choose a date (day, month, year).
+funding-deliver-offered = A commit pushed to the default branch closed this issue: it is proposed below as the delivery.

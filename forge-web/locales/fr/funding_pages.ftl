@@ -113,3 +113,4 @@ error-whole-number = Saisissez un nombre entier.
 error-verdict = Choisissez l’une des réponses.
 nav-pledges = Promesses
 error-date-field = Choisissez une date (jour, mois, année).
+funding-deliver-offered = Un commit poussé sur la branche par défaut a fermé ce ticket : il est proposé ci-dessous comme livraison.

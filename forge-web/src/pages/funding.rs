@@ -109,6 +109,8 @@ pub struct PanelData {
     pub show_goal_form: bool,
     /// Pledges exist: only the deadline and criteria may still change.
     pub edit_locked: bool,
+    /// Commits that closed the issue: the delivery form offers them.
+    pub closing_commits: String,
 }
 
 #[derive(Template)]
@@ -249,9 +251,22 @@ pub async fn panel_data(
         }
     };
     let maintainer = access >= Access::Write;
+    // A push that closed the funded issue is offered as the delivery.
+    let closing_commits = if maintainer && goal_row.as_ref().is_some_and(|g| g.state == "funded") {
+        forge_core::timeline::events(&state.db, issue.id)
+            .await?
+            .into_iter()
+            .filter(|e| e.kind == forge_core::timeline::kind::CLOSED)
+            .filter_map(|e| e.commit)
+            .collect::<Vec<_>>()
+            .join(" ")
+    } else {
+        String::new()
+    };
     let show_goal_form = maintainer && goal_row.as_ref().is_none_or(|g| g.state == "open");
     let edit_locked = goal_row.as_ref().is_some_and(|g| g.pledged_already);
     Ok(PanelData {
+        closing_commits,
         show_goal_form,
         edit_locked,
         base,
