@@ -570,3 +570,73 @@ async fn repositories_are_created_changed_and_deleted_from_the_pages() {
         assert!(!forge.storage.path_of(repo.id.0).exists());
     }
 }
+
+#[tokio::test]
+async fn explore_lists_public_things_and_home_lists_mine() {
+    for forge in TestForge::on_each_engine().await {
+        let alice = forge.user("alice", false).await;
+        for (name, private) in [
+            ("open-tool", false),
+            ("hidden-tool", true),
+            ("other", false),
+        ] {
+            forge_core::repo::create(
+                &forge.db,
+                &alice,
+                "alice",
+                forge_core::repo::NewRepo {
+                    name: name.into(),
+                    private,
+                    description: format!("The {name}"),
+                    ..Default::default()
+                },
+                async |_| Ok(()),
+            )
+            .await
+            .unwrap();
+        }
+        let mut visitor = Browser::new(&forge, "en");
+        let page = visitor.get("/explore/repos").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.contains("alice/open-tool") && page.contains("alice/other"));
+        assert!(
+            !page.contains("hidden-tool"),
+            "private repositories are not listed"
+        );
+        let page = visitor.get("/explore/repos?q=TOOL").await;
+        assert!(page.contains("alice/open-tool") && !page.contains("alice/other"));
+        let page = visitor.get("/explore/repos?q=100%25").await;
+        assert!(page.contains("Nothing matches"));
+        assert_eq!(visitor.get("/explore").await.status, StatusCode::SEE_OTHER);
+
+        // Alice's home lists her repositories and what is assigned to her.
+        let repo = forge_core::repo::find(&forge.db, "alice", "open-tool")
+            .await
+            .unwrap()
+            .unwrap();
+        forge_core::issue::create(
+            &forge.db,
+            &alice,
+            &repo,
+            forge_core::issue::NewIssue {
+                title: "Fix the printer".into(),
+                assignees: vec!["alice".into()],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let mut browser = Browser::new(&forge, "en");
+        browser.sign_in("alice").await;
+        let page = browser.get("/").await;
+        assert!(
+            page.contains("alice/hidden-tool"),
+            "her own private repository is on her home page"
+        );
+        assert!(
+            page.contains("alice/open-tool#1 Fix the printer"),
+            "{}",
+            page.body
+        );
+    }
+}
