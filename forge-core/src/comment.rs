@@ -4,7 +4,7 @@
 use crate::clock::now_ms;
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::ids::{AccountId, CommentId, IssueId};
+use crate::ids::{AccountId, CommentId, IssueId, RepoId};
 use crate::issue::{self, Issue, Rights};
 use crate::repo::Repo;
 use crate::timeline::{self, NewEvent, kind};
@@ -62,6 +62,7 @@ pub async fn create(
     if body.trim().is_empty() {
         return Err(Error::invalid("body", "error-comment-empty"));
     }
+    let notes = issue::resolve_notes(db, repo, actor, &body).await?;
     let now = now_ms();
     let mut tx = db.pool().begin().await?;
     let id: i64 = sqlx::query(
@@ -94,7 +95,7 @@ pub async fn create(
         now,
     )
     .await?;
-    issue::note_mentions_and_references(&mut tx, db, repo, actor, issue.id, &body, now).await?;
+    issue::record_notes(&mut tx, actor, issue.id, &notes, now).await?;
     issue::refresh_search(&mut tx, issue.id).await?;
     tx.commit().await?;
     Ok(Comment {
@@ -128,6 +129,28 @@ pub async fn get(db: &Db, issue: IssueId, comment: CommentId) -> Result<Option<C
     .fetch_optional(db.pool())
     .await?;
     row.as_ref().map(from_row).transpose()
+}
+
+/// The comment `comment` if it belongs to an issue of `repo`, with that
+/// issue's number (the API names comments by id alone, like Gitea).
+pub async fn find_in_repo(
+    db: &Db,
+    repo: RepoId,
+    comment: CommentId,
+) -> Result<Option<(Comment, i64)>> {
+    let row = sqlx::query(
+        "SELECT c.id, c.issue_id, c.author_id, a.name AS author_name, c.body, c.is_hidden, \
+         c.created_at, c.updated_at, i.number FROM comments c JOIN accounts a ON a.id = c.author_id \
+         JOIN issues i ON i.id = c.issue_id WHERE c.id = $1 AND i.repo_id = $2",
+    )
+    .bind(comment.0)
+    .bind(repo.0)
+    .fetch_optional(db.pool())
+    .await?;
+    match row {
+        Some(row) => Ok(Some((from_row(&row)?, row.try_get("number")?))),
+        None => Ok(None),
+    }
 }
 
 async fn load(
@@ -164,6 +187,7 @@ pub async fn edit(
     if body.trim().is_empty() {
         return Err(Error::invalid("body", "error-comment-empty"));
     }
+    let notes = issue::resolve_notes(db, repo, actor, &body).await?;
     let now = now_ms();
     let mut tx = db.pool().begin().await?;
     sqlx::query("UPDATE comments SET body = $1, updated_at = $2 WHERE id = $3")
@@ -172,7 +196,7 @@ pub async fn edit(
         .bind(comment.0)
         .execute(&mut *tx)
         .await?;
-    issue::note_mentions_and_references(&mut tx, db, repo, actor, issue.id, &body, now).await?;
+    issue::record_notes(&mut tx, actor, issue.id, &notes, now).await?;
     issue::refresh_search(&mut tx, issue.id).await?;
     tx.commit().await?;
     Ok(Comment {
@@ -195,10 +219,15 @@ pub async fn delete(
         return Err(Error::forbidden("error-comment-own-only"));
     }
     let mut tx = db.pool().begin().await?;
-    sqlx::query("DELETE FROM comments WHERE id = $1")
+    let deleted = sqlx::query("DELETE FROM comments WHERE id = $1")
         .bind(comment.0)
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected();
+    // Deleted meanwhile by someone else, who counted it.
+    if deleted == 0 {
+        return Err(Error::not_found("error-comment-not-found"));
+    }
     sqlx::query("UPDATE issues SET comment_count = comment_count - 1 WHERE id = $1")
         .bind(issue.id.0)
         .execute(&mut *tx)
@@ -222,10 +251,14 @@ pub async fn set_hidden(
     if !rights.maintain() {
         return Err(Error::forbidden("error-maintainers-only"));
     }
+    // Hidden text leaves the search text too.
+    let mut tx = db.pool().begin().await?;
     sqlx::query("UPDATE comments SET is_hidden = $1 WHERE id = $2")
         .bind(i64::from(hidden))
         .bind(comment.0)
-        .execute(db.pool())
+        .execute(&mut *tx)
         .await?;
+    issue::refresh_search(&mut tx, issue.id).await?;
+    tx.commit().await?;
     Ok(())
 }

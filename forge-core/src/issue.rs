@@ -142,7 +142,17 @@ impl Rights {
     }
 }
 
+/// Refuses NUL characters: PostgreSQL cannot store them in text, and SQLite
+/// would, so both engines refuse them alike.
+pub(crate) fn refuse_nul(field: &'static str, text: &str) -> Result<()> {
+    if text.contains('\0') {
+        return Err(Error::invalid(field, "error-text-nul"));
+    }
+    Ok(())
+}
+
 pub(crate) fn validate_title(title: &str) -> Result<String> {
+    refuse_nul("title", title)?;
     let title = title.trim();
     if title.is_empty() {
         return Err(Error::invalid("title", "error-issue-title-empty"));
@@ -157,6 +167,7 @@ pub(crate) fn validate_title(title: &str) -> Result<String> {
 }
 
 pub(crate) fn validate_body(field: &'static str, body: &str) -> Result<String> {
+    refuse_nul(field, body)?;
     if body.chars().count() > MAX_BODY_LEN {
         return Err(Error::Invalid {
             field,
@@ -215,6 +226,7 @@ pub async fn create(db: &Db, actor: &User, repo: &Repo, new: NewIssue) -> Result
                 .ok_or_else(|| Error::invalid("labels", "error-label-not-found"))?;
         }
     }
+    let notes = resolve_notes(db, repo, actor, &body).await?;
     let now = now_ms();
     let mut tx = db.pool().begin().await?;
     let number = next_number(&mut tx, repo.id).await?;
@@ -275,64 +287,102 @@ pub async fn create(db: &Db, actor: &User, repo: &Repo, new: NewIssue) -> Result
     for user_id in assignees {
         add_assignee_tx(&mut tx, issue_id, user_id, me, now).await?;
     }
-    note_mentions_and_references(&mut tx, db, repo, actor, issue_id, &body, now).await?;
+    record_notes(&mut tx, actor, issue_id, &notes, now).await?;
     tx.commit().await?;
     get(db, repo.id, number)
         .await?
         .ok_or_else(|| Error::Internal("a new issue vanished".into()))
 }
 
-/// Records `@mentions` of existing users and cross-references to other
-/// issues (in this repository, or `owner/repo#N` ones the actor may read).
-pub(crate) async fn note_mentions_and_references(
-    tx: &mut Tx<'_>,
-    db: &Db,
-    repo: &Repo,
-    actor: &User,
-    issue: IssueId,
-    text: &str,
-    now: i64,
-) -> Result<()> {
+/// What a text refers to: `@mentions` of existing users and issues (in
+/// this repository, or `owner/repo#N` ones the actor may read).
+///
+/// It is looked up before the transaction that records it: lookups through
+/// the pool while a transaction holds the write lock (SQLite) or the
+/// repository's row (PostgreSQL) would wait for connections held by the
+/// writers queued behind it, and time out.
+#[derive(Debug, Default)]
+pub(crate) struct Notes {
+    mentioned: Vec<UserId>,
+    /// `(repository, number)` of each issue referred to.
+    referenced: Vec<(RepoId, i64)>,
+}
+
+pub(crate) async fn resolve_notes(db: &Db, repo: &Repo, actor: &User, text: &str) -> Result<Notes> {
+    let mut notes = Notes::default();
     for name in refs::mentions(text) {
         if let Some(mentioned) = user::by_name(db, &name).await? {
-            sqlx::query("INSERT INTO issue_mentions (issue_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                .bind(issue.0)
-                .bind(mentioned.id.0)
-                .execute(&mut **tx)
-                .await?;
+            notes.mentioned.push(mentioned.id);
         }
     }
     for reference in refs::issue_refs(text) {
         let target_repo = match &reference.repo {
-            None => repo.clone(),
+            None => repo.id,
             Some((owner, name)) => match repo::find(db, owner, name).await? {
                 Some(other) if repo::access(db, Some(actor), &other).await? >= Access::Read => {
-                    other
+                    other.id
                 }
                 _ => continue,
             },
         };
+        notes.referenced.push((target_repo, reference.number));
+    }
+    Ok(notes)
+}
+
+/// Records the mentions and cross-references of `notes`, made in `issue`.
+/// An issue cross-references another once: editing the text, or saying it
+/// again in a comment, adds no event.
+pub(crate) async fn record_notes(
+    tx: &mut Tx<'_>,
+    actor: &User,
+    issue: IssueId,
+    notes: &Notes,
+    now: i64,
+) -> Result<()> {
+    for user_id in &notes.mentioned {
+        sqlx::query(
+            "INSERT INTO issue_mentions (issue_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(issue.0)
+        .bind(user_id.0)
+        .execute(&mut **tx)
+        .await?;
+    }
+    for (repo, number) in &notes.referenced {
         let target = sqlx::query("SELECT id FROM issues WHERE repo_id = $1 AND number = $2")
-            .bind(target_repo.id.0)
-            .bind(reference.number)
+            .bind(repo.0)
+            .bind(number)
             .fetch_optional(&mut **tx)
             .await?;
-        if let Some(target) = target {
-            let target = IssueId(target.try_get("id")?);
-            if target != issue {
-                timeline::record(
-                    tx,
-                    target,
-                    NewEvent {
-                        kind: kind::CROSS_REFERENCED,
-                        actor: Some(actor.id.into()),
-                        ref_issue: Some(issue),
-                        ..Default::default()
-                    },
-                    now,
-                )
-                .await?;
-            }
+        let Some(target) = target else {
+            continue;
+        };
+        let target = IssueId(target.try_get("id")?);
+        if target == issue {
+            continue;
+        }
+        let known = sqlx::query(
+            "SELECT 1 AS known FROM issue_events WHERE issue_id = $1 AND kind = $2 AND ref_issue_id = $3",
+        )
+        .bind(target.0)
+        .bind(kind::CROSS_REFERENCED)
+        .bind(issue.0)
+        .fetch_optional(&mut **tx)
+        .await?;
+        if known.is_none() {
+            timeline::record(
+                tx,
+                target,
+                NewEvent {
+                    kind: kind::CROSS_REFERENCED,
+                    actor: Some(actor.id.into()),
+                    ref_issue: Some(issue),
+                    ..Default::default()
+                },
+                now,
+            )
+            .await?;
         }
     }
     Ok(())
@@ -510,12 +560,18 @@ pub(crate) async fn set_state_tx(
     now: i64,
 ) -> Result<bool> {
     // Re-read the state inside the transaction: the caller's copy may be old.
-    let closed_now = sqlx::query("SELECT is_closed FROM issues WHERE id = $1")
-        .bind(issue.id.0)
-        .fetch_one(&mut **tx)
-        .await?
-        .try_get::<i64, _>("is_closed")?
-        != 0;
+    // A no-op UPDATE rather than a SELECT, so that the row stays locked until
+    // the transaction ends (PostgreSQL: two concurrent closes would otherwise
+    // both see it open and both count it) and, when it starts a transaction,
+    // it takes SQLite's write lock at once, waiting its turn, instead of
+    // failing to upgrade a read snapshot that another writer made stale.
+    let closed_now =
+        sqlx::query("UPDATE issues SET is_closed = is_closed WHERE id = $1 RETURNING is_closed")
+            .bind(issue.id.0)
+            .fetch_one(&mut **tx)
+            .await?
+            .try_get::<i64, _>("is_closed")?
+            != 0;
     let closing = close.is_some();
     if closed_now == closing {
         return Ok(false);
@@ -586,11 +642,11 @@ pub async fn update(
     if !rights.read() {
         return Err(Error::not_found("error-repo-not-found"));
     }
-    let edits_content =
-        changes.title.is_some() || changes.body.is_some() || changes.state.is_some();
+    // Even an edit that changes nothing touches the issue: only its author
+    // and maintainers may send one.
     let edits_triage =
         changes.locked.is_some() || changes.milestone.is_some() || changes.assignees.is_some();
-    if (edits_content && !rights.edit(Some(actor), issue)) || (edits_triage && !rights.maintain()) {
+    if !rights.edit(Some(actor), issue) || (edits_triage && !rights.maintain()) {
         return Err(Error::forbidden("error-issue-edit-forbidden"));
     }
     let title = changes.title.as_deref().map(validate_title).transpose()?;
@@ -614,9 +670,34 @@ pub async fn update(
         }
         None => None,
     };
+    let notes = match &body {
+        Some(body) => Some(resolve_notes(db, repo, actor, body).await?),
+        None => None,
+    };
     let me = Some(AccountId::from(actor.id));
     let now = now_ms();
     let mut tx = db.pool().begin().await?;
+    // Touching the issue first locks its row until the commit (PostgreSQL)
+    // or takes the write lock (SQLite), so concurrent edits of one issue
+    // queue, and each works from the values the previous one left (the
+    // caller's copy may be old: counters follow the stored milestone and
+    // state, not that copy's).
+    let current = sqlx::query(
+        "UPDATE issues SET updated_at = $1 WHERE id = $2 RETURNING title, body, is_locked, milestone_id",
+    )
+    .bind(now)
+    .bind(issue.id.0)
+    .fetch_one(&mut *tx)
+    .await?;
+    let issue = &Issue {
+        title: current.try_get("title")?,
+        body: current.try_get("body")?,
+        locked: current.try_get::<i64, _>("is_locked")? != 0,
+        milestone_id: current
+            .try_get::<Option<i64>, _>("milestone_id")?
+            .map(MilestoneId),
+        ..issue.clone()
+    };
     if let Some(title) = title.filter(|t| *t != issue.title) {
         sqlx::query("UPDATE issues SET title = $1 WHERE id = $2")
             .bind(&title)
@@ -643,7 +724,9 @@ pub async fn update(
             .bind(issue.id.0)
             .execute(&mut *tx)
             .await?;
-        note_mentions_and_references(&mut tx, db, repo, actor, issue.id, &body, now).await?;
+        if let Some(notes) = &notes {
+            record_notes(&mut tx, actor, issue.id, notes, now).await?;
+        }
     }
     if let Some(state) = changes.state {
         set_state_tx(&mut tx, issue, state, me, None, now).await?;
@@ -727,7 +810,6 @@ pub async fn update(
         }
     }
     refresh_search(&mut tx, issue.id).await?;
-    touch(&mut tx, issue.id, now).await?;
     tx.commit().await?;
     get(db, repo.id, issue.number)
         .await?
@@ -744,7 +826,8 @@ async fn assignee_ids(tx: &mut Tx<'_>, issue: IssueId) -> Result<Vec<UserId>> {
         .collect()
 }
 
-/// Rebuilds the search text from the title, body and comments.
+/// Rebuilds the search text from the title, body and comments, but not
+/// hidden comments: their text is for maintainers' eyes only.
 pub(crate) async fn refresh_search(tx: &mut Tx<'_>, issue: IssueId) -> Result<()> {
     let head = sqlx::query("SELECT title, body FROM issues WHERE id = $1")
         .bind(issue.0)
@@ -755,10 +838,11 @@ pub(crate) async fn refresh_search(tx: &mut Tx<'_>, issue: IssueId) -> Result<()
         head.try_get::<String, _>("title")?,
         head.try_get::<String, _>("body")?
     );
-    let comments = sqlx::query("SELECT body FROM comments WHERE issue_id = $1 ORDER BY id")
-        .bind(issue.0)
-        .fetch_all(&mut **tx)
-        .await?;
+    let comments =
+        sqlx::query("SELECT body FROM comments WHERE issue_id = $1 AND is_hidden = 0 ORDER BY id")
+            .bind(issue.0)
+            .fetch_all(&mut **tx)
+            .await?;
     for comment in comments {
         text.push('\n');
         text.push_str(&comment.try_get::<String, _>("body")?);
@@ -812,6 +896,8 @@ async fn change_labels(
     let me = Some(AccountId::from(actor.id));
     let now = now_ms();
     let mut tx = db.pool().begin().await?;
+    // First a write (see `update`): replacing reads the current labels.
+    touch(&mut tx, issue.id, now).await?;
     if replace {
         let current = sqlx::query("SELECT label_id FROM issue_labels WHERE issue_id = $1")
             .bind(issue.id.0)
@@ -827,7 +913,6 @@ async fn change_labels(
     for label in labels {
         add_label_tx(&mut tx, issue.id, *label, me, now).await?;
     }
-    touch(&mut tx, issue.id, now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -865,4 +950,58 @@ pub async fn assignees_of(db: &Db, issue: IssueId) -> Result<Vec<String>> {
     .fetch_all(db.pool())
     .await?;
     rows.iter().map(|r| Ok(r.try_get("name")?)).collect()
+}
+
+/// The stored open and closed issue counts of a repository (kept right in
+/// the transaction of each change; nothing is counted here).
+pub async fn issue_counts(db: &Db, repo: RepoId) -> Result<(i64, i64)> {
+    let row = sqlx::query("SELECT open_issues, closed_issues FROM repositories WHERE id = $1")
+        .bind(repo.0)
+        .fetch_optional(db.pool())
+        .await?;
+    match row {
+        Some(row) => Ok((row.try_get("open_issues")?, row.try_get("closed_issues")?)),
+        None => Ok((0, 0)),
+    }
+}
+
+/// The labels of several issues at once (one page of a list, at most
+/// `issue_query::MAX_LIMIT` issues), as `(issue, label)` pairs in label
+/// order: one query per page instead of one per issue.
+pub async fn labels_of_issues(
+    db: &Db,
+    issues: &[IssueId],
+) -> Result<Vec<(IssueId, crate::label::Label)>> {
+    let issues = &issues[..issues.len().min(crate::issue_query::MAX_LIMIT as usize)];
+    if issues.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders = (1..=issues.len())
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    // The text holds only numbered placeholders; every value is bound.
+    let sql = format!(
+        "SELECT il.issue_id, l.id, l.repo_id, l.name, l.color, l.description FROM issue_labels il \
+         JOIN labels l ON l.id = il.label_id WHERE il.issue_id IN ({placeholders}) ORDER BY l.lower_name"
+    );
+    let mut statement = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for issue in issues {
+        statement = statement.bind(issue.0);
+    }
+    let rows = statement.fetch_all(db.pool()).await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                IssueId(row.try_get("issue_id")?),
+                crate::label::Label {
+                    id: LabelId(row.try_get("id")?),
+                    repo_id: RepoId(row.try_get("repo_id")?),
+                    name: row.try_get("name")?,
+                    color: row.try_get("color")?,
+                    description: row.try_get("description")?,
+                },
+            ))
+        })
+        .collect()
 }

@@ -164,6 +164,7 @@ pub async fn list(db: &Db, repo: RepoId, query: &IssueQuery) -> Result<IssuePage
         );
     }
     if let Some(text) = &query.text {
+        crate::issue::refuse_nul("q", text)?;
         for word in text.to_lowercase().split_whitespace().take(10) {
             push(
                 &mut sql,

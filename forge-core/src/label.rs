@@ -52,6 +52,8 @@ pub fn validate_color(raw: &str) -> Result<String> {
 }
 
 fn validate(input: &LabelInput) -> Result<(String, String, String)> {
+    crate::issue::refuse_nul("name", &input.name)?;
+    crate::issue::refuse_nul("description", &input.description)?;
     let name = input.name.trim();
     if name.is_empty() {
         return Err(Error::invalid("name", "error-name-empty"));

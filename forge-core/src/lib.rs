@@ -14,6 +14,7 @@ pub mod dashboard;
 pub mod db;
 pub mod error;
 pub mod funding;
+pub mod identity;
 pub mod ids;
 pub mod issue;
 pub mod issue_query;

@@ -33,6 +33,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(2, "repositories", "0002_repositories.sql"),
     migration!(3, "issues", "0003_issues.sql"),
     migration!(4, "funding", "0004_funding.sql"),
+    migration!(5, "identities", "0005_identities.sql"),
 ];
 
 /// Applies the migrations this database has not seen, each in its own

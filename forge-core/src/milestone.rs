@@ -64,6 +64,8 @@ fn from_row(row: &AnyRow) -> Result<Milestone> {
 }
 
 fn validate(input: &MilestoneInput) -> Result<(String, String)> {
+    crate::issue::refuse_nul("title", &input.title)?;
+    crate::issue::refuse_nul("description", &input.description)?;
     let title = input.title.trim();
     if title.is_empty() {
         return Err(Error::invalid("title", "error-milestone-title-empty"));

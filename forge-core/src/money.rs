@@ -37,6 +37,24 @@ pub const CURRENCIES: &[(&str, u32)] = &[
     ("BHD", 3),
 ];
 
+/// The largest amount (budget, pledge, payment) the forge accepts, in minor
+/// units: ten trillion in a currency with cents. The sum of nine thousand
+/// such amounts still fits in an `i64` (and in the databases' BIGINT), so
+/// totals of pledges do not overflow.
+pub const MAX_MINOR: i64 = 1_000_000_000_000_000;
+
+/// An amount given in minor units, checked: positive and at most
+/// [`MAX_MINOR`].
+pub fn check_minor(field: &'static str, amount: i64) -> Result<i64> {
+    if amount <= 0 {
+        return Err(Error::invalid(field, "error-amount-positive"));
+    }
+    if amount > MAX_MINOR {
+        return Err(Error::invalid(field, "error-amount-too-large"));
+    }
+    Ok(amount)
+}
+
 /// The currency code in canonical form and its exponent.
 pub fn currency(code: &str) -> Result<(&'static str, u32)> {
     let code = code.trim().to_ascii_uppercase();
@@ -125,10 +143,7 @@ pub fn parse_major(text: &str, exponent: u32, decimal: char) -> Result<i64> {
         .checked_mul(scale)
         .and_then(|m| m.checked_add(fraction_minor))
         .ok_or_else(bad)?;
-    if minor <= 0 {
-        return Err(Error::invalid("amount", "error-amount-positive"));
-    }
-    Ok(minor)
+    check_minor("amount", minor)
 }
 
 /// Formats minor units as major units with `decimal` and `group`
@@ -199,6 +214,14 @@ mod tests {
         assert!(parse_major("0", 2, '.').is_err());
         assert!(parse_major("abc", 2, '.').is_err());
         assert!(parse_major("99999999999999999999", 2, '.').is_err());
+        assert_eq!(
+            parse_major("10000000000000", 2, '.').unwrap(),
+            MAX_MINOR,
+            "ten trillion"
+        );
+        assert!(parse_major("10000000000000.01", 2, '.').is_err());
+        assert!(check_minor("amount", 0).is_err());
+        assert!(check_minor("amount", MAX_MINOR + 1).is_err());
         assert_eq!(format_major(123_450, 2, ',', ' '), "1 234,50");
         assert_eq!(format_major(123_450, 2, '.', ','), "1,234.50");
         assert_eq!(format_major(5, 2, '.', ','), "0.05");

@@ -68,3 +68,13 @@ pub async fn engines() -> Vec<Db> {
 pub async fn execute(db: &Db, sql: &'static str) {
     db.pool().execute(sql).await.expect("a test statement runs");
 }
+
+/// Runs a statement directly and reports the database's refusal instead of
+/// panicking, for tests that check what the database itself forbids.
+pub async fn try_execute(db: &Db, sql: &'static str) -> Result<(), String> {
+    db.pool()
+        .execute(sql)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}

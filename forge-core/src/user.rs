@@ -186,3 +186,87 @@ pub async fn count(db: &Db) -> Result<i64> {
         .await?
         .try_get("n")?)
 }
+
+/// A user who signs in through another site (an OpenID Connect or OAuth2
+/// provider) and so has no password here.
+#[derive(Debug, Clone)]
+pub struct NewExternalUser {
+    pub name: String,
+    pub email: String,
+    pub full_name: String,
+}
+
+/// Creates a user without a password inside the caller's transaction, after
+/// checking every field; a taken name or e-mail address is a
+/// [`Error::Conflict`] naming the field. The caller links the identity that
+/// vouches for the user in the same transaction.
+pub async fn create_external(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    new: &NewExternalUser,
+) -> Result<User> {
+    let name = names::validate_name("username", &new.name)?;
+    let email = names::validate_email(&new.email)?;
+    let full_name = new.full_name.trim().to_string();
+    if full_name.chars().count() > 100 {
+        return Err(Error::invalid("full_name", "error-full-name-too-long"));
+    }
+    let name_taken: i64 = sqlx::query("SELECT COUNT(*) AS n FROM accounts WHERE name = $1")
+        .bind(&name)
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get("n")?;
+    if name_taken > 0 {
+        return Err(Error::conflict(Some("username"), "error-name-taken"));
+    }
+    let email_taken: i64 =
+        sqlx::query("SELECT COUNT(*) AS n FROM users WHERE lower(email) = lower($1)")
+            .bind(&email)
+            .fetch_one(&mut **tx)
+            .await?
+            .try_get("n")?;
+    if email_taken > 0 {
+        return Err(Error::conflict(Some("email"), "error-email-taken"));
+    }
+    let now = now_ms();
+    let id: i64 = sqlx::query(
+        "INSERT INTO accounts (name, kind, full_name, created_at) VALUES ($1, 'user', $2, $3) RETURNING id",
+    )
+    .bind(&name)
+    .bind(&full_name)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get("id")?;
+    sqlx::query("INSERT INTO users (id, email, password_hash, is_admin) VALUES ($1, $2, NULL, 0)")
+        .bind(id)
+        .bind(&email)
+        .execute(&mut **tx)
+        .await?;
+    Ok(User {
+        id: UserId(id),
+        name,
+        full_name,
+        email,
+        is_admin: false,
+        locale: None,
+        created_at: now,
+    })
+}
+
+/// Whether the user can sign in with a password (users created through a
+/// provider have none).
+pub async fn has_password(db: &Db, id: UserId) -> Result<bool> {
+    let row = sqlx::query("SELECT password_hash FROM users WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(match row {
+        Some(row) => row.try_get::<Option<String>, _>("password_hash")?.is_some(),
+        None => false,
+    })
+}
+
+/// Whether `name` is free for a new user or organisation.
+pub async fn name_available(db: &Db, name: &str) -> Result<bool> {
+    Ok(!crate::org::name_taken(db, name).await?)
+}

@@ -3,6 +3,7 @@
 //! TOML file, then built-in defaults that need no set-up at all.
 
 use clap::Args;
+use forge_web::oidc::{Endpoints, ProviderConfig};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -47,6 +48,86 @@ pub struct FileConfig {
 #[serde(deny_unknown_fields)]
 pub struct AuthConfig {
     pub local_signup: Option<bool>,
+    pub local_signin: Option<bool>,
+    #[serde(default)]
+    pub providers: Vec<ProviderEntry>,
+}
+
+/// One `[[auth.providers]]` table: an OpenID Connect provider (`issuer`) or
+/// a plain OAuth2 one (`auth_url`, `token_url` and `userinfo_url`).
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderEntry {
+    pub name: String,
+    pub display_name: Option<String>,
+    pub issuer: Option<String>,
+    pub auth_url: Option<String>,
+    pub token_url: Option<String>,
+    pub userinfo_url: Option<String>,
+    pub client_id: String,
+    pub client_secret: Option<String>,
+    pub scopes: Option<Vec<String>>,
+}
+
+impl std::fmt::Debug for ProviderEntry {
+    /// Everything but the client secret, which is never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderEntry")
+            .field("name", &self.name)
+            .field("issuer", &self.issuer)
+            .field("auth_url", &self.auth_url)
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ProviderEntry {
+    fn resolve(self) -> Result<ProviderConfig, ConfigError> {
+        let name = self.name.trim().to_string();
+        let problem = |message: &str| ConfigError::Provider {
+            name: name.clone(),
+            message: message.to_string(),
+        };
+        let endpoints = match (self.issuer, self.auth_url, self.token_url, self.userinfo_url) {
+            (Some(issuer), None, None, None) => Endpoints::Discovery {
+                issuer: issuer.trim().trim_end_matches('/').to_string(),
+            },
+            (None, Some(auth_url), Some(token_url), Some(userinfo_url)) => Endpoints::OAuth2 {
+                auth_url,
+                token_url,
+                userinfo_url,
+            },
+            (Some(_), _, _, _) => {
+                return Err(problem(
+                    "give either issuer (OpenID Connect) or auth_url, token_url and \
+                     userinfo_url (plain OAuth2), not both",
+                ));
+            }
+            (None, _, _, _) => {
+                return Err(problem(
+                    "give issuer (OpenID Connect, with discovery) or all three of \
+                     auth_url, token_url and userinfo_url (plain OAuth2)",
+                ));
+            }
+        };
+        let default_scopes: &[&str] = match endpoints {
+            Endpoints::Discovery { .. } => &["openid", "profile", "email"],
+            Endpoints::OAuth2 { .. } => &[],
+        };
+        Ok(ProviderConfig {
+            display_name: self
+                .display_name
+                .map(|d| d.trim().to_string())
+                .unwrap_or_else(|| name.clone()),
+            name,
+            endpoints,
+            client_id: self.client_id,
+            client_secret: self.client_secret.filter(|s| !s.is_empty()),
+            scopes: self
+                .scopes
+                .unwrap_or_else(|| default_scopes.iter().map(|s| s.to_string()).collect()),
+        })
+    }
 }
 
 /// Settings after every source was consulted.
@@ -59,6 +140,10 @@ pub struct Config {
     pub base_url: Option<String>,
     pub site_name: String,
     pub local_signup: bool,
+    /// Whether everyone may sign in with a password, or only site
+    /// administrators.
+    pub local_signin: bool,
+    pub providers: Vec<ProviderConfig>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -77,6 +162,10 @@ pub enum ConfigError {
     DatabaseUrl(String),
     #[error("the base URL must start with http:// or https://, not {0:?}")]
     BaseUrl(String),
+    #[error("[[auth.providers]] {name:?}: {message}")]
+    Provider { name: String, message: String },
+    #[error("[[auth.providers]]: {0}")]
+    Providers(String),
 }
 
 fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
@@ -132,6 +221,26 @@ impl Config {
         {
             return Err(ConfigError::BaseUrl(url.clone()));
         }
+        let providers = file
+            .auth
+            .providers
+            .into_iter()
+            .map(ProviderEntry::resolve)
+            .collect::<Result<Vec<_>, _>>()?;
+        forge_web::oidc::validate_providers(&providers).map_err(ConfigError::Providers)?;
+        for provider in &providers {
+            let plain_http = match &provider.endpoints {
+                Endpoints::Discovery { issuer } => issuer.starts_with("http://"),
+                Endpoints::OAuth2 { token_url, .. } => token_url.starts_with("http://"),
+            };
+            if plain_http {
+                tracing::warn!(
+                    provider = %provider.name,
+                    "this sign-in provider is reached over plain http: fine for tests, \
+                     not for real accounts"
+                );
+            }
+        }
         Ok(Config {
             data_dir,
             listen,
@@ -141,6 +250,8 @@ impl Config {
                 .site_name
                 .unwrap_or_else(|| DEFAULT_SITE_NAME.to_string()),
             local_signup: file.auth.local_signup.unwrap_or(true),
+            local_signin: file.auth.local_signin.unwrap_or(true),
+            providers,
         })
     }
 
@@ -210,5 +321,119 @@ mod tests {
             Err(ConfigError::DatabaseUrl(_))
         ));
         assert!(toml::from_str::<FileConfig>("listen_on = \"x\"").is_err());
+    }
+
+    fn providers_of(text: &str) -> Result<Config, ConfigError> {
+        let file: FileConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: PathBuf::from("forge.toml"),
+            message: e.to_string(),
+        })?;
+        Config::merge(&Flags::default(), file)
+    }
+
+    #[test]
+    fn providers_are_read_from_the_file() {
+        let config = providers_of(
+            r#"
+            [auth]
+            local_signup = false
+            local_signin = false
+
+            [[auth.providers]]
+            name = "coopid"
+            display_name = "CoopID"
+            issuer = "https://id.example.org/"
+            client_id = "forge"
+            client_secret = "s3cret"
+
+            [[auth.providers]]
+            name = "git-host"
+            auth_url = "https://git.example.org/login/oauth/authorize"
+            token_url = "https://git.example.org/login/oauth/access_token"
+            userinfo_url = "https://git.example.org/api/user"
+            client_id = "abc"
+            scopes = ["read:user"]
+            "#,
+        )
+        .unwrap();
+        assert!(!config.local_signup);
+        assert!(!config.local_signin);
+        assert_eq!(config.providers.len(), 2);
+        let coop = &config.providers[0];
+        assert_eq!(coop.display_name, "CoopID");
+        assert_eq!(
+            coop.endpoints,
+            Endpoints::Discovery {
+                issuer: "https://id.example.org".into()
+            }
+        );
+        assert_eq!(coop.scopes, ["openid", "profile", "email"]);
+        assert_eq!(coop.client_secret.as_deref(), Some("s3cret"));
+        let plain = &config.providers[1];
+        assert_eq!(plain.display_name, "git-host");
+        assert!(matches!(plain.endpoints, Endpoints::OAuth2 { .. }));
+        assert_eq!(plain.client_secret, None);
+        // The secret never shows in the configuration's debug form.
+        assert!(!format!("{config:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn bad_providers_are_explained() {
+        let both = providers_of(
+            r#"
+            [[auth.providers]]
+            name = "x"
+            issuer = "https://id.example.org"
+            token_url = "https://id.example.org/token"
+            client_id = "forge"
+            "#,
+        )
+        .unwrap_err();
+        assert!(both.to_string().contains("not both"), "{both}");
+        let missing = providers_of(
+            r#"
+            [[auth.providers]]
+            name = "x"
+            auth_url = "https://id.example.org/auth"
+            client_id = "forge"
+            "#,
+        )
+        .unwrap_err();
+        assert!(missing.to_string().contains("all three"), "{missing}");
+        let twice = providers_of(
+            r#"
+            [[auth.providers]]
+            name = "x"
+            issuer = "https://a.example.org"
+            client_id = "forge"
+            [[auth.providers]]
+            name = "x"
+            issuer = "https://b.example.org"
+            client_id = "forge"
+            "#,
+        )
+        .unwrap_err();
+        assert!(twice.to_string().contains("twice"), "{twice}");
+        let bad_name = providers_of(
+            r#"
+            [[auth.providers]]
+            name = "Coop ID"
+            issuer = "https://a.example.org"
+            client_id = "forge"
+            "#,
+        )
+        .unwrap_err();
+        assert!(bad_name.to_string().contains("URLs"), "{bad_name}");
+        let unknown = providers_of(
+            r#"
+            [[auth.providers]]
+            name = "x"
+            issuer = "https://a.example.org"
+            client_id = "forge"
+            secret = "typo"
+            "#,
+        )
+        .unwrap_err();
+        assert!(unknown.to_string().contains("secret"), "{unknown}");
     }
 }

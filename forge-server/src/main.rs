@@ -55,6 +55,11 @@ enum AdminCommand {
         #[arg(long)]
         repair: bool,
     },
+    /// Verify the funding ledger: every transaction balances, and every
+    /// figure stored on pledges and goals equals what the entries give;
+    /// prints each discrepancy and exits non-zero when there is one. The
+    /// ledger is append-only, so nothing is repaired here.
+    CheckLedger,
 }
 
 fn init_logging() {
@@ -134,6 +139,7 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             db.close().await;
             Ok(())
         }
+        Command::Admin(AdminCommand::CheckLedger) => check_ledger(&config).await,
         Command::Admin(AdminCommand::CheckCounters { repair }) => {
             let db = open_database(&config).await?;
             migrations::migrate(&db).await.map_err(|e| e.to_string())?;
@@ -160,6 +166,28 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
                 ))
             }
         }
+    }
+}
+
+async fn check_ledger(config: &Config) -> Result<(), String> {
+    let db = open_database(config).await?;
+    migrations::migrate(&db).await.map_err(|e| e.to_string())?;
+    let found = forge_core::funding::ledger::check(&db)
+        .await
+        .map_err(|e| e.to_string());
+    db.close().await;
+    let found = found?;
+    for discrepancy in &found {
+        println!("{}", discrepancy.what);
+    }
+    if found.is_empty() {
+        println!("The ledger balances and agrees with every figure shown.");
+        Ok(())
+    } else {
+        Err(format!(
+            "{} discrepancy(ies) in the funding ledger",
+            found.len()
+        ))
     }
 }
 

@@ -35,10 +35,14 @@ pub async fn serve(config: Config) -> Result<(), String> {
             site_name: config.site_name.clone(),
             base_url: base_url.clone(),
             local_signup: config.local_signup,
+            local_signin: config.local_signin,
+            providers: config.providers.clone(),
+            ..WebConfig::default()
         },
         forge_git::Storage::new(repositories),
     );
     let purge = tokio::spawn(purge_sessions(db.clone()));
+    let funding = tokio::spawn(sweep_funding(db.clone()));
 
     tracing::info!(%address, engine = ?db.engine(), "forge started");
     // Printed on standard output so scripts (and the tests) can find the URL.
@@ -50,6 +54,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
         .map_err(|e| format!("the server stopped: {e}"))?;
 
     purge.abort();
+    funding.abort();
     db.close().await;
     tracing::info!("forge stopped");
     Ok(())
@@ -92,6 +97,24 @@ async fn purge_sessions(db: forge_core::Db) {
             Ok(0) => {}
             Ok(n) => tracing::info!(removed = n, "purged expired sessions"),
             Err(e) => tracing::warn!(error = %e, "purging expired sessions failed"),
+        }
+        if let Err(e) = forge_core::identity::purge_expired(&db).await {
+            tracing::warn!(error = %e, "purging expired sign-ins with providers failed");
+        }
+    }
+}
+
+/// Applies funding deadlines and review windows every minute, so goals
+/// expire and deliveries are accepted on time even when nobody looks at
+/// them (every read also applies them).
+async fn sweep_funding(db: forge_core::Db) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        match forge_core::funding::sweep(&db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(goals = n, "applied funding deadlines and review windows"),
+            Err(e) => tracing::warn!(error = %e, "applying funding deadlines failed"),
         }
     }
 }

@@ -222,6 +222,14 @@ async fn story(database_url: Option<String>) {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(String::from_utf8_lossy(&output.stdout).contains("Every counter is right."));
+
+    let output = run(forge(&data_dir, url).args(["admin", "check-ledger"]));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("The ledger balances"));
 }
 
 #[tokio::test]

@@ -88,12 +88,28 @@ macro_rules! catalogue_files {
                 include_str!(concat!("../locales/", $lang, "/main.ftl")),
             ),
             (
+                "auth",
+                include_str!(concat!("../locales/", $lang, "/auth.ftl")),
+            ),
+            (
                 "repo",
                 include_str!(concat!("../locales/", $lang, "/repo.ftl")),
             ),
             (
                 "code",
                 include_str!(concat!("../locales/", $lang, "/code.ftl")),
+            ),
+            (
+                "issues",
+                include_str!(concat!("../locales/", $lang, "/issues.ftl")),
+            ),
+            (
+                "funding",
+                include_str!(concat!("../locales/", $lang, "/funding.ftl")),
+            ),
+            (
+                "funding_pages",
+                include_str!(concat!("../locales/", $lang, "/funding_pages.ftl")),
             ),
         ]
     };
@@ -217,6 +233,13 @@ mod tests {
             include_str!("../../forge-core/src/org.rs"),
             include_str!("../../forge-core/src/token.rs"),
             include_str!("../../forge-core/src/repo.rs"),
+            include_str!("../../forge-core/src/issue.rs"),
+            include_str!("../../forge-core/src/comment.rs"),
+            include_str!("../../forge-core/src/label.rs"),
+            include_str!("../../forge-core/src/milestone.rs"),
+            include_str!("../../forge-core/src/issue_query.rs"),
+            include_str!("../../forge-core/src/funding/rules.rs"),
+            include_str!("../../forge-core/src/money.rs"),
         );
         let mut missing = Vec::new();
         for piece in core_src.split('"').skip(1).step_by(2) {

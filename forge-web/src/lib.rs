@@ -7,10 +7,12 @@ pub mod auth;
 pub mod context;
 mod cookies;
 pub mod error;
+pub mod format;
 mod git_http;
 mod highlight;
 pub mod i18n;
 pub mod markdown;
+pub mod oidc;
 mod pages;
 pub mod push;
 mod repos;
@@ -33,6 +35,30 @@ pub struct WebConfig {
     pub base_url: String,
     /// Whether visitors may create accounts themselves.
     pub local_signup: bool,
+    /// Whether people may sign in with a password. When not, only site
+    /// administrators may (through `/user/login?local=1`); everyone else
+    /// signs in with a provider.
+    pub local_signin: bool,
+    /// The OpenID Connect and OAuth2 providers people may sign in with.
+    pub providers: Vec<oidc::ProviderConfig>,
+    /// The deadline of one exchange with a provider (connecting, then
+    /// answering); a slower provider gives an error page.
+    pub provider_timeout: std::time::Duration,
+}
+
+impl Default for WebConfig {
+    /// A forge named "Forge" with local accounts and no provider; the base
+    /// URL is left for the caller.
+    fn default() -> Self {
+        WebConfig {
+            site_name: "Forge".into(),
+            base_url: String::new(),
+            local_signup: true,
+            local_signin: true,
+            providers: Vec::new(),
+            provider_timeout: oidc::DEFAULT_TIMEOUT,
+        }
+    }
 }
 
 impl WebConfig {
@@ -51,12 +77,19 @@ pub struct AppState {
     /// Every accepted push is announced here, for the parts of the forge
     /// that react to pushes (and for tests).
     pub pushes: tokio::sync::broadcast::Sender<std::sync::Arc<push::PushNotice>>,
+    /// The sign-in providers, with their discovery and key caches.
+    pub oidc: Arc<oidc::Providers>,
 }
 
 impl AppState {
     pub fn new(db: Db, config: WebConfig, storage: forge_git::Storage) -> AppState {
+        let oidc = Arc::new(oidc::Providers::new(
+            config.providers.clone(),
+            config.provider_timeout,
+        ));
         AppState {
             db,
+            oidc,
             config: Arc::new(config),
             storage,
             pushes: tokio::sync::broadcast::channel(64).0,

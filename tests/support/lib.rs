@@ -29,6 +29,7 @@ pub fn default_config() -> WebConfig {
         site_name: "Test Forge".into(),
         base_url: String::new(),
         local_signup: true,
+        ..WebConfig::default()
     }
 }
 

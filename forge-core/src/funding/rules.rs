@@ -54,6 +54,15 @@ fn conflict(key: &'static str) -> Error {
     }
 }
 
+/// Refuses text holding a NUL character, which PostgreSQL cannot store: it
+/// is bad input, not a database failure.
+fn refuse_nul(field: &'static str, text: &str) -> Result<()> {
+    if text.contains('\0') {
+        return Err(Error::invalid(field, "error-text-nul"));
+    }
+    Ok(())
+}
+
 fn amount_text(amount: i64, currency: &str) -> String {
     format!("{amount} {currency}")
 }
@@ -355,6 +364,9 @@ async fn ensure_readable(db: &Db, actor: &User, repo: &Repo) -> Result<Access> {
 
 /// The organisation `name`, if `actor` may act for it with money.
 async fn treasury_of(db: &Db, actor: &User, name: &str) -> Result<org::Org> {
+    if name.contains('\0') {
+        return Err(Error::invalid("org", "error-org-not-found"));
+    }
     let found = org::by_name(db, name)
         .await?
         .ok_or_else(|| Error::invalid("org", "error-org-not-found"))?;
@@ -366,10 +378,9 @@ async fn treasury_of(db: &Db, actor: &User, name: &str) -> Result<org::Org> {
 }
 
 fn validate_input(input: &GoalInput, now: i64) -> Result<(String, String, i64, i64)> {
-    if input.budget_minor <= 0 {
-        return Err(Error::invalid("budget_minor", "error-amount-positive"));
-    }
+    money::check_minor("budget_minor", input.budget_minor)?;
     let (currency, _) = money::currency(&input.currency)?;
+    refuse_nul("acceptance", &input.acceptance)?;
     let acceptance = input.acceptance.trim().to_string();
     if acceptance.is_empty() {
         return Err(Error::invalid("acceptance", "error-acceptance-empty"));
@@ -518,10 +529,17 @@ pub async fn put_goal(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PledgeOutcome {
     pub pledge_id: i64,
+    /// A new pledge was made (rather than an organisation's active pledge
+    /// changed, or a request replayed).
+    pub created: bool,
     /// The request repeated an `Idempotency-Key` already used: nothing was done.
     pub replayed: bool,
 }
 
+/// The result of the first request that carried `key`, when this request
+/// replays it. A key is remembered with its scope, the kind of request and
+/// the goal it was used on: the same key on another goal, or for another
+/// kind of request, is refused rather than answered with something else.
 async fn replayed(
     tx: &mut Tx<'_>,
     actor: &User,
@@ -554,14 +572,23 @@ async fn remember(
     now: i64,
 ) -> Result<()> {
     if let Some(key) = key {
-        sqlx::query("INSERT INTO idempotency_keys (user_id, key, scope, result_id, created_at) VALUES ($1, $2, $3, $4, $5)")
+        let inserted = sqlx::query("INSERT INTO idempotency_keys (user_id, key, scope, result_id, created_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(actor.id.0)
             .bind(key)
             .bind(scope)
             .bind(result)
             .bind(now)
             .execute(&mut **tx)
-            .await?;
+            .await
+            .map_err(Error::from);
+        match inserted {
+            Ok(_) => {}
+            // The same key used at the same moment on another goal.
+            Err(e) if e.is_unique_violation() => {
+                return Err(Error::conflict(None, "error-idempotency-reused"));
+            }
+            Err(e) => return Err(e),
+        }
     }
     Ok(())
 }
@@ -612,16 +639,16 @@ pub async fn pledge(
     let key = validate_key(idempotency_key)?;
     let goal = goal_for_issue(db, issue).await?;
     let org = treasury_of(db, actor, org_name).await?;
-    if amount_minor <= 0 {
-        return Err(Error::invalid("amount_minor", "error-amount-positive"));
-    }
+    money::check_minor("amount_minor", amount_minor)?;
     let (currency, _) = money::currency(currency)?;
     let now = now_ms();
     let mut tx = db.pool().begin().await?;
     let mut goal = lock_goal(&mut tx, goal.id).await?;
-    if let Some(previous) = replayed(&mut tx, actor, key, "pledge").await? {
+    let scope = format!("pledge:{}", goal.id);
+    if let Some(previous) = replayed(&mut tx, actor, key, &scope).await? {
         return Ok(PledgeOutcome {
             pledge_id: previous,
+            created: false,
             replayed: true,
         });
     }
@@ -638,6 +665,7 @@ pub async fn pledge(
         .await?
         .into_iter()
         .find(|p| p.org == org.id);
+    let created = existing.is_none();
     let pledge_id = match existing {
         Some(current) => {
             let delta = amount_minor - current.amount;
@@ -731,14 +759,16 @@ pub async fn pledge(
         }
     };
     let live = live_pledges(&mut tx, goal.id).await?;
-    let total: i64 = live.iter().map(|p| p.amount).sum();
-    if total >= goal.budget_minor && live.len() as i64 >= goal.min_funders {
+    let total: i128 = live.iter().map(|p| i128::from(p.amount)).sum();
+    let funders = i64::try_from(live.len()).unwrap_or(i64::MAX);
+    if total >= i128::from(goal.budget_minor) && funders >= goal.min_funders {
         fund(&mut tx, &goal, now).await?;
     }
-    remember(&mut tx, actor, key, "pledge", pledge_id, now).await?;
+    remember(&mut tx, actor, key, &scope, pledge_id, now).await?;
     tx.commit().await?;
     Ok(PledgeOutcome {
         pledge_id,
+        created,
         replayed: false,
     })
 }
@@ -775,15 +805,26 @@ pub async fn withdraw(
 ) -> Result<()> {
     ensure_readable(db, actor, repo).await?;
     let goal = goal_for_issue(db, issue).await?;
+    // The organisation's role is read before the transaction: a transaction
+    // must not wait for a second connection from the pool.
+    let pledger = sqlx::query("SELECT org_id FROM pledges WHERE id = $1 AND goal_id = $2")
+        .bind(pledge)
+        .bind(goal.id)
+        .fetch_optional(db.pool())
+        .await?
+        .ok_or_else(|| Error::not_found("error-pledge-not-found"))?;
+    let pledger = OrgId(pledger.try_get("org_id")?);
+    if !org::role_of(db, pledger, actor.id)
+        .await?
+        .is_some_and(Role::handles_money)
+    {
+        return Err(Error::forbidden("error-pledge-role"));
+    }
     let now = now_ms();
     let mut tx = db.pool().begin().await?;
     let mut goal = lock_goal(&mut tx, goal.id).await?;
     apply_time(&mut tx, &mut goal, now).await?;
     let (org_id, state, amount, _, _) = pledge_on_goal(&mut tx, &goal, pledge).await?;
-    let role = org::role_of(db, org_id, actor.id).await?;
-    if !role.is_some_and(Role::handles_money) {
-        return Err(Error::forbidden("error-pledge-role"));
-    }
     if goal.state != GoalState::Open || state != PledgeState::Active {
         tx.commit().await?;
         return Err(conflict("error-withdraw-closed"));
@@ -855,6 +896,7 @@ pub async fn deliver(
     if ensure_readable(db, actor, repo).await? < Access::Write {
         return Err(Error::forbidden("error-maintainers-only"));
     }
+    refuse_nul("note", note)?;
     let note = note.trim();
     if note.is_empty() {
         return Err(Error::invalid("note", "error-delivery-note"));
@@ -918,6 +960,7 @@ pub async fn review(
 ) -> Result<()> {
     ensure_readable(db, actor, repo).await?;
     let org = treasury_of(db, actor, org_name).await?;
+    refuse_nul("reason", reason)?;
     let reason = reason.trim();
     if verdict == Verdict::Object && reason.is_empty() {
         return Err(Error::invalid("reason", "error-objection-reason"));
@@ -933,16 +976,32 @@ pub async fn review(
     let mut tx = db.pool().begin().await?;
     let mut goal = lock_goal(&mut tx, goal.id).await?;
     apply_time(&mut tx, &mut goal, now).await?;
-    let live = live_pledges(&mut tx, goal.id).await?;
-    if !live
-        .iter()
-        .any(|p| p.org == org.id && p.state == PledgeState::Committed)
-    {
+    // Whether the organisation pledged (a pledge it did not withdraw), so
+    // that a pledger asking too early or too late hears that the review is
+    // closed, and anyone else that only pledgers review.
+    let pledged: i64 = sqlx::query(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM pledges WHERE goal_id = $1 AND org_id = $2 AND state <> 'withdrawn'",
+    )
+    .bind(goal.id)
+    .bind(org.id.0)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get("n")?;
+    if pledged == 0 {
+        tx.commit().await?;
         return Err(Error::forbidden("error-review-not-pledger"));
     }
     if goal.state != GoalState::Delivered {
         tx.commit().await?;
         return Err(conflict("error-review-closed"));
+    }
+    let live = live_pledges(&mut tx, goal.id).await?;
+    if !live
+        .iter()
+        .any(|p| p.org == org.id && p.state == PledgeState::Committed)
+    {
+        tx.commit().await?;
+        return Err(Error::forbidden("error-review-not-pledger"));
     }
     let verdict_text = match verdict {
         Verdict::Accept => "accept",
@@ -1054,7 +1113,16 @@ async fn receives_for(db: &Db, actor: &User, repo: &Repo) -> Result<bool> {
     }
 }
 
-/// Records a payment received against a pledge's called share.
+/// The result of a payment request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentOutcome {
+    pub payment_id: i64,
+    /// The request repeated an `Idempotency-Key` already used: nothing was done.
+    pub replayed: bool,
+}
+
+/// Records a payment received against a pledge's called share; the id of
+/// the payment (of the first one, for a replayed `Idempotency-Key`).
 pub async fn record_payment(
     db: &Db,
     actor: &User,
@@ -1062,6 +1130,20 @@ pub async fn record_payment(
     issue: &Issue,
     request: PaymentRequest<'_>,
 ) -> Result<i64> {
+    Ok(record_payment_outcome(db, actor, repo, issue, request)
+        .await?
+        .payment_id)
+}
+
+/// Records a payment received against a pledge's called share, telling a
+/// replayed request from a new one.
+pub async fn record_payment_outcome(
+    db: &Db,
+    actor: &User,
+    repo: &Repo,
+    issue: &Issue,
+    request: PaymentRequest<'_>,
+) -> Result<PaymentOutcome> {
     let PaymentRequest {
         pledge,
         amount_minor,
@@ -1073,9 +1155,8 @@ pub async fn record_payment(
         return Err(Error::forbidden("error-payment-receiver-only"));
     }
     let key = validate_key(idempotency_key)?;
-    if amount_minor <= 0 {
-        return Err(Error::invalid("amount_minor", "error-amount-positive"));
-    }
+    money::check_minor("amount_minor", amount_minor)?;
+    refuse_nul("reference", reference)?;
     let reference = reference.trim();
     if reference.is_empty() || reference.chars().count() > 200 {
         return Err(Error::invalid("reference", "error-payment-reference"));
@@ -1083,19 +1164,31 @@ pub async fn record_payment(
     let goal = goal_for_issue(db, issue).await?;
     let now = now_ms();
     let mut tx = db.pool().begin().await?;
-    let goal = lock_goal(&mut tx, goal.id).await?;
-    if let Some(previous) = replayed(&mut tx, actor, key, "payment").await? {
-        return Ok(previous);
+    let mut goal = lock_goal(&mut tx, goal.id).await?;
+    let scope = format!("payment:{}", goal.id);
+    if let Some(previous) = replayed(&mut tx, actor, key, &scope).await? {
+        return Ok(PaymentOutcome {
+            payment_id: previous,
+            replayed: true,
+        });
     }
+    apply_time(&mut tx, &mut goal, now).await?;
     let (org_id, state, _, share, paid) = pledge_on_goal(&mut tx, &goal, pledge).await?;
     if state != PledgeState::Due {
         tx.commit().await?;
         return Err(conflict("error-payment-not-due"));
     }
     if amount_minor > share - paid {
+        let (_, exponent) = money::currency(&goal.currency)?;
         return Err(Error::Invalid {
             field: "amount_minor",
-            problem: Problem::new("error-payment-too-much").arg("left", (share - paid).to_string()),
+            problem: Problem::new("error-payment-too-much")
+                .arg(
+                    "left",
+                    money::format_major(share - paid, exponent, '.', ' '),
+                )
+                .arg("currency", goal.currency.clone())
+                .arg("left_minor", (share - paid).to_string()),
         });
     }
     let id: i64 = sqlx::query(
@@ -1151,9 +1244,12 @@ pub async fn record_payment(
     )
     .await?;
     settle_if_paid(&mut tx, &goal, now).await?;
-    remember(&mut tx, actor, key, "payment", id, now).await?;
+    remember(&mut tx, actor, key, &scope, id, now).await?;
     tx.commit().await?;
-    Ok(id)
+    Ok(PaymentOutcome {
+        payment_id: id,
+        replayed: false,
+    })
 }
 
 /// Corrects a payment recorded by mistake with a reversing entry; nothing is

@@ -157,6 +157,12 @@ pub async fn pledges_of(db: &Db, goal: i64) -> Result<Vec<PledgeView>> {
     rows.iter().map(pledge_from_row).collect()
 }
 
+/// A sum of amounts that cannot overflow.
+pub fn saturating_sum(amounts: impl Iterator<Item = i64>) -> i64 {
+    let total: i128 = amounts.map(i128::from).sum();
+    i64::try_from(total).unwrap_or(if total < 0 { i64::MIN } else { i64::MAX })
+}
+
 pub async fn view(db: &Db, goal: Goal) -> Result<GoalView> {
     let pledges = pledges_of(db, goal.id).await?;
     let live: Vec<&PledgeView> = pledges
@@ -168,9 +174,11 @@ pub async fn view(db: &Db, goal: Goal) -> Result<GoalView> {
             )
         })
         .collect();
-    let pledged_minor = live.iter().map(|p| p.amount_minor).sum();
-    let funders = live.len() as i64;
-    let paid_minor = pledges.iter().map(|p| p.paid_minor).sum();
+    // Amounts are at most `money::MAX_MINOR`, so these sums fit; they are
+    // still added without overflow.
+    let pledged_minor = saturating_sum(live.iter().map(|p| p.amount_minor));
+    let funders = i64::try_from(live.len()).unwrap_or(i64::MAX);
+    let paid_minor = saturating_sum(pledges.iter().map(|p| p.paid_minor));
     Ok(GoalView {
         goal,
         pledged_minor,

@@ -138,3 +138,66 @@ error-last-owner = An organisation always keeps at least one owner: make someone
 error-token-name-empty = Give the token a name.
 error-token-name-taken = You already have a token with this name.
 error-token-not-found = There is no such token.
+
+## Issues API
+error-issue-not-found = This issue does not exist.
+error-issue-title-empty = An issue needs a title.
+error-issue-forbidden = Sign in with access to this repository to open issues and comment.
+error-issue-edit-forbidden = You may not change this: authors edit, close and reopen their own issues; labels, assignees, milestones and locking are for maintainers.
+error-issue-locked = This issue is locked: only maintainers may comment.
+error-issue-state = Choose open or closed.
+error-state-filter = Choose one of: open, closed, all.
+error-close-reason = Choose one of: completed, not_planned, duplicate.
+error-comment-empty = A comment cannot be empty.
+error-comment-not-found = This comment does not exist.
+error-comment-own-only = Only the author of the comment may do this (maintainers may hide or delete it).
+error-maintainers-only = Only maintainers of the repository may do this.
+error-label-color = Write a colour as #rrggbb, for example #d73a4a.
+error-label-exists = This repository already has a label with this name.
+error-label-not-found = This repository has no such label.
+error-milestone-title-empty = A milestone needs a title.
+error-milestone-exists = This repository already has a milestone with this title.
+error-milestone-not-found = This repository has no such milestone.
+error-assignee-cannot-read = Only someone who can read the repository may be assigned.
+error-sort = Choose one of: newest, oldest, recentupdate, mostcomment.
+error-cursor = This cursor is not valid: use the X-Next-Cursor value of the previous page.
+error-page-offset = Pages are not numbered: follow the Link header of the previous page, or pass its X-Next-Cursor value as "after".
+error-limit = A limit is a whole number from 1 to 100.
+error-date = Write dates in RFC 3339, for example 2026-12-31T23:59:59Z.
+error-bad-query = The query string could not be read.
+error-text-nul = Text cannot contain NUL characters (U+0000).
+
+## Months, for dates in words
+month-1 = January
+month-2 = February
+month-3 = March
+month-4 = April
+month-5 = May
+month-6 = June
+month-7 = July
+month-8 = August
+month-9 = September
+month-10 = October
+month-11 = November
+month-12 = December
+
+## Explore
+nav-explore = Explore
+explore-title = Explore
+explore-tabs = What to explore
+explore-repos = Repositories
+explore-orgs = Organisations
+explore-search = Search
+explore-search-submit = Search
+explore-empty = Nothing public here yet.
+explore-no-match = Nothing matches this search. Try fewer or other words.
+explore-next = Next page
+
+## Home, signed in
+home-my-repos = Your repositories
+home-no-repos = You have no repositories yet.
+home-assigned = Issues assigned to you
+home-no-assigned = Nothing is assigned to you.
+home-reviews = Deliveries awaiting your organisation's review
+home-review-item = { $org } should review
+home-review-until = before { $date }

@@ -138,3 +138,66 @@ error-last-owner = Une organisation garde toujours au moins un propriétaire : n
 error-token-name-empty = Donnez un nom au jeton.
 error-token-name-taken = Vous avez déjà un jeton de ce nom.
 error-token-not-found = Ce jeton n’existe pas.
+
+## Issues API
+error-issue-not-found = Ce ticket n’existe pas.
+error-issue-title-empty = Un ticket a besoin d’un titre.
+error-issue-forbidden = Connectez-vous avec un accès à ce dépôt pour ouvrir des tickets et les commenter.
+error-issue-edit-forbidden = Vous ne pouvez pas modifier ceci : les auteurs modifient, ferment et rouvrent leurs propres tickets ; les étiquettes, les assignations, les jalons et le verrouillage reviennent aux mainteneurs.
+error-issue-locked = Ce ticket est verrouillé : seuls les mainteneurs peuvent le commenter.
+error-issue-state = Choisissez open ou closed.
+error-state-filter = Choisissez parmi : open, closed, all.
+error-close-reason = Choisissez parmi : completed, not_planned, duplicate.
+error-comment-empty = Un commentaire ne peut pas être vide.
+error-comment-not-found = Ce commentaire n’existe pas.
+error-comment-own-only = Seul l’auteur du commentaire peut faire cela (les mainteneurs peuvent le masquer ou le supprimer).
+error-maintainers-only = Seuls les mainteneurs du dépôt peuvent faire cela.
+error-label-color = Écrivez une couleur sous la forme #rrvvbb, par exemple #d73a4a.
+error-label-exists = Ce dépôt a déjà une étiquette de ce nom.
+error-label-not-found = Ce dépôt n’a pas cette étiquette.
+error-milestone-title-empty = Un jalon a besoin d’un titre.
+error-milestone-exists = Ce dépôt a déjà un jalon de ce titre.
+error-milestone-not-found = Ce dépôt n’a pas ce jalon.
+error-assignee-cannot-read = Seule une personne qui peut lire le dépôt peut être assignée.
+error-sort = Choisissez parmi : newest, oldest, recentupdate, mostcomment.
+error-cursor = Ce curseur n’est pas valide : utilisez la valeur X-Next-Cursor de la page précédente.
+error-page-offset = Les pages ne sont pas numérotées : suivez l’en-tête Link de la page précédente, ou passez sa valeur X-Next-Cursor dans « after ».
+error-limit = Une limite est un nombre entier de 1 à 100.
+error-date = Écrivez les dates au format RFC 3339, par exemple 2026-12-31T23:59:59Z.
+error-bad-query = La chaîne de requête est illisible.
+error-text-nul = Un texte ne peut pas contenir de caractère NUL (U+0000).
+
+## Mois, pour les dates en toutes lettres
+month-1 = janvier
+month-2 = février
+month-3 = mars
+month-4 = avril
+month-5 = mai
+month-6 = juin
+month-7 = juillet
+month-8 = août
+month-9 = septembre
+month-10 = octobre
+month-11 = novembre
+month-12 = décembre
+
+## Explorer
+nav-explore = Explorer
+explore-title = Explorer
+explore-tabs = Rubriques à explorer
+explore-repos = Dépôts
+explore-orgs = Organisations
+explore-search = Rechercher
+explore-search-submit = Rechercher
+explore-empty = Rien de public ici pour l’instant.
+explore-no-match = Rien ne correspond à cette recherche. Essayez avec moins de mots ou d’autres mots.
+explore-next = Page suivante
+
+## Accueil, connecté
+home-my-repos = Vos dépôts
+home-no-repos = Vous n’avez pas encore de dépôt.
+home-assigned = Tickets qui vous sont assignés
+home-no-assigned = Rien ne vous est assigné.
+home-reviews = Livraisons à vérifier par votre organisation
+home-review-item = { $org } doit vérifier
+home-review-until = avant le { $date }

@@ -1,5 +1,7 @@
 //! The JSON API under `/api/v1`, shaped like Gitea's where the two overlap.
 
+mod issues;
+mod funding;
 mod orgs;
 mod repos;
 mod users;
@@ -38,6 +40,59 @@ pub fn router() -> Router<AppState> {
             "/repos/{owner}/{repo}",
             get(repos::get).patch(repos::edit).delete(repos::delete),
         )
+        .route(
+            "/repos/{owner}/{repo}/issues",
+            get(issues::list).post(issues::create),
+        )
+        .route(
+            "/repos/{owner}/{repo}/issues/{index}",
+            get(issues::get).patch(issues::edit),
+        )
+        .route(
+            "/repos/{owner}/{repo}/issues/{index}/comments",
+            get(issues::list_comments).post(issues::create_comment),
+        )
+        .route(
+            "/repos/{owner}/{repo}/issues/comments/{id}",
+            get(issues::get_comment)
+                .patch(issues::edit_comment)
+                .delete(issues::delete_comment),
+        )
+        .route(
+            "/repos/{owner}/{repo}/issues/{index}/labels",
+            get(issues::list_issue_labels)
+                .post(issues::add_issue_labels)
+                .put(issues::replace_issue_labels)
+                .delete(issues::clear_issue_labels),
+        )
+        .route(
+            "/repos/{owner}/{repo}/issues/{index}/labels/{id}",
+            axum::routing::delete(issues::remove_issue_label),
+        )
+        .route(
+            "/repos/{owner}/{repo}/issues/{index}/timeline",
+            get(issues::timeline),
+        )
+        .route(
+            "/repos/{owner}/{repo}/labels",
+            get(issues::list_labels).post(issues::create_label),
+        )
+        .route(
+            "/repos/{owner}/{repo}/labels/{id}",
+            get(issues::get_label)
+                .patch(issues::edit_label)
+                .delete(issues::delete_label),
+        )
+        .route(
+            "/repos/{owner}/{repo}/milestones",
+            get(issues::list_milestones).post(issues::create_milestone),
+        )
+        .route(
+            "/repos/{owner}/{repo}/milestones/{id}",
+            get(issues::get_milestone)
+                .patch(issues::edit_milestone)
+                .delete(issues::delete_milestone),
+        )
         .route("/orgs", post(orgs::create))
         .route("/orgs/{org}", get(orgs::get))
         .route("/orgs/{org}/members", get(orgs::members))
@@ -45,6 +100,7 @@ pub fn router() -> Router<AppState> {
             "/orgs/{org}/members/{username}",
             put(orgs::set_member).delete(orgs::remove_member),
         )
+        .merge(funding::router())
         .fallback(|| async { ApiError::not_found() })
 }
 

@@ -23,14 +23,26 @@ struct LoginView<'a> {
     login: String,
     redirect_to: String,
     errors: FormErrors,
+    /// "Sign in with …" buttons, one per configured provider.
+    providers: Vec<super::oauth::ProviderButton>,
+    /// Whether the password form shows: always when local sign-in is on;
+    /// otherwise only at `/user/login?local=1`, for site administrators.
+    password_form: bool,
+    /// Local sign-in is off: only site administrators may use a password.
+    admins_only: bool,
 }
 
 #[derive(Deserialize)]
 pub struct RedirectQuery {
     redirect_to: Option<String>,
+    local: Option<String>,
 }
 
-pub async fn login_form(ctx: PageCtx, Query(query): Query<RedirectQuery>) -> Response {
+pub async fn login_form(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Query(query): Query<RedirectQuery>,
+) -> Response {
     let redirect_to = safe_next(query.redirect_to.as_deref());
     if ctx.signed_in() {
         return see_other(&redirect_to);
@@ -38,8 +50,11 @@ pub async fn login_form(ctx: PageCtx, Query(query): Query<RedirectQuery>) -> Res
     render(&LoginView {
         ctx: &ctx,
         login: String::new(),
+        providers: super::oauth::buttons(&state, &ctx, &redirect_to),
         redirect_to,
         errors: FormErrors::default(),
+        password_form: state.config.local_signin || query.local.is_some(),
+        admins_only: !state.config.local_signin,
     })
 }
 
@@ -54,7 +69,7 @@ pub struct LoginForm {
 
 /// Opens a session and answers a redirect that sets its cookie, with a fresh
 /// CSRF token so that one planted before signing in is worthless after.
-async fn start_session(state: &AppState, user: &User, to: &str) -> Result<Response, PageError> {
+pub(super) async fn start_session(state: &AppState, user: &User, to: &str) -> Result<Response, PageError> {
     let cookie = session::create(&state.db, user.id).await?;
     let secure = state.config.secure_cookies();
     let mut response = see_other(to);
@@ -81,7 +96,11 @@ pub async fn login(
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<Response, PageError> {
     let redirect_to = safe_next(form.redirect_to.as_deref());
-    match user::authenticate(&state.db, &form.login, &form.password).await? {
+    let found = user::authenticate(&state.db, &form.login, &form.password).await?;
+    // With local sign-in off, only site administrators may use a password;
+    // anyone else is told the same as for a wrong password.
+    let allowed = found.filter(|u| state.config.local_signin || u.is_admin);
+    match allowed {
         Some(user) => start_session(&state, &user, &redirect_to).await,
         None => {
             tracing::info!("a sign-in attempt failed");
@@ -92,8 +111,11 @@ pub async fn login(
             let page = render(&LoginView {
                 ctx: &ctx,
                 login: form.login,
+                providers: super::oauth::buttons(&state, &ctx, &redirect_to),
                 redirect_to,
                 errors,
+                password_form: true,
+                admins_only: !state.config.local_signin,
             });
             Ok((StatusCode::UNAUTHORIZED, page).into_response())
         }

@@ -4,7 +4,11 @@
 
 mod account;
 mod code;
+mod explore;
+mod funding;
 mod home;
+mod issues;
+mod oauth;
 mod orgs;
 mod profile;
 mod repo_settings;
@@ -18,6 +22,9 @@ use axum::routing::{get, post};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home::home))
+        .route("/explore", get(|| async { see_other("/explore/repos") }))
+        .route("/explore/repos", get(explore::repos))
+        .route("/explore/organizations", get(explore::organisations))
         .route("/user/login", get(account::login_form).post(account::login))
         .route(
             "/user/sign_up",
@@ -42,7 +49,10 @@ pub fn router() -> Router<AppState> {
         .route("/repo/create", get(repo_settings::new_form).post(repo_settings::create))
         .route("/{owner}/{repo}/settings", get(repo_settings::settings).post(repo_settings::save))
         .route("/{owner}/{repo}/settings/delete", post(repo_settings::delete))
+        .merge(issues::router())
+        .merge(funding::router())
         .merge(code::router())
+        .merge(oauth::router())
         .route("/{name}", get(profile::show))
         .fallback(|| async { PageError::not_found() })
 }
