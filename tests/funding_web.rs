@@ -202,5 +202,15 @@ async fn a_goal_is_opened_pledged_funded_delivered_accepted_paid_and_settled_thr
         let page = ann_browser.get("/mia/tool/funding").await;
         assert!(page.contains("Export to spreadsheet"));
         assert!(page.contains("Settled"));
+
+        // The ledger is permanent: the repository cannot be deleted.
+        let response = forge_tests::http()
+            .delete(forge.at("/api/v1/repos/mia/tool"))
+            .basic_auth("mia", Some(forge_tests::password_of("mia")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+        assert!(forge_core::repo::find(&forge.db, "mia", "tool").await.unwrap().is_some());
     }
 }

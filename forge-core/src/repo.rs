@@ -341,6 +341,16 @@ pub async fn delete(db: &Db, actor: &User, repo: &Repo) -> Result<()> {
     if access(db, Some(actor), repo).await? < Access::Admin {
         return Err(Error::forbidden("error-repo-admin-only"));
     }
+    // The funding ledger is permanent and public: a repository whose issues
+    // carried money cannot disappear with it.
+    let goals: i64 = sqlx::query("SELECT COUNT(*) AS n FROM funding_goals WHERE repo_id = $1")
+        .bind(repo.id.0)
+        .fetch_one(db.pool())
+        .await?
+        .try_get("n")?;
+    if goals > 0 {
+        return Err(Error::conflict(None, "error-repo-has-funding"));
+    }
     sqlx::query("DELETE FROM repositories WHERE id = $1")
         .bind(repo.id.0)
         .execute(db.pool())

@@ -38,3 +38,4 @@ repo-delete-submit = Delete this repository for good
 owner-repos = Repositories
 owner-no-repos = No repositories yet.
 repo-private-badge = Private
+error-repo-has-funding = This repository has funding history, which stays public for good: it cannot be deleted. Make it private instead.

@@ -38,3 +38,4 @@ repo-delete-submit = Supprimer définitivement ce dépôt
 owner-repos = Dépôts
 owner-no-repos = Aucun dépôt pour l’instant.
 repo-private-badge = Privé
+error-repo-has-funding = Ce dépôt a un historique de financement, qui reste public pour toujours : il ne peut pas être supprimé. Rendez-le privé à la place.
