@@ -1084,6 +1084,30 @@ pub async fn delete_milestone(
 // ---------------------------------------------------------------------------
 // The timeline.
 
+/// Whether a timeline event comes from the funding of the issue.
+fn is_funding_event(kind: &str) -> bool {
+    use forge_core::funding::kind as f;
+    [
+        f::OPENED,
+        f::CHANGED,
+        f::PLEDGED,
+        f::PLEDGE_CHANGED,
+        f::WITHDRAWN,
+        f::FUNDED,
+        f::EXPIRED,
+        f::CANCELLED,
+        f::DELIVERED,
+        f::REVIEW_ACCEPTED,
+        f::DISPUTED,
+        f::ACCEPTED,
+        f::REJECTED,
+        f::PAYMENT,
+        f::PAYMENT_REVERSED,
+        f::SETTLED,
+    ]
+    .contains(&kind)
+}
+
 pub async fn timeline(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
@@ -1115,7 +1139,28 @@ pub async fn timeline(
             value.insert("milestone".into(), json!({ "title": title }));
         }
         if let Some(subject) = &event.subject {
-            value.insert("assignee".into(), lookups.user(db, subject).await?);
+            if is_funding_event(&event.kind) {
+                // Funding events name the organisation concerned, and the
+                // amount as "minor-units CURRENCY".
+                value.insert(
+                    "org".into(),
+                    json!({ "login": subject, "username": subject }),
+                );
+            } else {
+                value.insert("assignee".into(), lookups.user(db, subject).await?);
+            }
+        }
+        if is_funding_event(&event.kind)
+            && event.kind != forge_core::funding::kind::DISPUTED
+            && let Some((amount, currency)) =
+                event.new_value.as_deref().and_then(|v| v.split_once(' '))
+            && let Ok(amount) = amount.parse::<i64>()
+        {
+            value.insert("amount_minor".into(), json!(amount));
+            value.insert("currency".into(), json!(currency));
+        }
+        if event.kind == forge_core::funding::kind::DISPUTED {
+            value.insert("reason".into(), json!(event.new_value));
         }
         if let Some(commit) = &event.commit {
             value.insert("commit_id".into(), json!(commit));
