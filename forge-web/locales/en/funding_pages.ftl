@@ -114,3 +114,21 @@ error-verdict = Choose one of the answers.
 nav-pledges = Pledges
 error-date-field = Choose a date (day, month, year).
 funding-deliver-offered = A commit pushed to the default branch closed this issue: it is proposed below as the delivery.
+
+## Funding events in the issue's timeline ($actor, $subject: the organisation, $value)
+issue-event-funding_opened = { $actor } asked for funding: a budget of { $value }
+issue-event-funding_changed = { $actor } changed the funding ({ $value })
+issue-event-pledged = { $actor } pledged up to { $value } for { $subject }
+issue-event-pledge_changed = { $actor } changed the pledge of { $subject } to { $value }
+issue-event-pledge_withdrawn = { $actor } withdrew the pledge of { $subject } ({ $value })
+issue-event-funded = The pledges cover the budget of { $value }: the goal is funded and each share is fixed
+issue-event-funding_expired = The deadline passed before the budget was covered: every pledge was released
+issue-event-funding_cancelled = { $actor } cancelled the funding: every pledge was released
+issue-event-delivered = { $actor } declared the work delivered: the review window opens
+issue-event-delivery_accepted_by = { $actor } accepted the delivery for { $subject }
+issue-event-disputed = { $actor } objected to the delivery for { $subject }: { $value }
+issue-event-delivery_accepted = The delivery was accepted: each organisation is called for its share
+issue-event-delivery_rejected = { $actor } rejected the delivery: every pledge was released
+issue-event-payment_recorded = { $actor } recorded a payment of { $value } from { $subject }
+issue-event-payment_reversed = { $actor } reversed a payment of { $value } from { $subject }
+issue-event-settled = Every share has been paid: the funding is settled

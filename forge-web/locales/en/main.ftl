@@ -201,3 +201,8 @@ home-no-assigned = Nothing is assigned to you.
 home-reviews = Deliveries awaiting your organisation's review
 home-review-item = { $org } should review
 home-review-until = before { $date }
+
+## Accessibility
+
+# The name of the search form in the header, told apart from a page's own search.
+a11y-site-search = Search the whole forge

@@ -114,3 +114,21 @@ error-verdict = Choisissez l’une des réponses.
 nav-pledges = Promesses
 error-date-field = Choisissez une date (jour, mois, année).
 funding-deliver-offered = Un commit poussé sur la branche par défaut a fermé ce ticket : il est proposé ci-dessous comme livraison.
+
+## Événements de financement dans l’historique du ticket ($actor, $subject : l’organisation, $value)
+issue-event-funding_opened = { $actor } a demandé un financement : un budget de { $value }
+issue-event-funding_changed = { $actor } a modifié le financement ({ $value })
+issue-event-pledged = { $actor } a promis jusqu’à { $value } pour { $subject }
+issue-event-pledge_changed = { $actor } a porté la promesse de { $subject } à { $value }
+issue-event-pledge_withdrawn = { $actor } a retiré la promesse de { $subject } ({ $value })
+issue-event-funded = Les promesses couvrent le budget de { $value } : le financement est acquis et chaque part est fixée
+issue-event-funding_expired = La date limite est passée avant que le budget soit couvert : toutes les promesses ont été libérées
+issue-event-funding_cancelled = { $actor } a annulé le financement : toutes les promesses ont été libérées
+issue-event-delivered = { $actor } a déclaré le travail livré : le délai de vérification commence
+issue-event-delivery_accepted_by = { $actor } a accepté la livraison pour { $subject }
+issue-event-disputed = { $actor } a contesté la livraison pour { $subject } : { $value }
+issue-event-delivery_accepted = La livraison a été acceptée : chaque organisation est appelée à payer sa part
+issue-event-delivery_rejected = { $actor } a rejeté la livraison : toutes les promesses ont été libérées
+issue-event-payment_recorded = { $actor } a enregistré un paiement de { $value } reçu de { $subject }
+issue-event-payment_reversed = { $actor } a contre-passé un paiement de { $value } reçu de { $subject }
+issue-event-settled = Toutes les parts ont été payées : le financement est soldé

@@ -201,3 +201,8 @@ home-no-assigned = Rien ne vous est assigné.
 home-reviews = Livraisons à vérifier par votre organisation
 home-review-item = { $org } doit vérifier
 home-review-until = avant le { $date }
+
+## Accessibility
+
+# Le nom du formulaire de recherche de l’en-tête, distinct de la recherche propre à une page.
+a11y-site-search = Rechercher dans toute la forge

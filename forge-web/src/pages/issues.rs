@@ -1363,7 +1363,7 @@ fn event_sentence(
                     ("subject", subject),
                     (
                         "value",
-                        Part::Text(event.new_value.clone().unwrap_or_default()),
+                        Part::Text(readable_value(ctx, event.new_value.as_deref())),
                     ),
                     (
                         "old",
@@ -2804,5 +2804,22 @@ mod tests {
             vec!["alice", "bob", "carol"]
         );
         assert!(names_of(" , ").is_empty());
+    }
+}
+
+/// An event's value for people: amounts recorded as "minor-units CURRENCY"
+/// (funding events) in the visitor's notation, anything else as it is.
+fn readable_value(ctx: &PageCtx, value: Option<&str>) -> String {
+    let value = value.unwrap_or_default();
+    match value.split_once(' ') {
+        Some((amount, currency))
+            if currency.len() == 3
+                && currency.bytes().all(|b| b.is_ascii_uppercase())
+                && amount.parse::<i64>().is_ok() =>
+        {
+            let minor = amount.parse::<i64>().unwrap_or_default();
+            crate::format::money(ctx.lang, minor, currency)
+        }
+        _ => value.to_string(),
     }
 }
