@@ -185,6 +185,25 @@ where datname like 'forge\_t\_%'
 SQL
 fi
 
+# --- Node.js, for the OpenID Connect provider of the sign-in tests -------------
+
+# tests/oidc.rs starts tests/oidc-provider/server.mjs (the oidc-provider npm
+# package, pinned by its package-lock.json). Without node those tests skip,
+# except on CI, where they must run.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    apt_install nodejs npm || note "node and npm could not be installed; the OpenID Connect tests need them."
+fi
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+    header "npm ci in tests/oidc-provider"
+    (cd tests/oidc-provider && npm ci --no-audit --no-fund --prefer-offline --loglevel=error) || {
+        note "npm ci failed in tests/oidc-provider; the OpenID Connect tests need its packages."
+        exit 1
+    }
+elif [[ -n ${CI:-} ]]; then
+    note "error: node and npm are missing; on CI the OpenID Connect tests must run."
+    exit 1
+fi
+
 # --- Checks -------------------------------------------------------------------
 
 # One target folder for every checkout and run, so builds are reused.
@@ -208,3 +227,59 @@ awk '/^test result:/ { passed += $4; failed += $6 }
 
 # Browser and npm test steps go here, after the Rust suite. They can rely on
 # FORGE_TEST_DATABASE_URL and CARGO_TARGET_DIR as set above.
+
+# --- Browser tests: the funding scenario and accessibility (tests/e2e) ------
+
+# Debian's chromium, driven by playwright-core (playwright's own browser
+# builds cannot be downloaded), with axe-core; node's built-in test runner.
+# The scenario also runs on PostgreSQL when FORGE_TEST_DATABASE_URL is set.
+e2e_dir=tests/e2e
+chromium_bin=${CHROMIUM_BIN:-/usr/bin/chromium}
+if [[ ! -x $chromium_bin ]]; then
+    apt_install chromium || { note "chromium could not be installed; the browser tests need it."; exit 1; }
+fi
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    apt_install nodejs npm || { note "node and npm could not be installed; the browser tests need them."; exit 1; }
+fi
+if (( $(node -p 'process.versions.node.split(".")[0]') < 20 )); then
+    note "The browser tests need node 20 or later (playwright-core); this is node $(node --version)."
+    exit 1
+fi
+# npm ci when the packages are missing or the lockfile changed since.
+e2e_lock_sum=$(sha256sum "$e2e_dir/package-lock.json" | cut -d' ' -f1)
+if [[ ! -d $e2e_dir/node_modules || $(cat "$e2e_dir/node_modules/.lock-sha256" 2>/dev/null) != "$e2e_lock_sum" ]]; then
+    header "npm ci in $e2e_dir"
+    (cd "$e2e_dir" && npm ci --no-audit --no-fund --prefer-offline --loglevel=error) || {
+        note "npm ci failed in $e2e_dir; the browser tests need its packages."
+        exit 1
+    }
+    printf '%s\n' "$e2e_lock_sum" >"$e2e_dir/node_modules/.lock-sha256"
+fi
+
+header "cargo build -p forge-server --locked"
+cargo build -p forge-server --locked
+
+header "node --test $e2e_dir/"
+rm -rf "$e2e_dir/artifacts"
+e2e_log=$(mktemp)
+trap 'rm -f "$test_log" "$e2e_log"' EXIT
+# Readable progress on the terminal, TAP in the log for the counts.
+set +e
+FORGE_BIN="$CARGO_TARGET_DIR/debug/forge" CHROMIUM_BIN="$chromium_bin" \
+    node --test --test-timeout=600000 \
+    --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$e2e_log" \
+    "$e2e_dir/"
+e2e_status=$?
+set -e
+e2e_passed=$(awk '/^# pass / { n = $3 } END { print n + 0 }' "$e2e_log")
+e2e_failed=$(awk '/^# fail / { n = $3 } END { print n + 0 }' "$e2e_log")
+if (( e2e_status != 0 && e2e_failed == 0 )); then
+    # The runner itself failed (a file that would not load, a crash).
+    e2e_failed=1
+fi
+if (( e2e_failed > 0 )) && [[ -d $e2e_dir/artifacts ]]; then
+    note "Screenshots of the failing pages are in $e2e_dir/artifacts/."
+fi
+printf '\ne2e: %d passed, %d failed\n' "$e2e_passed" "$e2e_failed"
+(( e2e_status == 0 && e2e_failed == 0 ))

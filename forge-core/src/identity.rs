@@ -199,7 +199,9 @@ pub async fn start_login(
     redirect_to: &str,
 ) -> Result<StartedLogin> {
     if !looks_like_secret(browser_secret) {
-        return Err(Error::Internal("a browser secret must be 64 hex digits".into()));
+        return Err(Error::Internal(
+            "a browser secret must be 64 hex digits".into(),
+        ));
     }
     let now = now_ms();
     sqlx::query("DELETE FROM oauth_logins WHERE expires_at <= $1")
@@ -402,7 +404,10 @@ pub async fn complete_signup(
             if !user::name_available(db, &account.name.trim().to_lowercase()).await? {
                 return Err(Error::conflict(Some("username"), "error-name-taken"));
             }
-            if find(db, &pending.provider, &pending.subject).await?.is_some() {
+            if find(db, &pending.provider, &pending.subject)
+                .await?
+                .is_some()
+            {
                 return Err(Error::conflict(None, "error-identity-taken"));
             }
             Err(Error::conflict(Some("email"), "error-email-taken"))
@@ -480,7 +485,11 @@ fn username_base(wanted: &str) -> String {
             break;
         }
     }
-    if out.is_empty() { "user".to_string() } else { out }
+    if out.is_empty() {
+        "user".to_string()
+    } else {
+        out
+    }
 }
 
 #[cfg(test)]

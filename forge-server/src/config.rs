@@ -88,7 +88,12 @@ impl ProviderEntry {
             name: name.clone(),
             message: message.to_string(),
         };
-        let endpoints = match (self.issuer, self.auth_url, self.token_url, self.userinfo_url) {
+        let endpoints = match (
+            self.issuer,
+            self.auth_url,
+            self.token_url,
+            self.userinfo_url,
+        ) {
             (Some(issuer), None, None, None) => Endpoints::Discovery {
                 issuer: issuer.trim().trim_end_matches('/').to_string(),
             },

@@ -27,16 +27,24 @@
 //                    previous mode; {} is normal behaviour:
 //     token_delay_ms     wait this long before answering the token endpoint
 //     discovery_delay_ms wait this long before answering discovery
-//     jwks               "current" (default), "rotated" (only a new key,
-//                        not the one tokens are signed with), "both"
+//     jwks               "current" (default), "rotated" (only the key it
+//                        is rotated to, not the one tokens are signed
+//                        with), "both"
 //     tamper             change the ID token the token endpoint returns,
 //                        signed again: { aud, exp_offset, nonce, key }
 //                        where key is "current" (default), "next" (the
-//                        rotated key, with its own kid) or "forged" (the
-//                        next key's material under the current key's kid)
+//                        rotated-to key, ES256, with its own kid) or
+//                        "forged" (the current key named, but the
+//                        signature altered)
 
 import { createServer } from 'node:http';
 import { generateKeyPairSync, sign } from 'node:crypto';
+
+// Stop when the test that started us goes away (its end of our standard
+// input closes), even while still starting.
+process.stdin.on('end', () => process.exit(0));
+process.stdin.on('error', () => process.exit(0));
+process.stdin.resume();
 
 // oidc-provider warns on load about its development-only defaults (the
 // in-memory store, the Node.js version); none of that matters to tests.
@@ -60,15 +68,20 @@ const accounts = {
   dave: { password: 'dave-password', claims: { preferred_username: 'dave', name: 'Dave' } },
 };
 
-function rsaKey(kid) {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const privateJwk = { ...privateKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' };
-  const publicJwk = { ...publicKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' };
-  return { kid, privateKey, privateJwk, publicJwk };
+// The signing key (RS256, what most providers use) and the key it is
+// rotated to (ES256, so that both kinds of signature are exercised; an EC
+// key is also quick to make, and the tests start many providers).
+function signingKey(kid, alg) {
+  const { privateKey, publicKey } = alg === 'RS256'
+    ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+    : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const privateJwk = { ...privateKey.export({ format: 'jwk' }), kid, alg, use: 'sig' };
+  const publicJwk = { ...publicKey.export({ format: 'jwk' }), kid, alg, use: 'sig' };
+  return { kid, alg, privateKey, privateJwk, publicJwk };
 }
 
-const current = rsaKey('current-key');
-const next = rsaKey('next-key');
+const current = signingKey('current-key', 'RS256');
+const next = signingKey('next-key', 'ES256');
 
 let mode = {};
 
@@ -103,17 +116,17 @@ function resign(idToken) {
     payload.exp = now + tamper.exp_offset;
     payload.iat = Math.min(payload.iat, payload.exp - 60);
   }
-  let kid = current.kid;
-  let key = current.privateKey;
-  if (tamper.key === 'next') {
-    kid = next.kid;
-    key = next.privateKey;
-  } else if (tamper.key === 'forged') {
-    key = next.privateKey;
-  }
-  const header = { alg: 'RS256', typ: 'JWT', kid };
+  const key = tamper.key === 'next' ? next : current;
+  const header = { alg: key.alg, typ: 'JWT', kid: key.kid };
   const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(payload))}`;
-  const signature = sign('sha256', Buffer.from(input), key);
+  // ES256 signatures are the raw r and s (IEEE P1363), not DER.
+  const signature = key.alg === 'ES256'
+    ? sign('sha256', Buffer.from(input), { key: key.privateKey, dsaEncoding: 'ieee-p1363' })
+    : sign('sha256', Buffer.from(input), key.privateKey);
+  if (tamper.key === 'forged') {
+    // The right key named, but a signature it did not make.
+    signature[signature.length - 1] ^= 0x01;
+  }
   return `${input}.${b64url(signature)}`;
 }
 
@@ -284,6 +297,3 @@ server.listen(port, '127.0.0.1', () => {
   console.log(`listening on ${actual}`);
 });
 
-process.stdin.on('end', () => process.exit(0));
-process.stdin.on('error', () => process.exit(0));
-process.stdin.resume();

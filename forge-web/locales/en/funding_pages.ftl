@@ -117,7 +117,7 @@ funding-deliver-offered = A commit pushed to the default branch closed this issu
 
 ## Funding events in the issue's timeline ($actor, $subject: the organisation, $value)
 issue-event-funding_opened = { $actor } asked for funding: a budget of { $value }
-issue-event-funding_changed = { $actor } changed the funding ({ $value })
+issue-event-funding_changed = { $actor } changed the terms of the funding
 issue-event-pledged = { $actor } pledged up to { $value } for { $subject }
 issue-event-pledge_changed = { $actor } changed the pledge of { $subject } to { $value }
 issue-event-pledge_withdrawn = { $actor } withdrew the pledge of { $subject } ({ $value })

@@ -117,7 +117,7 @@ funding-deliver-offered = Un commit poussé sur la branche par défaut a fermé 
 
 ## Événements de financement dans l’historique du ticket ($actor, $subject : l’organisation, $value)
 issue-event-funding_opened = { $actor } a demandé un financement : un budget de { $value }
-issue-event-funding_changed = { $actor } a modifié le financement ({ $value })
+issue-event-funding_changed = { $actor } a modifié les conditions du financement
 issue-event-pledged = { $actor } a promis jusqu’à { $value } pour { $subject }
 issue-event-pledge_changed = { $actor } a porté la promesse de { $subject } à { $value }
 issue-event-pledge_withdrawn = { $actor } a retiré la promesse de { $subject } ({ $value })

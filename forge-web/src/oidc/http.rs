@@ -109,7 +109,8 @@ impl HttpClient {
         authorization: Option<String>,
         body: String,
     ) -> Result<Answer, HttpError> {
-        self.send(Method::POST, url, authorization, Some(body)).await
+        self.send(Method::POST, url, authorization, Some(body))
+            .await
     }
 
     async fn send(
@@ -150,7 +151,9 @@ impl HttpClient {
                 .collect()
                 .await
                 .map_err(|e| {
-                    if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
+                    if e.downcast_ref::<http_body_util::LengthLimitError>()
+                        .is_some()
+                    {
                         HttpError::TooLarge
                     } else {
                         HttpError::Failed(e.to_string())

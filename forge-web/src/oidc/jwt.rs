@@ -66,9 +66,15 @@ impl Alg {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum KeyMaterial {
-    Rsa { n: Vec<u8>, e: Vec<u8> },
+    Rsa {
+        n: Vec<u8>,
+        e: Vec<u8>,
+    },
     /// An uncompressed point (0x04, x, y) on the named curve.
-    Ec { curve: Curve, point: Vec<u8> },
+    Ec {
+        curve: Curve,
+        point: Vec<u8>,
+    },
     Ed25519(Vec<u8>),
 }
 
@@ -296,7 +302,10 @@ fn number(claims: &Map<String, Value>, name: &str) -> Option<i64> {
 
 /// Checks the claims of a verified ID token (OpenID Connect Core 3.1.3.7)
 /// and returns its subject.
-pub fn check_claims(claims: &Map<String, Value>, expected: &Expected<'_>) -> Result<String, JwtError> {
+pub fn check_claims(
+    claims: &Map<String, Value>,
+    expected: &Expected<'_>,
+) -> Result<String, JwtError> {
     if field(claims, "iss") != Some(expected.issuer) {
         return Err(JwtError::Issuer);
     }
@@ -373,7 +382,10 @@ mod tests {
 
     #[test]
     fn good_claims_give_the_subject() {
-        assert_eq!(check_claims(&claims(good()), &expected()), Ok("alice".into()));
+        assert_eq!(
+            check_claims(&claims(good()), &expected()),
+            Ok("alice".into())
+        );
         let several = with("aud", json!(["forge", "other"]));
         assert_eq!(check_claims(&several, &expected()), Err(JwtError::Audience));
         let mut several = several;
@@ -384,15 +396,36 @@ mod tests {
     #[test]
     fn each_wrong_claim_is_named() {
         let e = expected();
-        assert_eq!(check_claims(&with("iss", json!("https://evil")), &e), Err(JwtError::Issuer));
-        assert_eq!(check_claims(&with("aud", json!("other")), &e), Err(JwtError::Audience));
-        assert_eq!(check_claims(&with("aud", json!(["other"])), &e), Err(JwtError::Audience));
-        assert_eq!(check_claims(&with("exp", json!(999_000)), &e), Err(JwtError::Expired));
+        assert_eq!(
+            check_claims(&with("iss", json!("https://evil")), &e),
+            Err(JwtError::Issuer)
+        );
+        assert_eq!(
+            check_claims(&with("aud", json!("other")), &e),
+            Err(JwtError::Audience)
+        );
+        assert_eq!(
+            check_claims(&with("aud", json!(["other"])), &e),
+            Err(JwtError::Audience)
+        );
+        assert_eq!(
+            check_claims(&with("exp", json!(999_000)), &e),
+            Err(JwtError::Expired)
+        );
         // Within the leeway, a token just expired is still accepted.
         assert!(check_claims(&with("exp", json!(999_950)), &e).is_ok());
-        assert_eq!(check_claims(&with("iat", json!(1_000_500)), &e), Err(JwtError::NotYetValid));
-        assert_eq!(check_claims(&with("nonce", json!("other")), &e), Err(JwtError::Nonce));
-        assert_eq!(check_claims(&with("sub", json!("")), &e), Err(JwtError::Subject));
+        assert_eq!(
+            check_claims(&with("iat", json!(1_000_500)), &e),
+            Err(JwtError::NotYetValid)
+        );
+        assert_eq!(
+            check_claims(&with("nonce", json!("other")), &e),
+            Err(JwtError::Nonce)
+        );
+        assert_eq!(
+            check_claims(&with("sub", json!("")), &e),
+            Err(JwtError::Subject)
+        );
         let mut no_nonce = claims(good());
         no_nonce.remove("nonce");
         assert_eq!(check_claims(&no_nonce, &e), Err(JwtError::Nonce));

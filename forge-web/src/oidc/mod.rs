@@ -294,7 +294,10 @@ fn with_query(endpoint: &str, query: &str) -> String {
 
 /// The PKCE S256 challenge of `verifier`.
 pub fn pkce_challenge(verifier: &str) -> String {
-    URL_SAFE_NO_PAD.encode(ring::digest::digest(&ring::digest::SHA256, verifier.as_bytes()))
+    URL_SAFE_NO_PAD.encode(ring::digest::digest(
+        &ring::digest::SHA256,
+        verifier.as_bytes(),
+    ))
 }
 
 fn string_field(object: &Map<String, Value>, name: &str) -> Option<String> {
@@ -329,7 +332,10 @@ impl Providers {
     }
 
     pub fn get(&self, name: &str) -> Option<Arc<Provider>> {
-        self.providers.iter().find(|p| p.config.name == name).cloned()
+        self.providers
+            .iter()
+            .find(|p| p.config.name == name)
+            .cloned()
     }
 
     pub fn all(&self) -> impl Iterator<Item = &ProviderConfig> {
@@ -486,18 +492,19 @@ impl Providers {
         if let Some(secret) = &config.client_secret {
             if metadata.basic_auth {
                 // RFC 6749 2.3.1: both parts form-encoded, then Basic.
-                let credentials = format!(
-                    "{}:{}",
-                    form_encode(&config.client_id),
-                    form_encode(secret)
-                );
+                let credentials =
+                    format!("{}:{}", form_encode(&config.client_id), form_encode(secret));
                 authorization = Some(format!("Basic {}", STANDARD.encode(credentials)));
             } else {
                 pairs.push(("client_secret", secret.as_str()));
             }
         }
         let answer = http
-            .post_form(&metadata.token_endpoint, authorization, encode_pairs(&pairs))
+            .post_form(
+                &metadata.token_endpoint,
+                authorization,
+                encode_pairs(&pairs),
+            )
             .await?;
         let tokens = match answer.json_object() {
             Some(tokens) if answer.status.is_success() => tokens,
@@ -536,9 +543,8 @@ impl Providers {
             return Ok(identity_from(subject, &userinfo));
         };
 
-        let id_token = string_field(&tokens, "id_token").ok_or_else(|| {
-            FlowError::BadAnswer("the token endpoint gave no ID token".into())
-        })?;
+        let id_token = string_field(&tokens, "id_token")
+            .ok_or_else(|| FlowError::BadAnswer("the token endpoint gave no ID token".into()))?;
         let token = jwt::Jwt::parse(&id_token).map_err(FlowError::Token)?;
         self.verify_signature(provider, &metadata, &token).await?;
         let subject = jwt::check_claims(
@@ -706,21 +712,32 @@ mod tests {
         assert!(validate_providers(&[provider("a/b")]).is_err());
         let mut no_openid = provider("coop");
         no_openid.scopes = vec!["profile".into()];
-        assert!(validate_providers(&[no_openid]).unwrap_err().contains("openid"));
+        assert!(
+            validate_providers(&[no_openid])
+                .unwrap_err()
+                .contains("openid")
+        );
         let mut bad_url = provider("coop");
         bad_url.endpoints = Endpoints::OAuth2 {
             auth_url: "https://x.example/auth".into(),
             token_url: "ftp://x.example/token".into(),
             userinfo_url: "https://x.example/user".into(),
         };
-        assert!(validate_providers(&[bad_url]).unwrap_err().contains("token_url"));
+        assert!(
+            validate_providers(&[bad_url])
+                .unwrap_err()
+                .contains("token_url")
+        );
     }
 
     #[test]
     fn client_credentials_are_form_encoded() {
         assert_eq!(form_encode("a b:c/d"), "a+b%3Ac%2Fd");
         assert_eq!(with_query("https://x/auth", "a=1"), "https://x/auth?a=1");
-        assert_eq!(with_query("https://x/auth?p=2", "a=1"), "https://x/auth?p=2&a=1");
+        assert_eq!(
+            with_query("https://x/auth?p=2", "a=1"),
+            "https://x/auth?p=2&a=1"
+        );
     }
 
     #[test]
@@ -736,7 +753,9 @@ mod tests {
             panic!("an object")
         };
         assert_eq!(
-            identity_from("1".into(), &only_email).username_hint.as_deref(),
+            identity_from("1".into(), &only_email)
+                .username_hint
+                .as_deref(),
             Some("jo")
         );
     }

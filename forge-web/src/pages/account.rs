@@ -69,7 +69,11 @@ pub struct LoginForm {
 
 /// Opens a session and answers a redirect that sets its cookie, with a fresh
 /// CSRF token so that one planted before signing in is worthless after.
-pub(super) async fn start_session(state: &AppState, user: &User, to: &str) -> Result<Response, PageError> {
+pub(super) async fn start_session(
+    state: &AppState,
+    user: &User,
+    to: &str,
+) -> Result<Response, PageError> {
     let cookie = session::create(&state.db, user.id).await?;
     let secure = state.config.secure_cookies();
     let mut response = see_other(to);

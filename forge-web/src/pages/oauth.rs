@@ -162,9 +162,13 @@ async fn start(
         return Err(PageError::not_found());
     };
     let (link_user, redirect_to) = if query.link.is_some() {
-        let user = match ctx.require_user() {
-            Ok(user) => user,
-            Err(redirect) => return Ok(redirect.into_response()),
+        // Signing in first changes the CSRF token this link carries: come
+        // back to the settings page rather than to the link.
+        let Some(user) = &ctx.user else {
+            return Ok(see_other(&format!(
+                "/user/login?redirect_to={}",
+                url_encode(IDENTITIES_PAGE)
+            )));
         };
         // A link starts from the settings page, which gives its CSRF token.
         if !secret::constant_time_eq(query.csrf.as_deref().unwrap_or(""), &ctx.csrf) {
@@ -261,7 +265,14 @@ async fn callback(
         let error = if error == "access_denied" {
             FlowError::Denied(error)
         } else {
-            FlowError::ProviderError(error.chars().take(100).collect())
+            // Error codes are short ASCII words; nothing else reaches the log.
+            FlowError::ProviderError(
+                error
+                    .chars()
+                    .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+                    .take(64)
+                    .collect(),
+            )
         };
         return Ok(flow_failure(&ctx, &name, &error, back));
     }
