@@ -280,6 +280,14 @@ pub async fn find_readable(
     Ok((repo, access))
 }
 
+pub async fn find_by_id(db: &Db, id: RepoId) -> Result<Option<Repo>> {
+    let row = sqlx::query(select_repo!("WHERE r.id = $1"))
+        .bind(id.0)
+        .fetch_optional(db.pool())
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
 /// The repositories of an account that `viewer` may read, most recently
 /// updated first.
 pub async fn list_for_owner(db: &Db, viewer: Option<&User>, owner: AccountId) -> Result<Vec<Repo>> {

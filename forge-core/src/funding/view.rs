@@ -327,3 +327,88 @@ pub async fn goals_of_repo(db: &Db, repo: RepoId) -> Result<Vec<(Goal, i64, Stri
         })
         .collect()
 }
+
+/// One page of an organisation's pledges, newest first, starting below the
+/// pledge id `before` (keyset), with whether each repository is private and
+/// its id.
+pub async fn org_pledges_page(
+    db: &Db,
+    org: OrgId,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<(OrgPledge, bool, RepoId)>> {
+    let rows = sqlx::query(
+        "SELECT p.id, p.goal_id, p.org_id, a.name AS org_name, a.full_name AS org_full_name, p.amount_minor, p.currency, \
+         p.share_minor, p.paid_minor, p.state, p.created_at, p.updated_at, r.id AS repo_id, \
+         ra.name AS repo_owner, r.name AS repo_name, r.is_private, i.number, i.title, g.state AS goal_state, g.budget_minor \
+         FROM pledges p JOIN accounts a ON a.id = p.org_id JOIN funding_goals g ON g.id = p.goal_id \
+         JOIN issues i ON i.id = g.issue_id JOIN repositories r ON r.id = g.repo_id JOIN accounts ra ON ra.id = r.owner_id \
+         WHERE p.org_id = $1 AND p.id < $2 ORDER BY p.id DESC LIMIT $3",
+    )
+    .bind(org.0)
+    .bind(before.unwrap_or(i64::MAX))
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let goal_state: String = row.try_get("goal_state")?;
+            Ok((
+                OrgPledge {
+                    pledge: pledge_from_row(row)?,
+                    repo_full_name: format!(
+                        "{}/{}",
+                        row.try_get::<String, _>("repo_owner")?,
+                        row.try_get::<String, _>("repo_name")?
+                    ),
+                    issue_number: row.try_get("number")?,
+                    issue_title: row.try_get("title")?,
+                    goal_state: GoalState::parse(&goal_state).ok_or_else(|| {
+                        Error::Internal(format!("unknown goal state {goal_state}"))
+                    })?,
+                    budget_minor: row.try_get("budget_minor")?,
+                },
+                row.try_get::<i64, _>("is_private")? != 0,
+                RepoId(row.try_get("repo_id")?),
+            ))
+        })
+        .collect()
+}
+
+/// What an organisation's pledges add up to, per repository, state and
+/// currency: active pledges count their amount; committed, due and paid ones
+/// their share. Summed by the database, whatever the number of pledges.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PledgeTotal {
+    pub repo_id: RepoId,
+    pub private: bool,
+    pub state: PledgeState,
+    pub currency: String,
+    pub total_minor: i64,
+}
+
+pub async fn org_pledge_totals(db: &Db, org: OrgId) -> Result<Vec<PledgeTotal>> {
+    let rows = sqlx::query(
+        "SELECT g.repo_id, r.is_private, p.state, p.currency, \
+         CAST(SUM(CASE WHEN p.state = 'active' THEN p.amount_minor \
+                       WHEN p.state IN ('committed', 'due', 'paid') THEN COALESCE(p.share_minor, 0) ELSE 0 END) AS BIGINT) AS total \
+         FROM pledges p JOIN funding_goals g ON g.id = p.goal_id JOIN repositories r ON r.id = g.repo_id \
+         WHERE p.org_id = $1 GROUP BY g.repo_id, r.is_private, p.state, p.currency",
+    )
+    .bind(org.0)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let state: String = row.try_get("state")?;
+            Ok(PledgeTotal {
+                repo_id: RepoId(row.try_get("repo_id")?),
+                private: row.try_get::<i64, _>("is_private")? != 0,
+                state: PledgeState::parse(&state)
+                    .ok_or_else(|| Error::Internal(format!("unknown pledge state {state}")))?,
+                currency: row.try_get("currency")?,
+                total_minor: row.try_get("total")?,
+            })
+        })
+        .collect()
+}

@@ -781,48 +781,71 @@ struct OrgPledgesView<'a> {
     org_label: String,
     pledges: Vec<OrgPledgeRow>,
     totals: Vec<TotalRow>,
+    /// The next page of older pledges.
+    next: Option<String>,
 }
+
+#[derive(Deserialize)]
+pub struct PledgesQuery {
+    before: Option<i64>,
+}
+
+/// Pledges shown per page of an organisation's pledges.
+const PLEDGES_PER_PAGE: i64 = 100;
 
 pub async fn org_pledges(
     State(state): State<AppState>,
     ctx: PageCtx,
     Path(name): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<PledgesQuery>,
 ) -> Result<Response, PageError> {
     let found = org::by_name(&state.db, &name)
         .await?
         .ok_or_else(PageError::not_found)?;
-    let mut rows = Vec::new();
-    // Totals by pledge state and currency, summed in minor units.
-    let mut totals: Vec<(PledgeState, String, i64)> = Vec::new();
-    for (pledge, private) in funding::org_pledges(&state.db, found.id).await? {
-        if private {
-            let (owner, repo_name) = pledge.repo_full_name.split_once('/').unwrap_or(("", ""));
-            let readable = match forge_core::repo::find(&state.db, owner, repo_name).await? {
-                Some(r) => {
-                    forge_core::repo::access(&state.db, ctx.user.as_ref(), &r).await?
-                        >= Access::Read
-                }
-                None => false,
-            };
-            if !readable {
-                continue;
-            }
+    // Private repositories are shown only to whoever may read them; the
+    // answer is kept per repository, so it is asked once.
+    let mut readable: std::collections::HashMap<forge_core::RepoId, bool> =
+        std::collections::HashMap::new();
+    let mut may_read = async |id: forge_core::RepoId| -> Result<bool, PageError> {
+        if let Some(known) = readable.get(&id) {
+            return Ok(*known);
         }
-        let p = &pledge.pledge;
-        let counted = match p.state {
-            PledgeState::Active => p.amount_minor,
-            PledgeState::Committed | PledgeState::Due | PledgeState::Paid => {
-                p.share_minor.unwrap_or(0)
+        let answer = match forge_core::repo::find_by_id(&state.db, id).await? {
+            Some(r) => {
+                forge_core::repo::access(&state.db, ctx.user.as_ref(), &r).await? >= Access::Read
             }
-            PledgeState::Withdrawn | PledgeState::Released => 0,
+            None => false,
         };
+        readable.insert(id, answer);
+        Ok(answer)
+    };
+    let mut totals: Vec<(PledgeState, String, i64)> = Vec::new();
+    for total in funding::org_pledge_totals(&state.db, found.id).await? {
+        if total.private && !may_read(total.repo_id).await? {
+            continue;
+        }
         match totals
             .iter_mut()
-            .find(|(s, c, _)| *s == p.state && *c == p.currency)
+            .find(|(s, c, _)| *s == total.state && *c == total.currency)
         {
-            Some(total) => total.2 += counted,
-            None => totals.push((p.state, p.currency.clone(), counted)),
+            Some(entry) => entry.2 += total.total_minor,
+            None => totals.push((total.state, total.currency.clone(), total.total_minor)),
         }
+    }
+    let page =
+        funding::org_pledges_page(&state.db, found.id, query.before, PLEDGES_PER_PAGE).await?;
+    let next = (page.len() as i64 == PLEDGES_PER_PAGE)
+        .then(|| {
+            page.last()
+                .map(|(p, _, _)| format!("/org/{}/pledges?before={}", found.name, p.pledge.id))
+        })
+        .flatten();
+    let mut rows = Vec::new();
+    for (pledge, private, repo_id) in page {
+        if private && !may_read(repo_id).await? {
+            continue;
+        }
+        let p = &pledge.pledge;
         rows.push(OrgPledgeRow {
             target: format!(
                 "/{}/issues/{}#funding",
@@ -857,5 +880,6 @@ pub async fn org_pledges(
         org_label,
         pledges: rows,
         totals,
+        next,
     }))
 }
