@@ -512,3 +512,37 @@ async fn health_follows_the_database() {
         assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     }
 }
+
+#[tokio::test]
+async fn without_local_passwords_only_admins_use_theirs_and_tokens_still_work() {
+    let closed = || forge_web::WebConfig {
+        local_signin: false,
+        ..forge_tests::default_config()
+    };
+    for forge in TestForge::on_each_engine_with(closed).await {
+        forge.user("root", true).await;
+        let (_, token) = forge.user_with_token("bob", false).await;
+        let client = http();
+        let response = client
+            .get(forge.at("/api/v1/user"))
+            .basic_auth("bob", Some(password_of("bob")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        let response = client
+            .get(forge.at("/api/v1/user"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let response = client
+            .get(forge.at("/api/v1/user"))
+            .basic_auth("root", Some(password_of("root")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+}

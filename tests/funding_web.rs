@@ -211,6 +211,11 @@ async fn a_goal_is_opened_pledged_funded_delivered_accepted_paid_and_settled_thr
             .await
             .unwrap();
         assert_eq!(response.status(), StatusCode::CONFLICT);
-        assert!(forge_core::repo::find(&forge.db, "mia", "tool").await.unwrap().is_some());
+        assert!(
+            forge_core::repo::find(&forge.db, "mia", "tool")
+                .await
+                .unwrap()
+                .is_some()
+        );
     }
 }

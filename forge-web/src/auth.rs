@@ -13,7 +13,7 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use base64::Engine as _;
 use forge_core::user::User;
-use forge_core::{Db, token, user};
+use forge_core::{token, user};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
@@ -54,7 +54,15 @@ fn parse(header: &str) -> Option<Credentials> {
 
 /// Checks the `Authorization` header value. `Ok(None)` means no credentials
 /// were presented; wrong ones are an error.
-pub async fn authenticate(db: &Db, header: Option<&str>) -> Result<Option<Caller>, ApiError> {
+///
+/// When the forge turned local passwords off (`[auth] local_signin =
+/// false`), a password is accepted only from site admins, as on the sign-in
+/// page; tokens keep working.
+pub async fn authenticate(
+    state: &AppState,
+    header: Option<&str>,
+) -> Result<Option<Caller>, ApiError> {
+    let db = &state.db;
     let Some(header) = header else {
         return Ok(None);
     };
@@ -78,6 +86,7 @@ pub async fn authenticate(db: &Db, header: Option<&str>) -> Result<Option<Caller
                 Some(_) => None,
                 None => user::authenticate(db, &username, &secret)
                     .await?
+                    .filter(|user| state.config.local_signin || user.is_admin)
                     .map(|user| Caller {
                         user,
                         method: Method::Password,
@@ -105,7 +114,7 @@ impl FromRequestParts<AppState> for MaybeCaller {
             Some(value) => Some(value.to_str().map_err(|_| ApiError::unauthorized())?),
             None => None,
         };
-        Ok(MaybeCaller(authenticate(&state.db, header).await?))
+        Ok(MaybeCaller(authenticate(state, header).await?))
     }
 }
 

@@ -93,7 +93,7 @@ async fn authorize(
         Some(value) => Some(value.to_str().map_err(|_| unauthorized())?),
         None => None,
     };
-    let caller = auth::authenticate(&state.db, header)
+    let caller = auth::authenticate(state, header)
         .await
         .map_err(|_| unauthorized())?
         .map(|caller| caller.user);

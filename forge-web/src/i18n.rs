@@ -233,6 +233,7 @@ mod tests {
             include_str!("../../forge-core/src/org.rs"),
             include_str!("../../forge-core/src/token.rs"),
             include_str!("../../forge-core/src/repo.rs"),
+            include_str!("../../forge-core/src/identity.rs"),
             include_str!("../../forge-core/src/issue.rs"),
             include_str!("../../forge-core/src/comment.rs"),
             include_str!("../../forge-core/src/label.rs"),

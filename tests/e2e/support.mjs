@@ -210,15 +210,8 @@ export async function tokenFor(forge, username, password) {
 // ---------------------------------------------------------------------------
 // git.
 
-const gitEnv = {
-  ...process.env,
-  GIT_TERMINAL_PROMPT: '0',
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_AUTHOR_DATE: undefined,
-  GIT_COMMITTER_DATE: undefined,
-};
-delete gitEnv.GIT_AUTHOR_DATE;
-delete gitEnv.GIT_COMMITTER_DATE;
+// No prompt for a password, no system or user configuration.
+const gitEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1' };
 
 export async function git(cwd, ...args) {
   const { stdout } = await run('git', ['-c', 'init.defaultBranch=main', '-c', 'protocol.version=2', ...args], {

@@ -1,7 +1,7 @@
 //! The JSON API under `/api/v1`, shaped like Gitea's where the two overlap.
 
-mod issues;
 mod funding;
+mod issues;
 mod orgs;
 mod repos;
 mod users;

@@ -216,9 +216,16 @@ pub async fn panel_data(
                 })
                 .collect();
             let reviewers = if goal.state == GoalState::Delivered {
+                // An organisation that has reviewed is not asked again.
+                let reviewed: Vec<String> = funding::reviews(&state.db, goal.id)
+                    .await?
+                    .into_iter()
+                    .map(|r| r.org_name)
+                    .collect();
                 view.pledges
                     .iter()
                     .filter(|p| p.state == PledgeState::Committed && my_orgs.contains(&p.org_id))
+                    .filter(|p| !reviewed.contains(&p.org_name))
                     .map(|p| p.org_name.clone())
                     .collect()
             } else {

@@ -2581,6 +2581,23 @@ async fn delete_milestone(
     Ok(see_other(&format!("{}/milestones", base_of(&repo))))
 }
 
+/// An event's value for people: amounts recorded as "minor-units CURRENCY"
+/// (funding events) in the visitor's notation, anything else as it is.
+fn readable_value(ctx: &PageCtx, value: Option<&str>) -> String {
+    let value = value.unwrap_or_default();
+    match value.split_once(' ') {
+        Some((amount, currency))
+            if currency.len() == 3
+                && currency.bytes().all(|b| b.is_ascii_uppercase())
+                && amount.parse::<i64>().is_ok() =>
+        {
+            let minor = amount.parse::<i64>().unwrap_or_default();
+            crate::format::money(ctx.lang, minor, currency)
+        }
+        _ => value.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2804,22 +2821,5 @@ mod tests {
             vec!["alice", "bob", "carol"]
         );
         assert!(names_of(" , ").is_empty());
-    }
-}
-
-/// An event's value for people: amounts recorded as "minor-units CURRENCY"
-/// (funding events) in the visitor's notation, anything else as it is.
-fn readable_value(ctx: &PageCtx, value: Option<&str>) -> String {
-    let value = value.unwrap_or_default();
-    match value.split_once(' ') {
-        Some((amount, currency))
-            if currency.len() == 3
-                && currency.bytes().all(|b| b.is_ascii_uppercase())
-                && amount.parse::<i64>().is_ok() =>
-        {
-            let minor = amount.parse::<i64>().unwrap_or_default();
-            crate::format::money(ctx.lang, minor, currency)
-        }
-        _ => value.to_string(),
     }
 }

@@ -46,9 +46,18 @@ pub fn router() -> Router<AppState> {
             "/org/{org}/members/{username}/remove",
             post(orgs::remove_member),
         )
-        .route("/repo/create", get(repo_settings::new_form).post(repo_settings::create))
-        .route("/{owner}/{repo}/settings", get(repo_settings::settings).post(repo_settings::save))
-        .route("/{owner}/{repo}/settings/delete", post(repo_settings::delete))
+        .route(
+            "/repo/create",
+            get(repo_settings::new_form).post(repo_settings::create),
+        )
+        .route(
+            "/{owner}/{repo}/settings",
+            get(repo_settings::settings).post(repo_settings::save),
+        )
+        .route(
+            "/{owner}/{repo}/settings/delete",
+            post(repo_settings::delete),
+        )
         .merge(issues::router())
         .merge(funding::router())
         .merge(code::router())
