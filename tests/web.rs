@@ -165,6 +165,27 @@ async fn sign_up_explains_each_problem_next_to_its_field() {
             .await;
         assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(page.contains("id=\"password_confirm-error\""));
+
+        // Every problem at once.
+        let page = browser
+            .post(
+                "/user/sign_up",
+                &[
+                    ("username", "-bad"),
+                    ("email", "nowhere"),
+                    ("password", "short"),
+                    ("password_confirm", "other"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        for field in ["username", "email", "password", "password_confirm"] {
+            assert!(
+                page.contains(&format!("id=\"{field}-error\"")),
+                "{field}: {}",
+                page.body
+            );
+        }
         assert!(
             forge_core::user::by_name(&forge.db, "zoe")
                 .await

@@ -187,11 +187,25 @@ pub async fn sign_up(
         });
         Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
     };
+    // Every field is checked before anything is stored, so a person sees all
+    // the problems at once rather than one per attempt.
+    let mut errors = FormErrors::default();
+    let checks = [
+        forge_core::names::validate_name("username", &form.username).err(),
+        forge_core::names::validate_email(&form.email).err(),
+        forge_core::password::validate(&form.password).err(),
+    ];
+    for error in checks.into_iter().flatten() {
+        if let forge_core::Error::Invalid { field, problem } = error {
+            errors.fields.push((field, ctx.problem(&problem)));
+        }
+    }
     if form.password != form.password_confirm {
-        let mut errors = FormErrors::default();
         errors
             .fields
             .push(("password_confirm", ctx.t("error-password-mismatch")));
+    }
+    if errors.any() {
         return rerender(errors);
     }
     // The very first account of a new forge administers it, as in Gitea.
