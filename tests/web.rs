@@ -661,3 +661,52 @@ async fn explore_lists_public_things_and_home_lists_mine() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_first_run_page_names_the_site_and_leads_to_the_first_organisation() {
+    for forge in TestForge::on_each_engine().await {
+        let mut admin = Browser::new(&forge, "en");
+        admin.sign_up("root").await;
+        let home = admin.get("/").await;
+        assert!(
+            home.contains("href=\"/-/setup\""),
+            "the admin is invited to finish setting up"
+        );
+        let page = admin.get("/-/setup").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.contains("Create the first organisation"));
+        let page = admin.post("/-/setup", &[("site_name", "  ")]).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.contains("id=\"site_name-error\""));
+        let page = admin
+            .post("/-/setup", &[("site_name", "Réseau des Coopératives")])
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+        admin
+            .post(
+                "/org/create",
+                &[("username", "coop"), ("kind", "cooperative")],
+            )
+            .await;
+        let home = admin.get("/").await;
+        assert!(
+            home.contains("Réseau des Coopératives"),
+            "every page carries the new name"
+        );
+        assert!(
+            !home.contains("href=\"/-/setup\""),
+            "nothing left to set up"
+        );
+
+        // Others never see it.
+        forge.user("bob", false).await;
+        let mut bob = Browser::new(&forge, "en");
+        bob.sign_in("bob").await;
+        assert_eq!(bob.get("/-/setup").await.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            bob.post("/-/setup", &[("site_name", "Mine")]).await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert!(bob.get("/").await.contains("Réseau des Coopératives"));
+    }
+}

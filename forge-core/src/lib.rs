@@ -29,6 +29,7 @@ pub mod refs;
 pub mod repo;
 pub mod secret;
 pub mod session;
+pub mod site;
 pub mod testing;
 pub mod timeline;
 pub mod token;

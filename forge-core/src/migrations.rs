@@ -34,6 +34,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(3, "issues", "0003_issues.sql"),
     migration!(4, "funding", "0004_funding.sql"),
     migration!(5, "identities", "0005_identities.sql"),
+    migration!(6, "site_settings", "0006_site_settings.sql"),
 ];
 
 /// Applies the migrations this database has not seen, each in its own

@@ -147,11 +147,20 @@ pub async fn page_context(State(state): State<AppState>, request: Request, next:
         .uri
         .path_and_query()
         .map_or_else(|| "/".to_string(), |pq| pq.as_str().to_string());
+    // The name the admin chose on the first-run page wins over the file's.
+    let site_name = match forge_core::site::site_name(&state.db).await {
+        Ok(Some(name)) => name,
+        Ok(None) => state.config.site_name.clone(),
+        Err(e) => {
+            tracing::error!(error = %e, "could not read the site name");
+            state.config.site_name.clone()
+        }
+    };
     let ctx = Arc::new(PageCtx {
         lang,
         user,
         csrf: csrf.clone(),
-        site_name: state.config.site_name.clone(),
+        site_name,
         signup_open: state.config.local_signup,
         here,
     });

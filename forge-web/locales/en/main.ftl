@@ -206,3 +206,19 @@ home-review-until = before { $date }
 
 # The name of the search form in the header, told apart from a page's own search.
 a11y-site-search = Search the whole forge
+
+## First-run page
+setup-title = Set up your forge
+setup-intro = Welcome! Two small steps make this forge ready for the organisations that will use it.
+setup-step-name = 1. Name the forge
+setup-site-name = Name of the forge
+setup-site-name-hint = Shown at the top of every page, for example the name of your federation or network.
+setup-save = Save the name
+setup-saved = The name is saved.
+setup-step-org = 2. Create the first organisation
+setup-org-help = Organisations are the associations, cooperatives and other bodies that host code and pledge money together. Create the first one; you will be its owner and can add members.
+setup-org-done = An organisation exists: this step is done.
+setup-step-next = Then
+setup-next-help = Create a repository, invite people to sign up, and add them to organisations with their roles. This page stays available from your home page.
+setup-banner = Your forge is not fully set up yet.
+setup-banner-link = Finish setting it up

@@ -206,3 +206,19 @@ home-review-until = avant le { $date }
 
 # Le nom du formulaire de recherche de l’en-tête, distinct de la recherche propre à une page.
 a11y-site-search = Rechercher dans toute la forge
+
+## Page de premier lancement
+setup-title = Préparer votre forge
+setup-intro = Bienvenue ! Deux petites étapes rendent cette forge prête pour les organisations qui vont l’utiliser.
+setup-step-name = 1. Nommer la forge
+setup-site-name = Nom de la forge
+setup-site-name-hint = Affiché en haut de chaque page, par exemple le nom de votre fédération ou de votre réseau.
+setup-save = Enregistrer le nom
+setup-saved = Le nom est enregistré.
+setup-step-org = 2. Créer la première organisation
+setup-org-help = Les organisations sont les associations, coopératives et autres structures qui hébergent du code et s’engagent financièrement ensemble. Créez la première ; vous en serez propriétaire et pourrez y ajouter des membres.
+setup-org-done = Une organisation existe : cette étape est faite.
+setup-step-next = Ensuite
+setup-next-help = Créez un dépôt, invitez des personnes à créer un compte et ajoutez-les aux organisations avec leur rôle. Cette page reste accessible depuis votre page d’accueil.
+setup-banner = Votre forge n’est pas encore tout à fait prête.
+setup-banner-link = Terminer la préparation

@@ -24,6 +24,8 @@ struct HomeView<'a> {
     repos: Vec<RepoRow>,
     assigned: Vec<dashboard::IssueLink>,
     reviews: Vec<ReviewRow>,
+    /// The admin has not finished the first-run page.
+    setup_needed: bool,
 }
 
 pub async fn home(State(state): State<AppState>, ctx: PageCtx) -> Result<Response, PageError> {
@@ -33,6 +35,7 @@ pub async fn home(State(state): State<AppState>, ctx: PageCtx) -> Result<Respons
         repos: Vec::new(),
         assigned: Vec::new(),
         reviews: Vec::new(),
+        setup_needed: super::setup::needed(&state, &ctx).await?,
     };
     if let Some(user) = &ctx.user {
         let memberships = org::of_user(&state.db, user.id).await?;

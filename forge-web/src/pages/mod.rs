@@ -13,6 +13,7 @@ mod orgs;
 mod profile;
 mod repo_settings;
 mod settings;
+mod setup;
 
 use crate::AppState;
 use crate::error::PageError;
@@ -22,6 +23,7 @@ use axum::routing::{get, post};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(home::home))
+        .route("/-/setup", get(setup::show).post(setup::save))
         .route("/explore", get(|| async { see_other("/explore/repos") }))
         .route("/explore/repos", get(explore::repos))
         .route("/explore/organizations", get(explore::organisations))
