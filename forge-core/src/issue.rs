@@ -127,6 +127,19 @@ impl Rights {
         self.access >= Access::Read
     }
 
+    /// Succeeds for maintainers; the repository is "not found" to those who
+    /// may not read it, and the action "forbidden" to mere readers.
+    pub async fn require_maintainer(db: &Db, actor: &User, repo: &Repo) -> Result<()> {
+        let rights = Rights::of(db, Some(actor), repo).await?;
+        if !rights.read() {
+            return Err(Error::not_found("error-repo-not-found"));
+        }
+        if !rights.maintain() {
+            return Err(Error::forbidden("error-maintainers-only"));
+        }
+        Ok(())
+    }
+
     pub fn maintain(self) -> bool {
         self.access >= Access::Write
     }

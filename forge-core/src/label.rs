@@ -78,17 +78,6 @@ fn validate(input: &LabelInput) -> Result<(String, String, String)> {
     ))
 }
 
-async fn ensure_maintainer(db: &Db, actor: &User, repo: &Repo) -> Result<()> {
-    let rights = Rights::of(db, Some(actor), repo).await?;
-    if !rights.read() {
-        return Err(Error::not_found("error-repo-not-found"));
-    }
-    if !rights.maintain() {
-        return Err(Error::forbidden("error-maintainers-only"));
-    }
-    Ok(())
-}
-
 fn taken(e: Error) -> Error {
     if e.is_unique_violation() {
         Error::conflict(Some("name"), "error-label-exists")
@@ -98,7 +87,7 @@ fn taken(e: Error) -> Error {
 }
 
 pub async fn create(db: &Db, actor: &User, repo: &Repo, input: LabelInput) -> Result<Label> {
-    ensure_maintainer(db, actor, repo).await?;
+    Rights::require_maintainer(db, actor, repo).await?;
     let (name, color, description) = validate(&input)?;
     let id: i64 = sqlx::query(
         "INSERT INTO labels (repo_id, name, lower_name, color, description) VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -128,7 +117,7 @@ pub async fn update(
     label: LabelId,
     input: LabelInput,
 ) -> Result<Label> {
-    ensure_maintainer(db, actor, repo).await?;
+    Rights::require_maintainer(db, actor, repo).await?;
     let (name, color, description) = validate(&input)?;
     let changed = sqlx::query(
         "UPDATE labels SET name = $1, lower_name = $2, color = $3, description = $4 WHERE id = $5 AND repo_id = $6",
@@ -152,7 +141,7 @@ pub async fn update(
 }
 
 pub async fn delete(db: &Db, actor: &User, repo: &Repo, label: LabelId) -> Result<()> {
-    ensure_maintainer(db, actor, repo).await?;
+    Rights::require_maintainer(db, actor, repo).await?;
     let deleted = sqlx::query("DELETE FROM labels WHERE id = $1 AND repo_id = $2")
         .bind(label.0)
         .bind(repo.id.0)

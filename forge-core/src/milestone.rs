@@ -86,17 +86,6 @@ fn validate(input: &MilestoneInput) -> Result<(String, String)> {
     Ok((title.to_string(), description.to_string()))
 }
 
-async fn ensure_maintainer(db: &Db, actor: &User, repo: &Repo) -> Result<()> {
-    let rights = Rights::of(db, Some(actor), repo).await?;
-    if !rights.read() {
-        return Err(Error::not_found("error-repo-not-found"));
-    }
-    if !rights.maintain() {
-        return Err(Error::forbidden("error-maintainers-only"));
-    }
-    Ok(())
-}
-
 fn taken(e: Error) -> Error {
     if e.is_unique_violation() {
         Error::conflict(Some("title"), "error-milestone-exists")
@@ -111,7 +100,7 @@ pub async fn create(
     repo: &Repo,
     input: MilestoneInput,
 ) -> Result<Milestone> {
-    ensure_maintainer(db, actor, repo).await?;
+    Rights::require_maintainer(db, actor, repo).await?;
     let (title, description) = validate(&input)?;
     let now = now_ms();
     let id: i64 = sqlx::query(
@@ -140,7 +129,7 @@ pub async fn update(
     milestone: MilestoneId,
     input: MilestoneInput,
 ) -> Result<Milestone> {
-    ensure_maintainer(db, actor, repo).await?;
+    Rights::require_maintainer(db, actor, repo).await?;
     let (title, description) = validate(&input)?;
     let changed = sqlx::query(
         "UPDATE milestones SET title = $1, description = $2, due_at = $3, is_closed = $4, updated_at = $5 \
@@ -166,7 +155,7 @@ pub async fn update(
 }
 
 pub async fn delete(db: &Db, actor: &User, repo: &Repo, milestone: MilestoneId) -> Result<()> {
-    ensure_maintainer(db, actor, repo).await?;
+    Rights::require_maintainer(db, actor, repo).await?;
     let deleted = sqlx::query("DELETE FROM milestones WHERE id = $1 AND repo_id = $2")
         .bind(milestone.0)
         .bind(repo.id.0)

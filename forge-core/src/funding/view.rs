@@ -264,43 +264,14 @@ pub struct OrgPledge {
     pub budget_minor: i64,
 }
 
-/// Every pledge of an organisation, newest first, with its goal. Pledges on
-/// private repositories appear only when `include_private` (the viewer may
-/// read them); callers decide.
+/// Every pledge of an organisation, newest first, with its goal and whether
+/// its repository is private (callers show those only to who may read them).
 pub async fn org_pledges(db: &Db, org: OrgId) -> Result<Vec<(OrgPledge, bool)>> {
-    let rows = sqlx::query(
-        "SELECT p.id, p.goal_id, p.org_id, a.name AS org_name, a.full_name AS org_full_name, p.amount_minor, p.currency, \
-         p.share_minor, p.paid_minor, p.state, p.created_at, p.updated_at, \
-         ra.name AS repo_owner, r.name AS repo_name, r.is_private, i.number, i.title, g.state AS goal_state, g.budget_minor \
-         FROM pledges p JOIN accounts a ON a.id = p.org_id JOIN funding_goals g ON g.id = p.goal_id \
-         JOIN issues i ON i.id = g.issue_id JOIN repositories r ON r.id = g.repo_id JOIN accounts ra ON ra.id = r.owner_id \
-         WHERE p.org_id = $1 ORDER BY p.id DESC",
-    )
-    .bind(org.0)
-    .fetch_all(db.pool())
-    .await?;
-    rows.iter()
-        .map(|row| {
-            let goal_state: String = row.try_get("goal_state")?;
-            Ok((
-                OrgPledge {
-                    pledge: pledge_from_row(row)?,
-                    repo_full_name: format!(
-                        "{}/{}",
-                        row.try_get::<String, _>("repo_owner")?,
-                        row.try_get::<String, _>("repo_name")?
-                    ),
-                    issue_number: row.try_get("number")?,
-                    issue_title: row.try_get("title")?,
-                    goal_state: GoalState::parse(&goal_state).ok_or_else(|| {
-                        Error::Internal(format!("unknown goal state {goal_state}"))
-                    })?,
-                    budget_minor: row.try_get("budget_minor")?,
-                },
-                row.try_get::<i64, _>("is_private")? != 0,
-            ))
-        })
-        .collect()
+    Ok(org_pledges_page(db, org, None, i64::MAX)
+        .await?
+        .into_iter()
+        .map(|(pledge, private, _)| (pledge, private))
+        .collect())
 }
 
 /// A repository's goals, newest first, with their issue and pledged total.
