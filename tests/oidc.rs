@@ -417,8 +417,12 @@ impl Agent {
             let Some((name, value)) = text.split(';').next().and_then(|p| p.split_once('=')) else {
                 continue;
             };
-            let lower = text.to_ascii_lowercase();
-            if value.is_empty() || lower.contains("max-age=0") || lower.contains("1970") {
+            // Only the attributes say whether the cookie is deleted: a random
+            // value may well contain "1970".
+            let attributes = text
+                .split_once(';')
+                .map_or(String::new(), |(_, rest)| rest.to_ascii_lowercase());
+            if value.is_empty() || attributes.contains("max-age=0") || attributes.contains("1970") {
                 jar.remove(name.trim());
             } else {
                 jar.insert(name.trim().to_string(), value.trim().to_string());
