@@ -441,6 +441,21 @@ async fn finish(
     }
 }
 
+/// An amount typed in the visitor's notation, in minor units of the
+/// currency of the issue's goal, with that currency.
+async fn amount_in_goal_currency(
+    state: &AppState,
+    ctx: &PageCtx,
+    issue: &Issue,
+    typed: &str,
+) -> forge_core::Result<(i64, String)> {
+    let goal = funding::goal_of_issue(&state.db, issue.id)
+        .await?
+        .ok_or_else(|| forge_core::Error::not_found("error-goal-not-found"))?;
+    let amount = format::parse_money(ctx.lang, typed, &goal.currency)?;
+    Ok((amount, goal.currency))
+}
+
 macro_rules! signed_in {
     ($ctx:expr) => {
         match $ctx.require_user() {
@@ -536,10 +551,8 @@ pub async fn pledge(
         ..FormValues::default()
     };
     let result = async {
-        let goal = funding::goal_of_issue(&state.db, found.id)
-            .await?
-            .ok_or_else(|| forge_core::Error::not_found("error-goal-not-found"))?;
-        let amount_minor = format::parse_money(ctx.lang, &form.amount, &goal.currency)?;
+        let (amount_minor, currency) =
+            amount_in_goal_currency(&state, &ctx, &found, &form.amount).await?;
         funding::pledge(
             &state.db,
             &user,
@@ -548,7 +561,7 @@ pub async fn pledge(
             PledgeRequest {
                 org: &form.org,
                 amount_minor,
-                currency: &goal.currency,
+                currency: &currency,
                 idempotency_key: None,
             },
         )
@@ -628,31 +641,24 @@ pub async fn review(
     let user = signed_in!(ctx);
     let (repo, access, found) = load(&state, &ctx, &owner, &name, index).await?;
     let result = match form.verdict.as_str() {
-        "accept" => {
-            funding::review(
-                &state.db,
-                &user,
-                &repo,
-                &found,
-                &form.org,
-                Verdict::Accept,
-                &form.reason,
-            )
-            .await
-        }
-        "object" => {
-            funding::review(
-                &state.db,
-                &user,
-                &repo,
-                &found,
-                &form.org,
-                Verdict::Object,
-                &form.reason,
-            )
-            .await
-        }
+        "accept" => Ok(Verdict::Accept),
+        "object" => Ok(Verdict::Object),
         _ => Err(forge_core::Error::invalid("verdict", "error-verdict")),
+    };
+    let result = match result {
+        Ok(verdict) => {
+            funding::review(
+                &state.db,
+                &user,
+                &repo,
+                &found,
+                &form.org,
+                verdict,
+                &form.reason,
+            )
+            .await
+        }
+        Err(e) => Err(e),
     };
     finish(&state, &ctx, &repo, access, &found, result, None).await
 }
@@ -696,10 +702,7 @@ pub async fn payment(
     let user = signed_in!(ctx);
     let (repo, access, found) = load(&state, &ctx, &owner, &name, index).await?;
     let result = async {
-        let goal = funding::goal_of_issue(&state.db, found.id)
-            .await?
-            .ok_or_else(|| forge_core::Error::not_found("error-goal-not-found"))?;
-        let amount_minor = format::parse_money(ctx.lang, &form.amount, &goal.currency)?;
+        let (amount_minor, _) = amount_in_goal_currency(&state, &ctx, &found, &form.amount).await?;
         funding::record_payment(
             &state.db,
             &user,
