@@ -16,6 +16,7 @@ pub mod oidc;
 mod pages;
 pub mod push;
 mod repos;
+mod view_cache;
 mod views;
 
 use axum::Router;
@@ -79,6 +80,8 @@ pub struct AppState {
     pub pushes: tokio::sync::broadcast::Sender<std::sync::Arc<push::PushNotice>>,
     /// The sign-in providers, with their discovery and key caches.
     pub oidc: Arc<oidc::Providers>,
+    /// Highlighted files and commit diffs, kept between requests.
+    pub views: Arc<view_cache::ViewCaches>,
 }
 
 impl AppState {
@@ -93,6 +96,7 @@ impl AppState {
             config: Arc::new(config),
             storage,
             pushes: tokio::sync::broadcast::channel(64).0,
+            views: Arc::new(view_cache::ViewCaches::new(view_cache::BUDGET_BYTES)),
         }
     }
 }

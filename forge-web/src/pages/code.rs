@@ -42,6 +42,7 @@ use forge_git::browse::{
 };
 use std::pin::Pin;
 use std::process::Stdio;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use tokio::io::AsyncReadExt;
 
@@ -626,7 +627,7 @@ struct FileView<'a> {
     raw_href: Option<String>,
     history_href: String,
     /// The file's lines as HTML (highlighted or escaped), when shown.
-    lines: Vec<String>,
+    lines: Arc<Vec<String>>,
     show_lines: bool,
     notice: Option<String>,
     image_src: Option<String>,
@@ -635,7 +636,7 @@ struct FileView<'a> {
 }
 
 enum FileBody {
-    Lines(Vec<String>),
+    Lines(Arc<Vec<String>>),
     Empty,
     Binary,
     TooLarge,
@@ -689,6 +690,7 @@ async fn src(
     let (repo, access) = readable(&state, &ctx, &owner, &name).await?;
     let head = RepoHead::new(&state, &repo, access, "code");
     let storage = state.storage.clone();
+    let views = state.views.clone();
     let id = repo.id.0;
     let base = head.base.clone();
     let data = blocking(move || {
@@ -704,16 +706,11 @@ async fn src(
                     EntryKind::Submodule => {
                         FileBody::Submodule(browse::submodule_url(&git, place.commit, &place.path)?)
                     }
-                    _ => match browse::read_blob(&git, entry.id, DISPLAY_LIMIT)? {
-                        (_, Content::Text(text)) if text.is_empty() => FileBody::Empty,
-                        (_, Content::Text(text)) if text.lines().count() > MAX_DISPLAY_LINES => {
-                            FileBody::TooLarge
-                        }
-                        (_, Content::Text(text)) => {
-                            FileBody::Lines(highlight::lines(&entry.name, &text))
-                        }
-                        (_, Content::Binary) => FileBody::Binary,
-                        (_, Content::TooLarge) => FileBody::TooLarge,
+                    // The blob was found in this repository's tree, so its
+                    // cached lines are this repository's to show.
+                    _ => match views.highlighted.get(&(entry.id, entry.name.clone())) {
+                        Some(lines) => FileBody::Lines(lines),
+                        None => read_file_body(&git, &entry, &views)?,
                     },
                 };
                 Ok(SrcData::File { place, entry, body })
@@ -727,6 +724,30 @@ async fn src(
             Ok(render(&file_view(&ctx, head, &place, &entry, body)))
         }
     }
+}
+
+/// A file's body read from its blob; highlighted lines are kept in the view
+/// cache, since highlighting costs far more than reading.
+fn read_file_body(
+    git: &Repository,
+    entry: &Entry,
+    views: &crate::view_cache::ViewCaches,
+) -> Result<FileBody, BrowseError> {
+    Ok(match browse::read_blob(git, entry.id, DISPLAY_LIMIT)? {
+        (_, Content::Text(text)) if text.is_empty() => FileBody::Empty,
+        (_, Content::Text(text)) if text.lines().count() > MAX_DISPLAY_LINES => FileBody::TooLarge,
+        (_, Content::Text(text)) => {
+            let lines = Arc::new(highlight::lines(&entry.name, &text));
+            views.highlighted.insert(
+                (entry.id, entry.name.clone()),
+                lines.clone(),
+                crate::view_cache::lines_bytes(&lines),
+            );
+            FileBody::Lines(lines)
+        }
+        (_, Content::Binary) => FileBody::Binary,
+        (_, Content::TooLarge) => FileBody::TooLarge,
+    })
 }
 
 fn is_image(name: &str) -> Option<&'static str> {
@@ -761,7 +782,7 @@ fn file_view<'a>(
             .unwrap_or_default(),
         raw_href: Some(raw_href.clone()),
         history_href: place.at("commits", &place.path),
-        lines: Vec::new(),
+        lines: Arc::default(),
         show_lines: false,
         notice: None,
         image_src: None,
@@ -1204,11 +1225,19 @@ async fn commit(
     let (repo, access) = readable(&state, &ctx, &owner, &name).await?;
     let head = RepoHead::new(&state, &repo, access, "commits");
     let storage = state.storage.clone();
+    let views = state.views.clone();
     let id = repo.id.0;
     let detail = blocking(move || {
         let git = open(&storage, id)?;
+        // The commit must be in this repository now, cached or not.
         let commit = browse::commit_by_id(&git, &wanted)?;
-        browse::commit(&git, commit, browse::DiffLimits::default())
+        if let Some(detail) = views.commits.get(&(id, commit)) {
+            return Ok(detail);
+        }
+        let detail = Arc::new(browse::commit(&git, commit, browse::DiffLimits::default())?);
+        let bytes = crate::view_cache::commit_bytes(&detail);
+        views.commits.insert((id, commit), detail.clone(), bytes);
+        Ok(detail)
     })
     .await?;
     let added = ctx.t("code-diff-added-line");
