@@ -1154,6 +1154,13 @@ async fn filters_search_sorts_and_keyset_pages() {
         );
         assert_eq!(list(&api, repo, "q=plain%20zebra").await, Vec::<i64>::new());
         assert_eq!(list(&api, repo, "q=bump").await, [11, 9, 7, 5]);
+        // Words under three characters are matched too (outside the
+        // trigram index), alone and beside longer ones.
+        assert_eq!(
+            list(&api, repo, "q=pl%20filler").await,
+            [12, 11, 10, 9, 8, 7, 6, 5]
+        );
+        assert_eq!(list(&api, repo, "q=bu%20mp").await, [11, 9, 7, 5]);
         assert_eq!(list(&api, repo, "q=100%25").await, Vec::<i64>::new());
 
         // Sort orders.

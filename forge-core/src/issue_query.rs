@@ -1,7 +1,7 @@
 //! Finding issues: filters, free-text search, sort orders, and keyset
 //! pagination, so that the cost of a page does not grow with its depth.
 
-use crate::db::Db;
+use crate::db::{Db, Engine};
 use crate::error::{Error, Result};
 use crate::ids::{AccountId, LabelId, MilestoneId, RepoId, UserId};
 use crate::issue::{Issue, from_row};
@@ -123,7 +123,36 @@ pub const MAX_LIMIT: i64 = 100;
 
 pub async fn list(db: &Db, repo: RepoId, query: &IssueQuery) -> Result<IssuePage> {
     let limit = query.limit.clamp(1, MAX_LIMIT);
-    let mut sql = String::from(crate::issue::select_issue!("WHERE i.repo_id = $1"));
+    let words: Vec<String> = match &query.text {
+        Some(text) => {
+            crate::issue::refuse_nul("q", text)?;
+            text.to_lowercase()
+                .split_whitespace()
+                .take(10)
+                .map(str::to_owned)
+                .collect()
+        }
+        None => Vec::new(),
+    };
+    // On SQLite, words of three characters or more are looked up in the
+    // trigram index `issue_search` (migration 0007), which yields matches
+    // by issue id, newest first: the page then stops after `limit` matches
+    // instead of reading every issue of the repository. Within a repository
+    // ids grow with numbers (both are taken under the repository's write
+    // lock when an issue is created), so id order is number order. Other
+    // sort orders, and PostgreSQL (whose trigram index serves LIKE itself),
+    // keep the LIKE filter below.
+    let indexed: Vec<&String> =
+        if db.engine() == Engine::Sqlite && matches!(query.sort, Sort::Newest | Sort::Oldest) {
+            words.iter().filter(|w| w.chars().count() >= 3).collect()
+        } else {
+            Vec::new()
+        };
+    let mut sql = String::from(if indexed.is_empty() {
+        crate::issue::select_issue!("WHERE i.repo_id = $1")
+    } else {
+        crate::issue::select_issue!("JOIN issue_search s ON s.rowid = i.id WHERE i.repo_id = $1")
+    });
     let mut binds = vec![Bind::Int(repo.0)];
     let mut push = |sql: &mut String, fragment: &str, bind: Bind| {
         binds.push(bind);
@@ -163,15 +192,25 @@ pub async fn list(db: &Db, repo: RepoId, query: &IssueQuery) -> Result<IssuePage
             Bind::Int(user.0),
         );
     }
-    if let Some(text) = &query.text {
-        crate::issue::refuse_nul("q", text)?;
-        for word in text.to_lowercase().split_whitespace().take(10) {
-            push(
-                &mut sql,
-                " AND i.search_text LIKE $? ESCAPE '\\'",
-                Bind::Text(escape_like(word)),
-            );
-        }
+    if !indexed.is_empty() {
+        // Each word a quoted phrase: with the trigram tokenizer, a phrase
+        // matches wherever its text appears, as LIKE '%word%' does.
+        let phrases: Vec<String> = indexed
+            .iter()
+            .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+            .collect();
+        push(
+            &mut sql,
+            " AND issue_search MATCH $?",
+            Bind::Text(phrases.join(" ")),
+        );
+    }
+    for word in words.iter().filter(|w| !indexed.contains(w)) {
+        push(
+            &mut sql,
+            " AND i.search_text LIKE $? ESCAPE '\\'",
+            Bind::Text(escape_like(word)),
+        );
     }
     if let Some(after) = &query.after {
         let (key, number) = parse_cursor(after, query.sort)?;
@@ -190,7 +229,26 @@ pub async fn list(db: &Db, repo: RepoId, query: &IssueQuery) -> Result<IssuePage
             }
         }
     }
+    if !indexed.is_empty()
+        && let Some(after) = &query.after
+    {
+        // The same cursor as an id bound, which the index can seek to.
+        let (_, number) = parse_cursor(after, query.sort)?;
+        let (op, none) = match query.sort {
+            Sort::Oldest => (">", "0"),
+            _ => ("<", "9223372036854775807"),
+        };
+        push(
+            &mut sql,
+            &format!(
+                " AND s.rowid {op} COALESCE((SELECT id FROM issues WHERE repo_id = $1 AND number = $?), {none})"
+            ),
+            Bind::Int(number),
+        );
+    }
     sql.push_str(match query.sort {
+        Sort::Newest if !indexed.is_empty() => " ORDER BY s.rowid DESC",
+        Sort::Oldest if !indexed.is_empty() => " ORDER BY s.rowid ASC",
         Sort::Newest => " ORDER BY i.number DESC",
         Sort::Oldest => " ORDER BY i.number ASC",
         Sort::RecentlyUpdated => " ORDER BY i.updated_at DESC, i.number DESC",
