@@ -1,6 +1,7 @@
 //! `forge serve`: start-up, background tasks and graceful shutdown.
 
 use crate::config::Config;
+use axum::serve::ListenerExt;
 use forge_web::{AppState, WebConfig};
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -48,6 +49,14 @@ pub async fn serve(config: Config) -> Result<(), String> {
     // Printed on standard output so scripts (and the tests) can find the URL.
     println!("Forge is listening on http://{address} (public URL {base_url})");
 
+    // Answers leave at once: with Nagle's algorithm a response written in
+    // several small pieces waits for the client's delayed acknowledgement,
+    // about 40 ms, on every request of git's smart HTTP and every page.
+    let listener = listener.tap_io(|stream| {
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY on a connection");
+        }
+    });
     axum::serve(listener, forge_web::app(state))
         .with_graceful_shutdown(shutdown_signal())
         .await
