@@ -603,6 +603,24 @@ async fn the_code_browser_shows_every_page_of_a_large_odd_repository() {
             assert_eq!(owner.get(path).await.status, 200, "{engine}: {path}");
         }
 
+        // Views kept for one repository are never shown through another:
+        // the owner's visit puts the private commit's diff in the cache,
+        // and the same commit id stays unknown to the empty repository.
+        let tip = Command::new("git")
+            .arg("-C")
+            .arg(forge.storage.path_of(private.id.0))
+            .args(["rev-parse", "main"])
+            .output()
+            .unwrap();
+        let tip = String::from_utf8(tip.stdout).unwrap().trim().to_string();
+        let commit_page = format!("/alice/secret/commit/{tip}");
+        assert_eq!(owner.get(&commit_page).await.status, 200);
+        assert_eq!(owner.get(&commit_page).await.status, 200);
+        assert_eq!(anon.get(&commit_page).await.status, 404);
+        assert_eq!(bob.get(&commit_page).await.status, 404);
+        let elsewhere = format!("/alice/empty/commit/{tip}");
+        assert_eq!(owner.get(&elsewhere).await.status, 404, "{engine}");
+
         // The stylesheet of highlighted code.
         let css = raw_get(&forge, "/-/assets/highlight.css").await;
         assert_eq!(css.status, 200);

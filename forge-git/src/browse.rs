@@ -483,7 +483,7 @@ fn summarize(commit: &git2::Commit<'_>) -> CommitSummary {
 }
 
 /// Where a history page starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LogStart {
     /// With this commit.
     At(Oid),

@@ -1,7 +1,8 @@
 //! Views derived from immutable git objects, kept in memory between
 //! requests: a blob's highlighted lines (keyed by the blob's id and the
 //! file's name, which picks the grammar), a commit's diff (keyed by the
-//! repository and the commit's id).
+//! repository and the commit's id), a page of history (keyed by the
+//! repository, the commit it starts from and the path it follows).
 //!
 //! An object's id names its content for ever, so an entry can never be
 //! stale: there is nothing to invalidate, only memory to bound. Each cache
@@ -13,13 +14,13 @@
 //! the repository), so a cache never shows one repository's objects through
 //! another's pages.
 
-use forge_git::browse::{CommitDetail, DiffBody, Oid};
+use forge_git::browse::{CommitDetail, DiffBody, LogPage, LogStart, Oid};
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex, PoisonError};
 
-/// Byte budget of each cache. Together they add at most this much twice to
-/// the server's memory, after enough distinct pages have been seen.
+/// Byte budget of each cache. Together they add at most three times this
+/// to the server's memory, after enough distinct pages have been seen.
 pub const BUDGET_BYTES: usize = 8 * 1024 * 1024;
 
 /// The caches of derived views, shared by every request.
@@ -28,6 +29,9 @@ pub struct ViewCaches {
     pub highlighted: BoundedCache<(Oid, String), Vec<String>>,
     /// A commit's detail and diff, by repository id and commit id.
     pub commits: BoundedCache<(i64, Oid), CommitDetail>,
+    /// A page of history, by repository id, where it starts (a commit id)
+    /// and the path it follows.
+    pub logs: BoundedCache<(i64, LogStart, Vec<Vec<u8>>), LogPage>,
 }
 
 impl ViewCaches {
@@ -35,6 +39,7 @@ impl ViewCaches {
         ViewCaches {
             highlighted: BoundedCache::new(budget_bytes),
             commits: BoundedCache::new(budget_bytes),
+            logs: BoundedCache::new(budget_bytes),
         }
     }
 }
@@ -126,6 +131,17 @@ pub fn lines_bytes(lines: &[String]) -> usize {
         .iter()
         .map(|l| l.capacity() + std::mem::size_of::<String>())
         .sum()
+}
+
+/// The memory a page of history takes, roughly.
+pub fn log_bytes(page: &LogPage) -> usize {
+    let commit = std::mem::size_of::<forge_git::browse::CommitSummary>();
+    std::mem::size_of::<LogPage>()
+        + page
+            .commits
+            .iter()
+            .map(|c| commit + c.summary.len() + c.author.len())
+            .sum::<usize>()
 }
 
 /// The memory a commit's detail takes, roughly.

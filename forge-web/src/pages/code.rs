@@ -1134,6 +1134,7 @@ async fn commits(
     let (repo, access) = readable(&state, &ctx, &owner, &name).await?;
     let head = RepoHead::new(&state, &repo, access, "commits");
     let storage = state.storage.clone();
+    let views = state.views.clone();
     let id = repo.id.0;
     let base = head.base.clone();
     let (place, page) = blocking(move || {
@@ -1145,8 +1146,17 @@ async fn commits(
             Some(after) => LogStart::After(after),
             None => LogStart::At(place.commit),
         };
+        // A page is cached only once its start was found in this
+        // repository, and the key holds the repository.
+        let key = (id, start, place.path.clone());
+        if let Some(page) = views.logs.get(&key) {
+            return Ok((place, page));
+        }
         let path = (!place.path.is_empty()).then_some(place.path.as_slice());
-        let page = browse::log(&git, start, path, COMMITS_PER_PAGE)?;
+        let page = Arc::new(browse::log(&git, start, path, COMMITS_PER_PAGE)?);
+        views
+            .logs
+            .insert(key, page.clone(), crate::view_cache::log_bytes(&page));
         Ok((place, page))
     })
     .await?;
