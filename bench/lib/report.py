@@ -87,6 +87,8 @@ def _figure(value, unit):
         return f"{value:.1f} ms"
     if unit == "MB":
         return f"{value:.1f} MB"
+    if unit == "req/s":
+        return f"{value:,.0f} req/s"
     return f"{value:g} {unit}"
 
 

@@ -12,7 +12,7 @@ import time
 import urllib.error
 import urllib.request
 
-from common import free_port, log, output, port_open
+from common import free_port, log, output, port_open, timed
 
 LISTENING = re.compile(r"Forge is listening on http://(\S+)")
 
@@ -108,6 +108,17 @@ class Forge(Server):
 
     def admin(self, *args):
         return output([self.binary, "admin", *args, "--data-dir", self.data_dir], env=self.env)
+
+    def host_repository(self, source, user, email, password, repo):
+        """Creates an admin `user`, a token and the public repository
+        `user/repo`, and pushes branch main of `source` to it over HTTP.
+        Returns (token, seconds the push took)."""
+        self.admin("create-user", "--username", user, "--email", email, "--password", password, "--admin")
+        token = self.api("POST", f"/users/{user}/tokens", {"name": "bench"}, user, password)["sha1"]
+        self.api("POST", "/user/repos", {"name": repo}, user, password)
+        push_url = f"http://{user}:{token}@{self.address}/{user}/{repo}.git"
+        return token, timed(["git", "push", "--quiet", push_url, "refs/heads/main:refs/heads/main"],
+                            cwd=source, env=self.env)
 
     def api(self, method, path, body=None, user=None, password=None):
         request = urllib.request.Request(f"{self.url}/api/v1{path}", method=method)

@@ -1,7 +1,8 @@
 """Git hosting: clones and fetches through the forge and through `git daemon`
 on the same generated repository, and the forge's memory and start-up time.
 
-Peer: `git daemon` (git's own server, one process per connection, no HTTP).
+Peers: `git daemon` (git's own server, one process per connection, no HTTP)
+and `git http-backend` behind nginx and fcgiwrap (smart HTTP, like the forge).
 """
 
 import os
@@ -12,10 +13,11 @@ import procmem
 import repogen
 from common import env_int, log, output, remove_tree, run, timed, median
 from report import Row
+from cgi_peers import CgiPeers
 from servers import Forge, GitDaemon
 
 NAME = "git"
-DESCRIPTION = "clone/fetch through the forge vs git daemon; forge memory and start-up"
+DESCRIPTION = "clone/fetch through the forge vs git daemon and git http-backend; forge memory and start-up"
 
 USER, EMAIL, PASSWORD = "bench", "bench@example.org", "bench password"
 REPO = "big"
@@ -65,6 +67,8 @@ def run_suite(ctx, info):
     forge = Forge(ctx.forge_binary, os.path.join(work, "forge-data"), env, os.path.join(work, "forge.log"))
     daemon_base = os.path.join(work, "daemon")
     daemon = GitDaemon(daemon_base, env, os.path.join(work, "daemon.log"))
+    # git http-backend serves the daemon's copy: both read the same files.
+    peers = CgiPeers(os.path.join(work, "cgi"), daemon_base, os.path.join(daemon_base, f"{REPO}.git"), env)
     try:
         # --- Start-up and idle memory -------------------------------------
         forge.start()  # fresh data folder: includes creating and migrating SQLite
@@ -96,16 +100,11 @@ def run_suite(ctx, info):
 
         # --- Set up the repository on both servers -------------------------
         log("creating the admin, a token and the repository on the forge")
-        forge.admin("create-user", "--username", USER, "--email", EMAIL, "--password", PASSWORD, "--admin")
-        token = forge.api("POST", f"/users/{USER}/tokens", {"name": "bench"}, USER, PASSWORD)["sha1"]
-        forge.api("POST", "/user/repos", {"name": REPO}, USER, PASSWORD)
-        checkpoint("after 2 API calls with a password")
-        push_url = f"http://{USER}:{token}@{forge.address}/{USER}/{REPO}.git"
-        log("pushing the repository to the forge and to the daemon's bare copy")
-        forge_push = timed(["git", "push", "--quiet", push_url, "refs/heads/main:refs/heads/main"], cwd=source, env=env)
+        log("... and pushing the repository to it and to the daemon's bare copy")
+        _token, forge_push = forge.host_repository(source, USER, EMAIL, PASSWORD, REPO)
+        checkpoint("after 2 API calls with a password and the push")
         local_push = timed(["git", "push", "--quiet", f"file://{daemon_repo}", "refs/heads/main:refs/heads/main"],
                            cwd=source, env=env)
-        checkpoint("after the push")
         forge_repo = _find_repo_dir(os.path.join(forge.data_dir, "repositories")) or _find_repo_dir(forge.data_dir)
         forge_packs, forge_pack_bytes = _pack_files(forge_repo)
         daemon_packs, daemon_pack_bytes = _pack_files(daemon_repo)
@@ -120,9 +119,11 @@ def run_suite(ctx, info):
                  f"{forge_pack_bytes / 1e6:.1f} MB; daemon copy {len(daemon_packs)} pack(s), "
                  f"{daemon_pack_bytes / 1e6:.1f} MB. The peer figure (local push) is only a reference.",
         ))
+        peers.start()
         forge_url = f"{forge.url}/{USER}/{REPO}.git"
-        daemon_url = daemon.url(f"{REPO}.git")
-        for url in (forge_url, daemon_url):
+        servers = {"forge": forge_url, "daemon": daemon.url(f"{REPO}.git"),
+                   "backend": peers.nginx.git_url(f"{REPO}.git")}
+        for url in servers.values():
             tip = output(["git", "-c", "protocol.version=2", "ls-remote", url, "refs/heads/main"], env=env).split()[0]
             if tip != meta["tip"]:
                 raise RuntimeError(f"{url} serves main at {tip}, not {meta['tip']}")
@@ -131,77 +132,89 @@ def run_suite(ctx, info):
         clones = os.path.join(work, "clones")
         os.makedirs(clones)
 
-        def clone_pair(id, metric, bare, goal, note):
-            times = {"forge": [], "peer": []}
-            targets = (("forge", forge_url), ("peer", daemon_url))
-            # One untimed warm-up each, then alternate which goes first.
-            for _, url in targets:
+        def clone_times(bare):
+            """Clone times per server, and the CPU per clone of the forge and
+            of git daemon (fcgiwrap's children reap their own, so the
+            http-backend's CPU cannot be read the same way)."""
+            times = {who: [] for who in servers}
+            order = list(servers.items())
+            # One untimed warm-up each, then rotate which goes first.
+            for _, url in order:
                 dest = os.path.join(clones, "warm")
                 run(_clone_args(url, dest, bare), env=env)
                 remove_tree(dest)
             time.sleep(0.2)  # let the servers reap the warm-up's processes
-            cpu_before = {"forge": procmem.cpu_seconds(forge.pid), "peer": procmem.cpu_seconds(daemon.pid)}
+            cpu_before = {"forge": procmem.cpu_seconds(forge.pid), "daemon": procmem.cpu_seconds(daemon.pid)}
             for i in range(runs):
-                for who, url in (targets if i % 2 == 0 else targets[::-1]):
+                for who, url in order[i % 3:] + order[:i % 3]:
                     dest = os.path.join(clones, f"{who}-{i}")
                     times[who].append(timed(_clone_args(url, dest, bare), env=env))
                     remove_tree(dest)
             time.sleep(0.2)
-            cpu_after = {"forge": procmem.cpu_seconds(forge.pid), "peer": procmem.cpu_seconds(daemon.pid)}
+            cpu_after = {"forge": procmem.cpu_seconds(forge.pid), "daemon": procmem.cpu_seconds(daemon.pid)}
             # Server CPU per clone, in ms: (process alone, process + reaped children).
             cpu = {
                 who: [(cpu_after[who][k] - cpu_before[who][k]) * 1000 / runs for k in (0, 1)]
-                for who in times
+                for who in cpu_before
             }
             for who in cpu:
                 cpu[who][1] += cpu[who][0]
+            log(f"{'bare' if bare else 'full'} clones: " + ", ".join(
+                f"{who} {median(t):.3f} s" for who, t in times.items()))
+            return times, cpu
+
+        def clone_rows(id, metric, bare, note):
+            times, cpu = clone_times(bare)
             info[f"{id}_server_cpu_ms_per_clone"] = {
                 who: {"process": round(c[0], 1), "with_children": round(c[1], 1)} for who, c in cpu.items()
             }
-            log(f"{metric}: forge {median(times['forge']):.3f} s, git daemon {median(times['peer']):.3f} s; "
-                f"server CPU per clone: forge {cpu['forge'][0]:.0f} ms alone, {cpu['forge'][1]:.0f} ms with git; "
-                f"git daemon {cpu['peer'][0]:.0f} / {cpu['peer'][1]:.0f} ms")
-            row = Row(id, metric, "s", forge=median(times["forge"]), peer=median(times["peer"]),
-                      peer_name="git daemon", goal=goal, note=note,
-                      samples={k: [round(v, 4) for v in vs] for k, vs in times.items()})
-            return row, cpu
+            samples = {k: [round(v, 4) for v in vs] for k, vs in times.items()}
+            forge_s = median(times["forge"])
+            return [
+                Row(id, f"{metric}, median of {runs}", "s", forge=forge_s, peer=median(times["daemon"]),
+                    peer_name="git daemon", goal=("ratio", "<=", 1.05), note=note, samples=samples),
+                Row(f"{id}_vs_http_backend", f"{metric}, vs git http-backend", "s", forge=forge_s,
+                    peer=median(times["backend"]), peer_name="http-backend", goal=("ratio", "<=", 1.05),
+                    note=None if bare else "git http-backend behind nginx and fcgiwrap, smart HTTP like "
+                                           "the forge: the closest peer, same protocol, same requests."),
+            ], cpu
 
-        log(f"timing clones ({runs} of each, after one warm-up)")
-        rows.append(_guard(lambda: clone_pair(
-            "clone_full_s", f"full clone, median of {runs}", False, ("ratio", "<=", 1.05),
-            "`git -c protocol.version=2 clone --quiet --no-local URL DIR`, with checkout of the "
-            f"{meta['files']} files (the same client work on both sides).",
-        )[0], "clone_full_s", "full clone"))
+        log(f"timing clones ({runs} through each server, after one warm-up)")
+        try:
+            rows += clone_rows(
+                "clone_full_s", "full clone", False,
+                "`git -c protocol.version=2 clone --quiet --no-local URL DIR`, with checkout of the "
+                f"{meta['files']} files (the same client work on every side).")[0]
+        except Exception as e:  # noqa: BLE001
+            row = Row("clone_full_s", "full clone", "s", goal=("ratio", "<=", 1.05))
+            row.error = str(e)
+            rows.append(row)
 
-        def bare_clones():
-            row, cpu = clone_pair(
-                "clone_bare_s", f"bare clone (transfer only), median of {runs}", True, ("ratio", "<=", 1.05),
-                "Same with --bare: no checkout, so the server's share of the time is larger.",
-            )
-            return [row, Row(
+        try:
+            bare_rows, cpu = clone_rows(
+                "clone_bare_s", "bare clone (transfer only)", True,
+                "Same with --bare: no checkout, so the server's share of the time is larger.")
+            rows += bare_rows + [Row(
                 "clone_cpu_self_ms", "server CPU per clone, server process alone", "ms",
-                forge=cpu["forge"][0], peer=cpu["peer"][0], peer_name="git daemon", compare=False,
+                forge=cpu["forge"][0], peer=cpu["daemon"][0], peer_name="git daemon", compare=False,
                 note="CPU time (user + system, from /proc/PID/stat) of the server process itself over the "
                      f"{runs} timed bare clones, divided by {runs}: for the forge, the HTTP work and copying "
                      "git's output to the socket; git daemon only forks. 10 ms clock ticks. Less sensitive "
                      "to a busy machine than the wall times.",
             ), Row(
                 "clone_cpu_tree_ms", "server CPU per clone, with git children", "ms",
-                forge=cpu["forge"][1], peer=cpu["peer"][1], peer_name="git daemon + children",
+                forge=cpu["forge"][1], peer=cpu["daemon"][1], peer_name="git daemon + children",
                 note="The same plus the CPU of the processes it ran and reaped (git upload-pack, "
                      "pack-objects; for git daemon, its per-connection process).",
             )]
-
-        try:
-            rows += bare_clones()
         except Exception as e:  # noqa: BLE001
             row = Row("clone_bare_s", "bare clone", "s", goal=("ratio", "<=", 1.05))
             row.error = str(e)
             rows.append(row)
 
         def noop_fetch():
-            times = {"forge": [], "peer": []}
-            for who, url in (("forge", forge_url), ("peer", daemon_url)):
+            times = {who: [] for who in servers}
+            for who, url in servers.items():
                 dest = os.path.join(clones, f"fetch-{who}")
                 run(_clone_args(url, dest, True), env=env)
                 fetch = ["git", "-C", dest, "-c", "protocol.version=2", "fetch", "--quiet", url,
@@ -210,16 +223,25 @@ def run_suite(ctx, info):
                 for _ in range(runs):
                     times[who].append(timed(fetch, env=env))
                 remove_tree(dest)
-            forge_ms, peer_ms = median(times["forge"]) * 1000, median(times["peer"]) * 1000
-            log(f"no-op fetch: forge {forge_ms:.1f} ms, git daemon {peer_ms:.1f} ms")
-            return Row("noop_fetch_ms", f"no-op fetch, median of {runs}", "ms", forge=forge_ms, peer=peer_ms,
-                       peer_name="git daemon",
-                       note="A fetch with nothing new: ref advertisement only. Over smart HTTP v2 that is two "
-                            "requests (GET info/refs, POST ls-refs), each running its own git process; "
-                            "git daemon uses one connection and one process.",
-                       samples={k: [round(v * 1000, 2) for v in vs] for k, vs in times.items()})
+            ms = {who: median(t) * 1000 for who, t in times.items()}
+            log("no-op fetch: " + ", ".join(f"{who} {v:.1f} ms" for who, v in ms.items()))
+            samples = {k: [round(v * 1000, 2) for v in vs] for k, vs in times.items()}
+            return [
+                Row("noop_fetch_ms", f"no-op fetch, median of {runs}", "ms", forge=ms["forge"],
+                    peer=ms["daemon"], peer_name="git daemon", samples=samples,
+                    note="A fetch with nothing new: ref advertisement only. Over smart HTTP v2 that is two "
+                         "requests (GET info/refs, POST ls-refs), each running its own git process; "
+                         "git daemon uses one connection and one process."),
+                Row("noop_fetch_ms_vs_http_backend", "no-op fetch, vs git http-backend", "ms",
+                    forge=ms["forge"], peer=ms["backend"], peer_name="http-backend"),
+            ]
 
-        rows.append(_guard(noop_fetch, "noop_fetch_ms", "no-op fetch"))
+        try:
+            rows += noop_fetch()
+        except Exception as e:  # noqa: BLE001
+            row = Row("noop_fetch_ms", "no-op fetch", "ms")
+            row.error = str(e)
+            rows.append(row)
 
         checkpoint("after the sequential clones and fetches")
 
@@ -260,7 +282,7 @@ def run_suite(ctx, info):
         try:
             f = concurrent(forge, forge_url)
             checkpoint("after the concurrent clones")
-            d = concurrent(daemon, daemon_url)
+            d = concurrent(daemon, servers["daemon"])
             info["concurrent"] = {"forge": f, "git_daemon": d}
             log(f"forge peak {f['peak_self_mb']:.1f} MB alone, {f['peak_tree_mb']:.1f} MB with git; "
                 f"daemon {d['peak_self_mb']:.1f} / {d['peak_tree_mb']:.1f} MB")
@@ -297,14 +319,6 @@ def run_suite(ctx, info):
     finally:
         forge.stop()
         daemon.stop()
+        peers.stop()
     return rows
 
-
-def _guard(measure, id, metric):
-    """Runs one measurement; a failure becomes a row with an error."""
-    try:
-        return measure()
-    except Exception as e:  # noqa: BLE001
-        row = Row(id, metric, "s")
-        row.error = str(e)
-        return row
