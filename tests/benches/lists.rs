@@ -103,6 +103,10 @@ async fn bench(label: &str, db: Db) -> Vec<Row> {
             format!("/alice/big/issues?label={bug}&after={deep}"),
         ),
         (
+            "issue list page, search for rare words",
+            "/alice/big/issues?q=number+4242".to_string(),
+        ),
+        (
             "issues API, first",
             "/api/v1/repos/alice/big/issues?limit=30".to_string(),
         ),
