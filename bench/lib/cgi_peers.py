@@ -9,8 +9,6 @@ the suite's scratch folder: configuration, sockets, logs, temporary files.
 
 import os
 import socket
-import subprocess
-import time
 
 import packages
 from common import free_port, log, output, port_open
@@ -51,23 +49,18 @@ class Fcgiwrap(Server):
         self.log_path = log_path
 
     def start(self, timeout=20):
-        self._log = open(self.log_path, "ab")
-        started = time.perf_counter()
-        self.process = subprocess.Popen(
-            [packages.program("fcgiwrap"), "-c", str(self.children), "-s", f"unix:{self.socket_path}"],
-            stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log,
-        )
-        while time.perf_counter() < started + timeout and self.alive():
-            if os.path.exists(self.socket_path):
-                with socket.socket(socket.AF_UNIX) as s:
-                    try:
-                        s.connect(self.socket_path)
-                        self.startup_ms = (time.perf_counter() - started) * 1000
-                        return
-                    except OSError:
-                        pass
-            time.sleep(0.005)
-        raise RuntimeError(f"fcgiwrap did not start; see {self.log_path}")
+        self.spawn([packages.program("fcgiwrap"), "-c", str(self.children), "-s", f"unix:{self.socket_path}"],
+                   self.log_path)
+
+        def accepting():
+            with socket.socket(socket.AF_UNIX) as s:
+                try:
+                    s.connect(self.socket_path)
+                    return True
+                except OSError:
+                    return False
+        if not self.wait_ready(accepting, timeout):
+            raise RuntimeError(f"fcgiwrap did not start; see {self.log_path}")
 
 
 class Nginx(Server):
@@ -164,19 +157,12 @@ http {{
             if self.git_port == self.cgit_port:
                 continue
             config = self._write_config()
-            self._log = open(self.log_path, "ab")
-            started = time.perf_counter()
-            self.process = subprocess.Popen(
-                [packages.program("nginx"), "-c", config, "-p", self.workdir, "-e", self.log_path],
-                stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log,
-            )
-            while time.perf_counter() < started + timeout and self.alive():
-                if port_open(self.git_port) and port_open(self.cgit_port):
-                    self.startup_ms = (time.perf_counter() - started) * 1000
-                    log(f"nginx ready: git http-backend on port {self.git_port}, cgit on port "
-                        f"{self.cgit_port} (pid {self.pid})")
-                    return
-                time.sleep(0.005)
+            self.spawn([packages.program("nginx"), "-c", config, "-p", self.workdir, "-e", self.log_path],
+                       self.log_path)
+            if self.wait_ready(lambda: port_open(self.git_port) and port_open(self.cgit_port), timeout):
+                log(f"nginx ready: git http-backend on port {self.git_port}, cgit on port "
+                    f"{self.cgit_port} (pid {self.pid})")
+                return
             self.stop()  # a port was taken in the meantime: try others
         raise RuntimeError(f"nginx did not start; see {self.log_path}")
 

@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import time
 
-from common import CACHE_DIR, log, output, run
+from common import CACHE_DIR, env_int, log, output, run
 
 GENERATOR_VERSION = 1
 BIG_FILE = "src/core/engine.rs"
@@ -77,6 +77,16 @@ def parameters(commits, files, big_lines, seed):
         "big_file_lines": big_lines,
         "seed": seed,
     }
+
+
+def parameters_from_env():
+    """The repository's parameters, from the BENCH_* settings (bench/README.md)."""
+    return parameters(
+        commits=env_int("BENCH_COMMITS", 2000),
+        files=env_int("BENCH_FILES", 3000),
+        big_lines=env_int("BENCH_BIG_FILE_LINES", 2000),
+        seed=env_int("BENCH_SEED", 1),
+    )
 
 
 def _stream(params, write):

@@ -32,6 +32,24 @@ class Server:
     def alive(self):
         return self.process is not None and self.process.poll() is None
 
+    def spawn(self, args, log_path, env=None):
+        """Starts the process, its output appended to log_path."""
+        self._log = open(log_path, "ab")
+        self._started = time.perf_counter()
+        self.process = subprocess.Popen(args, env=env, stdin=subprocess.DEVNULL, stdout=self._log,
+                                        stderr=self._log)
+
+    def wait_ready(self, ready, timeout):
+        """Polls ready() while the process lives, for at most `timeout`
+        seconds from the spawn; records the start-up time and returns True
+        once it holds, False if it never did."""
+        while time.perf_counter() < self._started + timeout and self.alive():
+            if ready():
+                self.startup_ms = (time.perf_counter() - self._started) * 1000
+                return True
+            time.sleep(0.002)
+        return False
+
     def stop(self, timeout=10):
         if self.process is None:
             return
@@ -155,30 +173,12 @@ class GitDaemon(Server):
         binary = os.path.join(exec_path, "git-daemon")
         for _attempt in range(3):
             self.port = free_port()
-            self._log = open(self.log_path, "ab")
-            started = time.perf_counter()
-            self.process = subprocess.Popen(
-                [
-                    binary,
-                    "--reuseaddr",
-                    f"--base-path={self.base_path}",
-                    "--export-all",
-                    "--listen=127.0.0.1",
-                    f"--port={self.port}",
-                    self.base_path,
-                ],
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=self._log,
-                stderr=self._log,
-            )
-            deadline = started + timeout
-            while time.perf_counter() < deadline and self.alive():
-                if port_open(self.port):
-                    self.startup_ms = (time.perf_counter() - started) * 1000
-                    log(f"git daemon ready on port {self.port} (pid {self.pid}) in {self.startup_ms:.0f} ms")
-                    return
-                time.sleep(0.002)
+            self.spawn([binary, "--reuseaddr", f"--base-path={self.base_path}", "--export-all",
+                        "--listen=127.0.0.1", f"--port={self.port}", self.base_path],
+                       self.log_path, env=self.env)
+            if self.wait_ready(lambda: port_open(self.port), timeout):
+                log(f"git daemon ready on port {self.port} (pid {self.pid}) in {self.startup_ms:.0f} ms")
+                return
             self.stop()  # the port was taken in the meantime: try another
         raise RuntimeError(f"git daemon did not start; see {self.log_path}")
 

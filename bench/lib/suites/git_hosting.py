@@ -49,12 +49,7 @@ def _find_repo_dir(root):
 def run_suite(ctx, info):
     """Returns the rows; `info` (a dict) receives facts for the JSON file.
     ctx is a common.Context."""
-    params = repogen.parameters(
-        commits=env_int("BENCH_COMMITS", 2000),
-        files=env_int("BENCH_FILES", 3000),
-        big_lines=env_int("BENCH_BIG_FILE_LINES", 2000),
-        seed=env_int("BENCH_SEED", 1),
-    )
+    params = repogen.parameters_from_env()
     concurrency = env_int("BENCH_CONCURRENCY", 8)
     interval = env_int("BENCH_SAMPLE_MS", 20) / 1000
     env, work, runs = ctx.env, ctx.workdir, ctx.runs

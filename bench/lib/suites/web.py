@@ -77,12 +77,7 @@ def _seed(database):
 
 
 def run_suite(ctx, info):
-    params = repogen.parameters(
-        commits=env_int("BENCH_COMMITS", 2000),
-        files=env_int("BENCH_FILES", 3000),
-        big_lines=env_int("BENCH_BIG_FILE_LINES", 2000),
-        seed=env_int("BENCH_SEED", 1),
-    )
+    params = repogen.parameters_from_env()
     connections = env_int("BENCH_CONNECTIONS", 16)
     seconds = env_int("BENCH_WRK_SECONDS", 5)
     wrk_runs = env_int("BENCH_WRK_RUNS", 3)
