@@ -2200,31 +2200,40 @@ macro_rules! repo_target_or_answer {
     };
 }
 
+/// The answer to a form that saves a label or a milestone: on to `saved`'s
+/// place, or the page again with the form's errors (422), or the error.
+async fn saved_or_form_again<T>(
+    ctx: &PageCtx,
+    result: Result<T, Error>,
+    saved_href: impl FnOnce(&T) -> String,
+    form_again: impl AsyncFnOnce(FormErrors) -> Result<Response, PageError>,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(saved) => Ok(see_other(&saved_href(&saved))),
+        Err(e) if is_form_error(&e) => form_again(FormErrors::from_error(ctx, e)?).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
 async fn label_result(
     state: &AppState,
     ctx: &PageCtx,
     repo: &Repo,
     access: Access,
     result: Result<Label, Error>,
-    failed: (Option<i64>, LabelValues),
+    (label, values): (Option<i64>, LabelValues),
 ) -> Result<Response, PageError> {
-    match result {
-        Ok(saved) => Ok(see_other(&format!(
-            "{}/labels#label-{}",
-            base_of(repo),
-            saved.id.0
-        ))),
-        Err(e) if is_form_error(&e) => {
-            let failure = LabelFailure {
-                label: failed.0,
-                values: failed.1,
-                errors: FormErrors::from_error(ctx, e)?,
-            };
-            let view = labels_view(state, ctx, repo, access, Some(failure)).await?;
-            Ok(unprocessable(render(&view)))
-        }
-        Err(e) => Err(e.into()),
-    }
+    let href = |saved: &Label| format!("{}/labels#label-{}", base_of(repo), saved.id.0);
+    saved_or_form_again(ctx, result, href, async |errors| {
+        let failure = LabelFailure {
+            label,
+            values,
+            errors,
+        };
+        let view = labels_view(state, ctx, repo, access, Some(failure)).await?;
+        Ok(unprocessable(render(&view)))
+    })
+    .await
 }
 
 async fn create_label(
@@ -2470,25 +2479,19 @@ async fn milestone_result(
     repo: &Repo,
     access: Access,
     result: Result<Milestone, Error>,
-    failed: (Option<i64>, MilestoneValues),
+    (milestone, values): (Option<i64>, MilestoneValues),
 ) -> Result<Response, PageError> {
-    match result {
-        Ok(saved) => Ok(see_other(&format!(
-            "{}/milestones#milestone-{}",
-            base_of(repo),
-            saved.id.0
-        ))),
-        Err(e) if is_form_error(&e) => {
-            let failure = MilestoneFailure {
-                milestone: failed.0,
-                values: failed.1,
-                errors: FormErrors::from_error(ctx, e)?,
-            };
-            let view = milestones_view(state, ctx, repo, access, Some(failure)).await?;
-            Ok(unprocessable(render(&view)))
-        }
-        Err(e) => Err(e.into()),
-    }
+    let href = |saved: &Milestone| format!("{}/milestones#milestone-{}", base_of(repo), saved.id.0);
+    saved_or_form_again(ctx, result, href, async |errors| {
+        let failure = MilestoneFailure {
+            milestone,
+            values,
+            errors,
+        };
+        let view = milestones_view(state, ctx, repo, access, Some(failure)).await?;
+        Ok(unprocessable(render(&view)))
+    })
+    .await
 }
 
 async fn create_milestone(
