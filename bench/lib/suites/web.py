@@ -12,6 +12,7 @@ import time
 import urllib.error
 import urllib.request
 
+import packages
 import procmem
 import repogen
 from cgi_peers import CgiPeers
@@ -82,6 +83,7 @@ def run_suite(ctx, info):
     seconds = env_int("BENCH_WRK_SECONDS", 5)
     wrk_runs = env_int("BENCH_WRK_RUNS", 3)
     env, work = ctx.env, ctx.workdir
+    packages.ensure("wrk", "nginx", "fcgiwrap", "cgit")
     source, meta = repogen.ensure(params, env)
     commit = output(["git", "rev-parse", "main~4"], cwd=source, env=env)
     info.update(repository=meta, connections=connections, wrk_seconds=seconds, wrk_runs=wrk_runs,
