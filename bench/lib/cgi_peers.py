@@ -49,8 +49,10 @@ class Fcgiwrap(Server):
         self.log_path = log_path
 
     def start(self, timeout=20):
+        # fcgiwrap's preforked workers outlive their parent: stop() signals
+        # the whole group.
         self.spawn([packages.program("fcgiwrap"), "-c", str(self.children), "-s", f"unix:{self.socket_path}"],
-                   self.log_path)
+                   self.log_path, own_group=True)
 
         def accepting():
             with socket.socket(socket.AF_UNIX) as s:

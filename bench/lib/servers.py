@@ -32,12 +32,15 @@ class Server:
     def alive(self):
         return self.process is not None and self.process.poll() is None
 
-    def spawn(self, args, log_path, env=None):
-        """Starts the process, its output appended to log_path."""
+    def spawn(self, args, log_path, env=None, own_group=False):
+        """Starts the process, its output appended to log_path. With
+        own_group, it leads a process group of its own and stop() signals
+        the whole group: for servers whose workers outlive their parent."""
         self._log = open(log_path, "ab")
         self._started = time.perf_counter()
+        self._own_group = own_group
         self.process = subprocess.Popen(args, env=env, stdin=subprocess.DEVNULL, stdout=self._log,
-                                        stderr=self._log)
+                                        stderr=self._log, start_new_session=own_group)
 
     def wait_ready(self, ready, timeout):
         """Polls ready() while the process lives, for at most `timeout`
@@ -53,7 +56,20 @@ class Server:
     def stop(self, timeout=10):
         if self.process is None:
             return
-        if self.process.poll() is None:
+        if getattr(self, "_own_group", False):
+            # The group's id is the leader's pid; its workers may remain
+            # after the leader has gone.
+            for sig in (signal.SIGTERM, signal.SIGKILL):
+                try:
+                    os.killpg(self.process.pid, sig)
+                except ProcessLookupError:
+                    break
+                try:
+                    self.process.wait(timeout)
+                except subprocess.TimeoutExpired:
+                    continue
+                time.sleep(0.1)
+        elif self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
                 self.process.wait(timeout)
