@@ -228,23 +228,20 @@ pub async fn list(db: &Db, repo: RepoId, query: &IssueQuery) -> Result<IssuePage
                 push(&mut sql, " AND i.number < $?))", Bind::Int(number));
             }
         }
-    }
-    if !indexed.is_empty()
-        && let Some(after) = &query.after
-    {
-        // The same cursor as an id bound, which the index can seek to.
-        let (_, number) = parse_cursor(after, query.sort)?;
-        let (op, none) = match query.sort {
-            Sort::Oldest => (">", "0"),
-            _ => ("<", "9223372036854775807"),
-        };
-        push(
-            &mut sql,
-            &format!(
-                " AND s.rowid {op} COALESCE((SELECT id FROM issues WHERE repo_id = $1 AND number = $?), {none})"
-            ),
-            Bind::Int(number),
-        );
+        if !indexed.is_empty() {
+            // The same cursor as an id bound, which the index can seek to.
+            let (op, none) = match query.sort {
+                Sort::Oldest => (">", "0"),
+                _ => ("<", "9223372036854775807"),
+            };
+            push(
+                &mut sql,
+                &format!(
+                    " AND s.rowid {op} COALESCE((SELECT id FROM issues WHERE repo_id = $1 AND number = $?), {none})"
+                ),
+                Bind::Int(number),
+            );
+        }
     }
     sql.push_str(match query.sort {
         Sort::Newest if !indexed.is_empty() => " ORDER BY s.rowid DESC",
