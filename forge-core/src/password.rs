@@ -1,5 +1,5 @@
 //! Password hashing with argon2id. Hashing is deliberately slow and takes
-//! 19 MiB of memory, so it runs on a pool of its own (see `on_hashing_pool`)
+//! 19 MiB of memory, so it runs on a thread of its own (see `on_hashing_thread`)
 //! and never stalls the threads that serve requests.
 
 use crate::error::{Error, Problem, Result};
@@ -26,47 +26,34 @@ pub fn validate(password: &str) -> Result<()> {
     Ok(())
 }
 
-/// How many passwords are hashed or verified at once.
-const HASHING_THREADS: usize = 1;
-
 type Job = Box<dyn FnOnce() + Send>;
 
-/// Runs `work` on the HASHING_THREADS threads kept for password hashing.
+/// Runs `work` on the one thread kept for password hashing.
 ///
 /// Each argon2 computation needs 19 MiB. Allocated anew each time (it is
 /// 64-byte aligned, which glibc serves through memalign), that memory was
 /// never reused: the server grew by 19 MiB at every sign-in, to 151 MB after
-/// eight. Each hashing thread now allocates it once and reuses it (see
-/// `with_memory`), and a fixed pool bounds both the memory (HASHING_THREADS
-/// × 19 MiB) and the CPU a burst of sign-ins can take: the others wait in
-/// line, and the threads serving requests never wait for a hash.
-async fn on_hashing_pool<T: Send + 'static>(
+/// eight. The hashing thread allocates it once and reuses it (see
+/// `with_memory`), and running every hash there bounds both the memory and
+/// the CPU a burst of sign-ins can take: the others wait in line, and the
+/// threads serving requests never wait for a hash.
+async fn on_hashing_thread<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T> {
     static QUEUE: std::sync::OnceLock<std::sync::mpsc::Sender<Job>> = std::sync::OnceLock::new();
     let queue = QUEUE.get_or_init(|| {
         let (sender, receiver) = std::sync::mpsc::channel::<Job>();
-        let receiver = std::sync::Arc::new(std::sync::Mutex::new(receiver));
-        for n in 0..HASHING_THREADS {
-            let receiver = receiver.clone();
-            let spawned = std::thread::Builder::new()
-                .name(format!("password-{n}"))
-                .spawn(move || {
-                    loop {
-                        // The lock is held only while waiting for a job.
-                        let job = match receiver.lock() {
-                            Ok(queue) => queue.recv(),
-                            Err(poisoned) => poisoned.into_inner().recv(),
-                        };
-                        let Ok(job) = job else { return };
-                        // A panicking job must not take its thread along;
-                        // its caller sees the dropped answer as an error.
-                        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
-                    }
-                });
-            if let Err(e) = spawned {
-                tracing::error!(error = %e, "cannot start a password hashing thread");
-            }
+        let spawned = std::thread::Builder::new()
+            .name("password".into())
+            .spawn(move || {
+                for job in receiver {
+                    // A panicking job must not take the thread along; its
+                    // caller sees the dropped answer as an error.
+                    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::error!(error = %e, "cannot start the password hashing thread");
         }
         sender
     });
@@ -75,7 +62,7 @@ async fn on_hashing_pool<T: Send + 'static>(
         .send(Box::new(move || {
             let _ = answer.send(work());
         }))
-        .map_err(|_| Error::Internal("the password hashing threads are gone".into()))?;
+        .map_err(|_| Error::Internal("the password hashing thread is gone".into()))?;
     answered
         .await
         .map_err(|_| Error::Internal("a password hashing job failed".into()))
@@ -164,7 +151,7 @@ fn verify_now(password: &[u8], phc: &str) -> Result<bool> {
 
 /// Hashes a password into a PHC string (argon2id, random salt).
 pub async fn hash(password: String) -> Result<String> {
-    on_hashing_pool(move || hash_now(password.as_bytes())).await?
+    on_hashing_thread(move || hash_now(password.as_bytes())).await?
 }
 
 /// Verifies a password against a stored PHC string. When there is no stored
@@ -172,7 +159,7 @@ pub async fn hash(password: String) -> Result<String> {
 /// still verified, so the answer takes the same time either way and does not
 /// reveal which accounts exist.
 pub async fn verify(password: String, stored: Option<String>) -> Result<bool> {
-    on_hashing_pool(move || {
+    on_hashing_thread(move || {
         let (phc, real) = match stored {
             Some(phc) => (phc, true),
             None => (dummy_hash()?.to_string(), false),
