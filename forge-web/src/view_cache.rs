@@ -119,6 +119,22 @@ impl<K: Hash + Eq + Clone, V> BoundedCache<K, V> {
         }
     }
 
+    /// The cached value of `key`, or the one `compute` makes, kept with the
+    /// weight `bytes` gives it. Errors are not kept.
+    pub fn get_or_try_insert<E>(
+        &self,
+        key: K,
+        compute: impl FnOnce() -> Result<V, E>,
+        bytes: impl FnOnce(&V) -> usize,
+    ) -> Result<Arc<V>, E> {
+        if let Some(found) = self.get(&key) {
+            return Ok(found);
+        }
+        let value = Arc::new(compute()?);
+        self.insert(key, value.clone(), bytes(&value));
+        Ok(value)
+    }
+
     /// Bytes held now (for tests and statistics).
     pub fn bytes(&self) -> usize {
         self.lock().bytes
@@ -186,6 +202,19 @@ mod tests {
         for kept in [0, 2, 3, 4] {
             assert_eq!(cache.get(&kept).as_deref(), Some(&format!("value {kept}")));
         }
+    }
+
+    #[test]
+    fn computes_once_and_keeps_no_error() {
+        let cache: BoundedCache<u32, String> = BoundedCache::new(400);
+        let failed: Result<_, &str> = cache.get_or_try_insert(1, || Err("no"), |_| 10);
+        assert_eq!(failed, Err("no"));
+        assert!(cache.get(&1).is_none());
+        let made = cache.get_or_try_insert(1, || Ok::<_, &str>("a".to_string()), |_| 10);
+        assert_eq!(made.unwrap().as_str(), "a");
+        let again = cache.get_or_try_insert(1, || Err("not called"), |_| 10);
+        assert_eq!(again.unwrap().as_str(), "a");
+        assert_eq!(cache.bytes(), 10);
     }
 
     #[test]

@@ -1149,14 +1149,12 @@ async fn commits(
         // A page is cached only once its start was found in this
         // repository, and the key holds the repository.
         let key = (id, start, place.path.clone());
-        if let Some(page) = views.logs.get(&key) {
-            return Ok((place, page));
-        }
         let path = (!place.path.is_empty()).then_some(place.path.as_slice());
-        let page = Arc::new(browse::log(&git, start, path, COMMITS_PER_PAGE)?);
-        views
-            .logs
-            .insert(key, page.clone(), crate::view_cache::log_bytes(&page));
+        let page = views.logs.get_or_try_insert(
+            key,
+            || browse::log(&git, start, path, COMMITS_PER_PAGE),
+            crate::view_cache::log_bytes,
+        )?;
         Ok((place, page))
     })
     .await?;
@@ -1241,13 +1239,11 @@ async fn commit(
         let git = open(&storage, id)?;
         // The commit must be in this repository now, cached or not.
         let commit = browse::commit_by_id(&git, &wanted)?;
-        if let Some(detail) = views.commits.get(&(id, commit)) {
-            return Ok(detail);
-        }
-        let detail = Arc::new(browse::commit(&git, commit, browse::DiffLimits::default())?);
-        let bytes = crate::view_cache::commit_bytes(&detail);
-        views.commits.insert((id, commit), detail.clone(), bytes);
-        Ok(detail)
+        views.commits.get_or_try_insert(
+            (id, commit),
+            || browse::commit(&git, commit, browse::DiffLimits::default()),
+            crate::view_cache::commit_bytes,
+        )
     })
     .await?;
     let added = ctx.t("code-diff-added-line");
