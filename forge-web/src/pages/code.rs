@@ -18,6 +18,7 @@
 //! blocking pool; archives and very large raw files stream from the `git`
 //! binary.
 
+use super::repo_head::RepoHead;
 use super::{load_repo, see_other};
 use crate::context::PageCtx;
 use crate::error::PageError;
@@ -257,46 +258,6 @@ fn open(storage: &forge_git::Storage, id: i64) -> Result<Repository, BrowseError
 
 // ---------------------------------------------------------------------------
 // What every repository page shows
-
-/// The repository's heading and tabs.
-struct RepoHead {
-    owner: String,
-    name: String,
-    description: String,
-    private: bool,
-    admin: bool,
-    base: String,
-    owner_href: String,
-    clone_url: String,
-    tab: &'static str,
-    default_branch: String,
-}
-
-impl RepoHead {
-    fn new(state: &AppState, repo: &Repo, access: Access, tab: &'static str) -> RepoHead {
-        let base = format!(
-            "/{}/{}",
-            url_encode(&repo.owner_name),
-            url_encode(&repo.name)
-        );
-        RepoHead {
-            owner: repo.owner_name.clone(),
-            name: repo.name.clone(),
-            description: repo.description.clone(),
-            private: repo.private,
-            admin: access >= Access::Admin,
-            owner_href: format!("/{}", url_encode(&repo.owner_name)),
-            clone_url: format!("{}{base}.git", state.config.base_url.trim_end_matches('/')),
-            base,
-            tab,
-            default_branch: repo.default_branch.clone(),
-        }
-    }
-
-    fn is(&self, tab: &str) -> bool {
-        self.tab == tab
-    }
-}
 
 /// A breadcrumb: a label, and a link unless it is the current page.
 struct Crumb {

@@ -18,6 +18,7 @@
 //! contrast). Label names are always shown as text: colour is never the only
 //! way to tell labels apart.
 
+use super::repo_head::{RepoHead, base_of};
 use super::{load_repo, see_other};
 use crate::AppState;
 use crate::context::{CsrfForm, PageCtx};
@@ -101,44 +102,6 @@ pub fn router() -> Router<AppState> {
 
 // ---------------------------------------------------------------------------
 // What every page of the area shares
-
-/// The repository's heading and tabs (the fields `repo_header.html` reads).
-struct RepoHead {
-    owner: String,
-    name: String,
-    description: String,
-    private: bool,
-    admin: bool,
-    base: String,
-    owner_href: String,
-}
-
-impl RepoHead {
-    fn new(repo: &Repo, access: Access) -> RepoHead {
-        RepoHead {
-            owner: repo.owner_name.clone(),
-            name: repo.name.clone(),
-            description: repo.description.clone(),
-            private: repo.private,
-            admin: access >= Access::Admin,
-            base: base_of(repo),
-            owner_href: format!("/{}", url_encode(&repo.owner_name)),
-        }
-    }
-
-    /// Every page of this module sits under the "Issues" tab.
-    fn is(&self, tab: &str) -> bool {
-        tab == "issues"
-    }
-}
-
-fn base_of(repo: &Repo) -> String {
-    format!(
-        "/{}/{}",
-        url_encode(&repo.owner_name),
-        url_encode(&repo.name)
-    )
-}
 
 fn issue_href(repo: &Repo, number: i64) -> String {
     format!("{}/issues/{number}", base_of(repo))
@@ -806,7 +769,7 @@ async fn list(
     );
     let view = ListView {
         ctx: &ctx,
-        head: RepoHead::new(&repo, access),
+        head: RepoHead::new(&state, &repo, access, "issues"),
         open_issues_count: open,
         section: "issues",
         label_css,
@@ -908,7 +871,7 @@ async fn new_view<'a>(
     );
     Ok(NewView {
         ctx,
-        head: RepoHead::new(repo, access),
+        head: RepoHead::new(state, repo, access, "issues"),
         open_issues_count: open_count(state, repo).await?,
         section: "issues",
         label_css,
@@ -1572,7 +1535,7 @@ async fn issue_page(
     };
     let view = IssueView {
         ctx,
-        head: RepoHead::new(repo, access),
+        head: RepoHead::new(state, repo, access, "issues"),
         open_issues_count: open_count(state, repo).await?,
         section: "issues",
         label_css,
@@ -1982,7 +1945,7 @@ async fn confirm_delete_comment(
     let href = issue_href(&t.repo, t.issue.number);
     let view = DeleteCommentView {
         ctx: &ctx,
-        head: RepoHead::new(&t.repo, t.access),
+        head: RepoHead::new(&state, &t.repo, t.access, "issues"),
         open_issues_count: open_count(&state, &t.repo).await?,
         section: "issues",
         issue_title: t.issue.title.clone(),
@@ -2153,7 +2116,7 @@ async fn labels_view<'a>(
     }
     Ok(LabelsView {
         ctx,
-        head: RepoHead::new(repo, access),
+        head: RepoHead::new(state, repo, access, "issues"),
         open_issues_count: open_count(state, repo).await?,
         section: "labels",
         label_css: label_css(rows.iter().map(|r| &r.chip)),
@@ -2451,7 +2414,7 @@ async fn milestones_view<'a>(
     }
     Ok(MilestonesView {
         ctx,
-        head: RepoHead::new(repo, access),
+        head: RepoHead::new(state, repo, access, "issues"),
         open_issues_count: open_count(state, repo).await?,
         section: "milestones",
         base,

@@ -11,6 +11,7 @@ mod issues;
 mod oauth;
 mod orgs;
 mod profile;
+mod repo_head;
 mod repo_settings;
 mod settings;
 mod setup;

@@ -1,0 +1,56 @@
+//! The heading every repository page shows: owner and name, description,
+//! the tabs (code, issues, history, branches, tags, settings) and the clone
+//! URL. One struct, so that every page of a repository reads the same
+//! fields from `repo_header.html`.
+
+use crate::AppState;
+use crate::views::url_encode;
+use forge_core::repo::{Access, Repo};
+
+/// The repository's heading and tabs.
+pub(crate) struct RepoHead {
+    pub owner: String,
+    pub name: String,
+    pub description: String,
+    pub private: bool,
+    pub admin: bool,
+    /// `/owner/name`, percent-encoded: every link of the repository starts
+    /// with it.
+    pub base: String,
+    pub owner_href: String,
+    pub clone_url: String,
+    /// The tab marked as current.
+    pub tab: &'static str,
+    pub default_branch: String,
+}
+
+impl RepoHead {
+    pub fn new(state: &AppState, repo: &Repo, access: Access, tab: &'static str) -> RepoHead {
+        let base = base_of(repo);
+        RepoHead {
+            owner: repo.owner_name.clone(),
+            name: repo.name.clone(),
+            description: repo.description.clone(),
+            private: repo.private,
+            admin: access >= Access::Admin,
+            owner_href: format!("/{}", url_encode(&repo.owner_name)),
+            clone_url: format!("{}{base}.git", state.config.base_url.trim_end_matches('/')),
+            base,
+            tab,
+            default_branch: repo.default_branch.clone(),
+        }
+    }
+
+    pub fn is(&self, tab: &str) -> bool {
+        self.tab == tab
+    }
+}
+
+/// `/owner/name` of a repository, percent-encoded.
+pub(crate) fn base_of(repo: &Repo) -> String {
+    format!(
+        "/{}/{}",
+        url_encode(&repo.owner_name),
+        url_encode(&repo.name)
+    )
+}
