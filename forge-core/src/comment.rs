@@ -6,9 +6,11 @@ use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::ids::{AccountId, CommentId, IssueId, RepoId};
 use crate::issue::{self, Issue, Rights};
+use crate::outbox::{self, kind as event};
 use crate::repo::Repo;
 use crate::timeline::{self, NewEvent, kind};
 use crate::user::User;
+use serde_json::json;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -198,6 +200,9 @@ pub async fn edit(
         .await?;
     issue::record_notes(&mut tx, actor, issue.id, &notes, now).await?;
     issue::refresh_search(&mut tx, issue.id).await?;
+    let payload = json!({"comment": comment.0});
+    let at = (repo.id, issue.id);
+    outbox::record_for_issue_of(&mut tx, event::COMMENT_EDITED, actor.id, at, payload).await?;
     tx.commit().await?;
     Ok(Comment {
         body,
@@ -233,6 +238,9 @@ pub async fn delete(
         .execute(&mut *tx)
         .await?;
     issue::refresh_search(&mut tx, issue.id).await?;
+    let payload = json!({"comment": comment.0});
+    let at = (repo.id, issue.id);
+    outbox::record_for_issue_of(&mut tx, event::COMMENT_DELETED, actor.id, at, payload).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -259,6 +267,9 @@ pub async fn set_hidden(
         .execute(&mut *tx)
         .await?;
     issue::refresh_search(&mut tx, issue.id).await?;
+    let payload = json!({"comment": comment.0, "hidden": hidden});
+    let at = (repo.id, issue.id);
+    outbox::record_for_issue_of(&mut tx, event::COMMENT_HIDDEN, actor.id, at, payload).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -68,3 +68,11 @@ id_type!(
     /// The id of a milestone of a repository.
     MilestoneId
 );
+id_type!(
+    /// The id of an event in the outbox.
+    EventId
+);
+id_type!(
+    /// The id of a push whose consequences are not yet recorded.
+    PushJournalId
+);

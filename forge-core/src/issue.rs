@@ -10,6 +10,7 @@ use crate::clock::now_ms;
 use crate::db::Db;
 use crate::error::{Error, Problem, Result};
 use crate::ids::{AccountId, IssueId, LabelId, MilestoneId, RepoId, UserId};
+use crate::outbox;
 use crate::repo::{self, Access, Repo};
 use crate::timeline::{self, NewEvent, Tx, kind};
 use crate::user::User;
@@ -740,6 +741,10 @@ pub async fn update(
         if let Some(notes) = &notes {
             record_notes(&mut tx, actor, issue.id, notes, now).await?;
         }
+        let at = (repo.id, issue.id);
+        let payload = serde_json::json!({"field": "body"});
+        outbox::record_for_issue_of(&mut tx, outbox::kind::ISSUE_EDITED, actor.id, at, payload)
+            .await?;
     }
     if let Some(state) = changes.state {
         set_state_tx(&mut tx, issue, state, me, None, now).await?;

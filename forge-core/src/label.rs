@@ -4,8 +4,10 @@ use crate::db::Db;
 use crate::error::{Error, Problem, Result};
 use crate::ids::{IssueId, LabelId, RepoId};
 use crate::issue::Rights;
+use crate::outbox::{self, kind};
 use crate::repo::Repo;
 use crate::user::User;
+use serde_json::json;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -89,6 +91,7 @@ fn taken(e: Error) -> Error {
 pub async fn create(db: &Db, actor: &User, repo: &Repo, input: LabelInput) -> Result<Label> {
     Rights::require_maintainer(db, actor, repo).await?;
     let (name, color, description) = validate(&input)?;
+    let mut tx = db.pool().begin().await?;
     let id: i64 = sqlx::query(
         "INSERT INTO labels (repo_id, name, lower_name, color, description) VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
@@ -97,10 +100,13 @@ pub async fn create(db: &Db, actor: &User, repo: &Repo, input: LabelInput) -> Re
     .bind(name.to_lowercase())
     .bind(&color)
     .bind(&description)
-    .fetch_one(db.pool())
+    .fetch_one(&mut *tx)
     .await
     .map_err(|e| taken(e.into()))?
     .try_get("id")?;
+    let payload = json!({"label": id, "name": name});
+    outbox::record_for_repo(&mut tx, kind::LABEL_CREATED, actor.id, repo.id, payload).await?;
+    tx.commit().await?;
     Ok(Label {
         id: LabelId(id),
         repo_id: repo.id,
@@ -119,6 +125,7 @@ pub async fn update(
 ) -> Result<Label> {
     Rights::require_maintainer(db, actor, repo).await?;
     let (name, color, description) = validate(&input)?;
+    let mut tx = db.pool().begin().await?;
     let changed = sqlx::query(
         "UPDATE labels SET name = $1, lower_name = $2, color = $3, description = $4 WHERE id = $5 AND repo_id = $6",
     )
@@ -128,13 +135,16 @@ pub async fn update(
     .bind(&description)
     .bind(label.0)
     .bind(repo.id.0)
-    .execute(db.pool())
+    .execute(&mut *tx)
     .await
     .map_err(|e| taken(e.into()))?
     .rows_affected();
     if changed == 0 {
         return Err(Error::not_found("error-label-not-found"));
     }
+    let payload = json!({"label": label.0, "name": name});
+    outbox::record_for_repo(&mut tx, kind::LABEL_UPDATED, actor.id, repo.id, payload).await?;
+    tx.commit().await?;
     get(db, repo.id, label)
         .await?
         .ok_or_else(|| Error::not_found("error-label-not-found"))
@@ -142,15 +152,19 @@ pub async fn update(
 
 pub async fn delete(db: &Db, actor: &User, repo: &Repo, label: LabelId) -> Result<()> {
     Rights::require_maintainer(db, actor, repo).await?;
-    let deleted = sqlx::query("DELETE FROM labels WHERE id = $1 AND repo_id = $2")
+    let mut tx = db.pool().begin().await?;
+    let deleted = sqlx::query("DELETE FROM labels WHERE id = $1 AND repo_id = $2 RETURNING name")
         .bind(label.0)
         .bind(repo.id.0)
-        .execute(db.pool())
-        .await?
-        .rows_affected();
-    if deleted == 0 {
+        .fetch_optional(&mut *tx)
+        .await?;
+    let Some(deleted) = deleted else {
         return Err(Error::not_found("error-label-not-found"));
-    }
+    };
+    let name: String = deleted.try_get("name")?;
+    let payload = json!({"label": label.0, "name": name});
+    outbox::record_for_repo(&mut tx, kind::LABEL_DELETED, actor.id, repo.id, payload).await?;
+    tx.commit().await?;
     Ok(())
 }
 

@@ -19,12 +19,15 @@ pub mod ids;
 pub mod issue;
 pub mod issue_query;
 pub mod label;
+pub mod lease;
 pub mod migrations;
 pub mod milestone;
 pub mod money;
 pub mod names;
 pub mod org;
+pub mod outbox;
 pub mod password;
+pub mod push_journal;
 pub mod refs;
 pub mod repo;
 pub mod secret;
@@ -38,5 +41,6 @@ pub mod user;
 pub use db::{Db, Engine};
 pub use error::{Error, Problem, Result};
 pub use ids::{
-    AccountId, CommentId, IssueId, LabelId, MilestoneId, OrgId, RepoId, TokenId, UserId,
+    AccountId, CommentId, EventId, IssueId, LabelId, MilestoneId, OrgId, PushJournalId, RepoId,
+    TokenId, UserId,
 };

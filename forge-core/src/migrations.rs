@@ -36,6 +36,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(5, "identities", "0005_identities.sql"),
     migration!(6, "site_settings", "0006_site_settings.sql"),
     migration!(7, "issue_search", "0007_issue_search.sql"),
+    migration!(8, "outbox", "0008_outbox.sql"),
 ];
 
 /// Applies the migrations this database has not seen, each in its own

@@ -6,8 +6,10 @@ use crate::db::Db;
 use crate::error::{Error, Problem, Result};
 use crate::ids::{MilestoneId, RepoId};
 use crate::issue::Rights;
+use crate::outbox::{self, kind};
 use crate::repo::Repo;
 use crate::user::User;
+use serde_json::json;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -103,6 +105,7 @@ pub async fn create(
     Rights::require_maintainer(db, actor, repo).await?;
     let (title, description) = validate(&input)?;
     let now = now_ms();
+    let mut tx = db.pool().begin().await?;
     let id: i64 = sqlx::query(
         "INSERT INTO milestones (repo_id, title, description, due_at, is_closed, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
@@ -113,10 +116,13 @@ pub async fn create(
     .bind(input.due_at)
     .bind(i64::from(input.closed))
     .bind(now)
-    .fetch_one(db.pool())
+    .fetch_one(&mut *tx)
     .await
     .map_err(|e| taken(e.into()))?
     .try_get("id")?;
+    let payload = json!({"milestone": id, "title": title, "closed": input.closed});
+    outbox::record_for_repo(&mut tx, kind::MILESTONE_CREATED, actor.id, repo.id, payload).await?;
+    tx.commit().await?;
     get(db, repo.id, MilestoneId(id))
         .await?
         .ok_or_else(|| Error::Internal("a new milestone vanished".into()))
@@ -131,6 +137,7 @@ pub async fn update(
 ) -> Result<Milestone> {
     Rights::require_maintainer(db, actor, repo).await?;
     let (title, description) = validate(&input)?;
+    let mut tx = db.pool().begin().await?;
     let changed = sqlx::query(
         "UPDATE milestones SET title = $1, description = $2, due_at = $3, is_closed = $4, updated_at = $5 \
          WHERE id = $6 AND repo_id = $7",
@@ -142,13 +149,16 @@ pub async fn update(
     .bind(now_ms())
     .bind(milestone.0)
     .bind(repo.id.0)
-    .execute(db.pool())
+    .execute(&mut *tx)
     .await
     .map_err(|e| taken(e.into()))?
     .rows_affected();
     if changed == 0 {
         return Err(Error::not_found("error-milestone-not-found"));
     }
+    let payload = json!({"milestone": milestone.0, "title": title, "closed": input.closed});
+    outbox::record_for_repo(&mut tx, kind::MILESTONE_UPDATED, actor.id, repo.id, payload).await?;
+    tx.commit().await?;
     get(db, repo.id, milestone)
         .await?
         .ok_or_else(|| Error::not_found("error-milestone-not-found"))
@@ -156,15 +166,20 @@ pub async fn update(
 
 pub async fn delete(db: &Db, actor: &User, repo: &Repo, milestone: MilestoneId) -> Result<()> {
     Rights::require_maintainer(db, actor, repo).await?;
-    let deleted = sqlx::query("DELETE FROM milestones WHERE id = $1 AND repo_id = $2")
-        .bind(milestone.0)
-        .bind(repo.id.0)
-        .execute(db.pool())
-        .await?
-        .rows_affected();
-    if deleted == 0 {
+    let mut tx = db.pool().begin().await?;
+    let deleted =
+        sqlx::query("DELETE FROM milestones WHERE id = $1 AND repo_id = $2 RETURNING title")
+            .bind(milestone.0)
+            .bind(repo.id.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(deleted) = deleted else {
         return Err(Error::not_found("error-milestone-not-found"));
-    }
+    };
+    let title: String = deleted.try_get("title")?;
+    let payload = json!({"milestone": milestone.0, "title": title});
+    outbox::record_for_repo(&mut tx, kind::MILESTONE_DELETED, actor.id, repo.id, payload).await?;
+    tx.commit().await?;
     Ok(())
 }
 

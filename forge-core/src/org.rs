@@ -9,8 +9,10 @@ use crate::db::Db;
 use crate::error::{Error, Problem, Result};
 use crate::ids::{OrgId, UserId};
 use crate::names;
+use crate::outbox::{self, kind as event};
 use crate::user::{self, User};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -221,6 +223,8 @@ pub async fn create(db: &Db, creator: &User, new: NewOrg) -> Result<Org> {
     .bind(now)
     .execute(&mut *tx)
     .await?;
+    let payload = json!({"org": id, "name": name});
+    record(&mut tx, event::ORG_CREATED, creator, payload, now).await?;
     tx.commit().await?;
     Ok(Org {
         id: OrgId(id),
@@ -342,6 +346,8 @@ pub async fn set_member(
             .await?;
         ensure_an_owner_remains(&mut tx, org.id).await?;
     }
+    let payload = json!({"org": org.id.0, "member": member.id.0, "role": role.as_str()});
+    record(&mut tx, event::ORG_MEMBER_SET, actor, payload, now_ms()).await?;
     tx.commit().await?;
     Ok(added)
 }
@@ -367,7 +373,28 @@ pub async fn remove_member(db: &Db, actor: &User, org: &Org, username: &str) -> 
         return Err(Error::not_found("error-member-not-found"));
     }
     ensure_an_owner_remains(&mut tx, org.id).await?;
+    let payload = json!({"org": org.id.0, "member": member.id.0});
+    record(&mut tx, event::ORG_MEMBER_REMOVED, actor, payload, now_ms()).await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// The outbox event of a change to an organisation.
+async fn record(
+    tx: &mut outbox::Tx<'_>,
+    kind: &str,
+    actor: &User,
+    payload: serde_json::Value,
+    at: i64,
+) -> Result<()> {
+    let event = outbox::NewEvent {
+        kind,
+        actor: Some(actor.id.into()),
+        repo: None,
+        issue: None,
+        payload,
+    };
+    outbox::record(tx, event, at).await?;
     Ok(())
 }
 

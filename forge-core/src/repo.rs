@@ -14,7 +14,9 @@ use crate::db::Db;
 use crate::error::{Error, Problem, Result};
 use crate::ids::{AccountId, OrgId, RepoId};
 use crate::org::{self, Role};
+use crate::outbox::{self, kind as event};
 use crate::user::User;
+use serde_json::json;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -244,6 +246,8 @@ where
         created_at: now,
         updated_at: now,
     };
+    let payload = json!({"owner": repo.owner_name, "name": repo.name, "private": repo.private});
+    outbox::record_for_repo(&mut tx, event::REPO_CREATED, actor.id, repo.id, payload).await?;
     create_on_disk(&repo).await?;
     tx.commit().await?;
     Ok(repo)
@@ -330,6 +334,7 @@ pub async fn update(db: &Db, actor: &User, repo: &Repo, changes: RepoChanges) ->
         updated.default_branch = validate_branch(&branch)?;
     }
     updated.updated_at = now_ms();
+    let mut tx = db.pool().begin().await?;
     sqlx::query(
         "UPDATE repositories SET description = $1, is_private = $2, default_branch = $3, updated_at = $4 WHERE id = $5",
     )
@@ -338,8 +343,15 @@ pub async fn update(db: &Db, actor: &User, repo: &Repo, changes: RepoChanges) ->
     .bind(&updated.default_branch)
     .bind(updated.updated_at)
     .bind(repo.id.0)
-    .execute(db.pool())
+    .execute(&mut *tx)
     .await?;
+    let payload = json!({
+        "description": updated.description,
+        "private": updated.private,
+        "default_branch": updated.default_branch,
+    });
+    outbox::record_for_repo(&mut tx, event::REPO_UPDATED, actor.id, repo.id, payload).await?;
+    tx.commit().await?;
     Ok(updated)
 }
 
@@ -359,36 +371,14 @@ pub async fn delete(db: &Db, actor: &User, repo: &Repo) -> Result<()> {
     if goals > 0 {
         return Err(Error::conflict(None, "error-repo-has-funding"));
     }
+    let mut tx = db.pool().begin().await?;
     sqlx::query("DELETE FROM repositories WHERE id = $1")
         .bind(repo.id.0)
-        .execute(db.pool())
+        .execute(&mut *tx)
         .await?;
-    Ok(())
-}
-
-/// Records that a push changed the repository: its update time, and its
-/// default branch when the push chose one for an empty repository.
-pub async fn record_push(db: &Db, repo: RepoId, default_branch: Option<&str>) -> Result<()> {
-    let now = now_ms();
-    match default_branch {
-        Some(branch) => {
-            sqlx::query(
-                "UPDATE repositories SET updated_at = $1, default_branch = $2 WHERE id = $3",
-            )
-            .bind(now)
-            .bind(branch)
-            .bind(repo.0)
-            .execute(db.pool())
-            .await?
-        }
-        None => {
-            sqlx::query("UPDATE repositories SET updated_at = $1 WHERE id = $2")
-                .bind(now)
-                .bind(repo.0)
-                .execute(db.pool())
-                .await?
-        }
-    };
+    let payload = json!({"owner": repo.owner_name, "name": repo.name});
+    outbox::record_for_repo(&mut tx, event::REPO_DELETED, actor.id, repo.id, payload).await?;
+    tx.commit().await?;
     Ok(())
 }
 

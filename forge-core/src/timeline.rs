@@ -1,8 +1,11 @@
 //! The timeline of an issue: every change, in order, with who made it.
+//! Each event is also written to the outbox ([`crate::outbox`]), in the same
+//! transaction, for whoever must be told.
 
 use crate::db::Db;
 use crate::error::Result;
 use crate::ids::{AccountId, CommentId, IssueId, LabelId, MilestoneId};
+use crate::outbox;
 use sqlx::Row;
 
 pub type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
@@ -43,13 +46,14 @@ pub struct NewEvent<'a> {
     pub new_value: Option<&'a str>,
 }
 
-/// Records an event; `false` when an event of this kind for this commit
-/// already exists (seeing a commit twice changes nothing).
+/// Records an event, and the same event in the outbox as `issue.KIND`;
+/// `false` when an event of this kind for this commit already exists
+/// (seeing a commit twice changes nothing, and tells no one twice).
 pub async fn record(tx: &mut Tx<'_>, issue: IssueId, event: NewEvent<'_>, at: i64) -> Result<bool> {
     let inserted = sqlx::query(
         "INSERT INTO issue_events (issue_id, kind, actor_id, comment_id, label_id, milestone_id, subject_id, \
          ref_issue_id, commit_id, old_value, new_value, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING RETURNING id",
     )
     .bind(issue.0)
     .bind(event.kind)
@@ -63,10 +67,52 @@ pub async fn record(tx: &mut Tx<'_>, issue: IssueId, event: NewEvent<'_>, at: i6
     .bind(event.old_value)
     .bind(event.new_value)
     .bind(at)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    Ok(inserted > 0)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(row) = inserted else {
+        return Ok(false);
+    };
+    let id: i64 = row.try_get("id")?;
+    outbox::record_for_issue(
+        tx,
+        issue,
+        &format!("issue.{}", event.kind),
+        event.actor,
+        payload_of(id, &event),
+        at,
+    )
+    .await?;
+    Ok(true)
+}
+
+/// The outbox payload of a timeline event: its id in the timeline and the
+/// fields it sets.
+fn payload_of(id: i64, event: &NewEvent<'_>) -> serde_json::Value {
+    let mut payload = serde_json::Map::new();
+    payload.insert("timeline_event".into(), id.into());
+    let ids = [
+        ("comment", event.comment.map(|c| c.0)),
+        ("label", event.label.map(|l| l.0)),
+        ("milestone", event.milestone.map(|m| m.0)),
+        ("subject", event.subject.map(|s| s.0)),
+        ("ref_issue", event.ref_issue.map(|i| i.0)),
+    ];
+    for (name, value) in ids {
+        if let Some(value) = value {
+            payload.insert(name.into(), value.into());
+        }
+    }
+    let texts = [
+        ("commit", event.commit),
+        ("old_value", event.old_value),
+        ("new_value", event.new_value),
+    ];
+    for (name, value) in texts {
+        if let Some(value) = value {
+            payload.insert(name.into(), value.into());
+        }
+    }
+    serde_json::Value::Object(payload)
 }
 
 /// One event of a timeline, with the names it refers to resolved.
