@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test, with its line.
 
 use forge_core::org::{self, NewOrg, OrgKind, Role};
+use forge_core::outbox;
 use forge_tests::{TestForge, http};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -110,7 +111,7 @@ async fn repo_json(forge: &TestForge, token: &str, full_name: &str) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clone_fetch_and_push_with_the_git_command_line() {
     for forge in TestForge::on_each_engine().await {
-        let (_, token) = forge.user_with_token("alice", false).await;
+        let (alice, token) = forge.user_with_token("alice", false).await;
         let created = create_repo(
             &forge,
             &token,
@@ -121,7 +122,7 @@ async fn clone_fetch_and_push_with_the_git_command_line() {
         assert_eq!(created["empty"], true);
         assert_eq!(created["default_branch"], "main");
         assert_eq!(created["clone_url"], forge.at("/alice/project.git"));
-        let mut pushes = forge.pushes.subscribe();
+        let mut seen = forge.outbox_end().await;
 
         // An empty repository clones, with git's usual warning.
         let dir = scratch();
@@ -137,22 +138,25 @@ async fn clone_fetch_and_push_with_the_git_command_line() {
         let work = working_copy(3).await;
         let push_url = url(&forge, Some(("alice", &token)), "/alice/project.git");
         git_ok(&work, &["push", "-q", &push_url, "main"]).await;
-        let notice = tokio::time::timeout(Duration::from_secs(5), pushes.recv())
-            .await
+        // `git push` returns once the push is recorded, event included.
+        let pushes = forge.events_since(&mut seen, outbox::kind::PUSH).await;
+        assert_eq!(pushes.len(), 1, "one push event: {pushes:?}");
+        let push = &pushes[0];
+        assert_eq!(push.repo.map(|r| r.0), created["id"].as_i64());
+        assert_eq!(push.actor.map(|a| a.0), Some(alice.id.0));
+        assert_eq!(push.payload["pusher"], "alice");
+        let refs = push.payload["refs"].as_array().unwrap();
+        assert_eq!(refs.len(), 1);
+        assert_eq!(refs[0]["name"], "refs/heads/main");
+        assert_eq!(refs[0]["old"], serde_json::Value::Null);
+        let messages: Vec<&str> = push.payload["commits"]
+            .as_array()
             .unwrap()
-            .unwrap();
-        assert_eq!(notice.full_name, "alice/project");
-        assert_eq!(notice.pusher.as_deref(), Some("alice"));
-        assert_eq!(notice.event.updates.len(), 1);
-        assert_eq!(notice.event.updates[0].name, "refs/heads/main");
-        assert_eq!(notice.event.updates[0].old, None);
-        let messages: Vec<&str> = notice
-            .event
-            .new_commits
             .iter()
-            .map(|c| c.message.trim())
+            .map(|c| c["message"].as_str().unwrap().trim())
             .collect();
         assert_eq!(messages, ["commit 2", "commit 1", "commit 0"]);
+        assert_eq!(push.payload["commit_count"], 3);
         assert_eq!(
             repo_json(&forge, &token, "alice/project").await["empty"],
             false
@@ -226,13 +230,10 @@ async fn clone_fetch_and_push_with_the_git_command_line() {
         git_ok(&work, &["add", "."]).await;
         git_ok(&work, &["commit", "-q", "-m", "Add new.txt"]).await;
         git_ok(&work, &["push", "-q", &push_url, "main"]).await;
-        let notice = tokio::time::timeout(Duration::from_secs(5), pushes.recv())
-            .await
-            .unwrap()
-            .unwrap();
+        let pushes = forge.events_since(&mut seen, outbox::kind::PUSH).await;
+        assert_eq!(pushes.len(), 1);
         assert_eq!(
-            notice.event.new_commits.len(),
-            1,
+            pushes[0].payload["commit_count"], 1,
             "only the new commit is new"
         );
         for clone in ["clone-v0", "clone-v2"] {

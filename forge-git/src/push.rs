@@ -146,21 +146,41 @@ fn optional(oid: &str) -> Option<String> {
     (oid != ZERO).then(|| oid.to_string())
 }
 
+/// How sure we are of what git did with a push's commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Evidence {
+    /// git has just finished: an update took effect when its ref holds the
+    /// requested value.
+    JustFinished,
+    /// The push was interrupted (the process recording it died) and found
+    /// later: other pushes may have moved the ref since, so an update
+    /// counts too when the ref has moved on from the requested commit.
+    FoundLater,
+}
+
 /// The push event of `commands` once git has run them: only the updates
-/// whose ref now holds the requested value count.
-pub fn applied(repo: &Repository, commands: &[RefCommand]) -> Result<PushEvent, GitError> {
+/// that took effect count (see [`Evidence`]).
+pub fn applied(
+    repo: &Repository,
+    commands: &[RefCommand],
+    evidence: Evidence,
+) -> Result<PushEvent, GitError> {
     let mut updates = Vec::new();
     for command in commands {
         let current = match repo.find_reference(&command.name) {
-            Ok(reference) => reference.target().map(|oid| oid.to_string()),
+            Ok(reference) => reference.target(),
             Err(e) if e.code() == git2::ErrorCode::NotFound => None,
             Err(e) => return Err(e.into()),
         };
-        if current == optional(&command.new) {
+        let requested = optional(&command.new);
+        let took_effect = current.map(|oid| oid.to_string()) == requested
+            || (evidence == Evidence::FoundLater
+                && held_since(repo, &command.name, current, requested.as_deref()));
+        if took_effect {
             updates.push(RefUpdate {
                 name: command.name.clone(),
                 old: optional(&command.old),
-                new: optional(&command.new),
+                new: requested,
             });
         }
     }
@@ -209,6 +229,29 @@ pub fn applied(repo: &Repository, commands: &[RefCommand]) -> Result<PushEvent, 
         updates,
         new_commits,
     })
+}
+
+/// Whether the ref `name`, now at `current`, held the `requested` commit
+/// since the push: its reflog says so (repositories keep one for every
+/// ref), or it now descends from that commit (a later push moved it
+/// further).
+fn held_since(
+    repo: &Repository,
+    name: &str,
+    current: Option<Oid>,
+    requested: Option<&str>,
+) -> bool {
+    let Some(requested) = requested.and_then(|r| Oid::from_str(r).ok()) else {
+        return false;
+    };
+    let in_reflog = repo
+        .reflog(name)
+        .is_ok_and(|log| log.iter().any(|entry| entry.id_new() == requested));
+    in_reflog
+        || current.is_some_and(|current| {
+            repo.graph_descendant_of(current, requested)
+                .unwrap_or(false)
+        })
 }
 
 /// The commits a branch gained by moving from `old` to `new`, oldest first:

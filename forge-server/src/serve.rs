@@ -3,7 +3,6 @@
 use crate::config::Config;
 use axum::serve::ListenerExt;
 use forge_web::{AppState, WebConfig};
-use std::time::Duration;
 use tokio::net::TcpListener;
 
 pub async fn serve(config: Config) -> Result<(), String> {
@@ -42,8 +41,9 @@ pub async fn serve(config: Config) -> Result<(), String> {
         },
         forge_git::Storage::new(repositories),
     );
-    let purge = tokio::spawn(purge_sessions(db.clone()));
-    let funding = tokio::spawn(sweep_funding(db.clone()));
+    // Background work (funding deadlines, expired sessions, pushes whose
+    // process died), each job in one process at a time.
+    let background = forge_service::background::Background::start(state.forge.clone());
 
     tracing::info!(%address, engine = ?db.engine(), "forge started");
     // Printed on standard output so scripts (and the tests) can find the URL.
@@ -62,8 +62,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
         .await
         .map_err(|e| format!("the server stopped: {e}"))?;
 
-    purge.abort();
-    funding.abort();
+    background.stop().await;
     db.close().await;
     tracing::info!("forge stopped");
     Ok(())
@@ -95,35 +94,4 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
-}
-
-/// Expired sessions are removed hourly so the table does not grow forever.
-async fn purge_sessions(db: forge_core::Db) {
-    let mut tick = tokio::time::interval(Duration::from_secs(3600));
-    loop {
-        tick.tick().await;
-        match forge_core::session::purge_expired(&db).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(removed = n, "purged expired sessions"),
-            Err(e) => tracing::warn!(error = %e, "purging expired sessions failed"),
-        }
-        if let Err(e) = forge_core::identity::purge_expired(&db).await {
-            tracing::warn!(error = %e, "purging expired sign-ins with providers failed");
-        }
-    }
-}
-
-/// Applies funding deadlines and review windows every minute, so goals
-/// expire and deliveries are accepted on time even when nobody looks at
-/// them (every read also applies them).
-async fn sweep_funding(db: forge_core::Db) {
-    let mut tick = tokio::time::interval(Duration::from_secs(60));
-    loop {
-        tick.tick().await;
-        match forge_core::funding::sweep(&db).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(goals = n, "applied funding deadlines and review windows"),
-            Err(e) => tracing::warn!(error = %e, "applying funding deadlines failed"),
-        }
-    }
 }

@@ -1,6 +1,8 @@
-//! Everything HTTP: server-rendered pages, the JSON API and, later, git over
-//! HTTP. Handlers are thin: they parse the request, call `forge-core` (which
-//! decides and stores) and render a view.
+//! Everything HTTP: server-rendered pages, the JSON API and git over HTTP.
+//! Handlers are thin: they parse the request, call `forge-service` (for
+//! what touches both the database and the repositories, and git
+//! transfers) or `forge-core` (which decides and stores), and render a
+//! view.
 
 pub mod api;
 pub mod auth;
@@ -14,8 +16,6 @@ pub mod i18n;
 pub mod markdown;
 pub mod oidc;
 mod pages;
-pub mod push;
-mod repos;
 mod view_cache;
 mod views;
 
@@ -73,11 +73,11 @@ impl WebConfig {
 pub struct AppState {
     pub db: Db,
     pub config: Arc<WebConfig>,
-    /// Where the bare repositories live.
+    /// Where the bare repositories live, for reading them.
     pub storage: forge_git::Storage,
-    /// Every accepted push is announced here, for the parts of the forge
-    /// that react to pushes (and for tests).
-    pub pushes: tokio::sync::broadcast::Sender<std::sync::Arc<push::PushNotice>>,
+    /// The operations every transport shares (repositories, git
+    /// transfers, what a push causes).
+    pub forge: forge_service::Forge,
     /// The sign-in providers, with their discovery and key caches.
     pub oidc: Arc<oidc::Providers>,
     /// Highlighted files and commit diffs, kept between requests.
@@ -91,13 +91,20 @@ impl AppState {
             config.provider_timeout,
         ));
         AppState {
+            forge: forge_service::Forge::new(db.clone(), storage.clone()),
             db,
             oidc,
             config: Arc::new(config),
             storage,
-            pushes: tokio::sync::broadcast::channel(64).0,
             views: Arc::new(view_cache::ViewCaches::new(view_cache::BUDGET_BYTES)),
         }
+    }
+}
+
+impl AppState {
+    /// The clone URL of a repository.
+    pub fn clone_url(&self, repo: &forge_core::repo::Repo) -> String {
+        format!("{}/{}.git", self.config.base_url, repo.full_name())
     }
 }
 

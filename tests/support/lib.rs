@@ -3,7 +3,7 @@
 //! that keeps cookies and reads CSRF tokens out of forms.
 
 use forge_core::user::{self, NewUser, User};
-use forge_core::{Db, testing, token};
+use forge_core::{Db, outbox, testing, token};
 use forge_web::{AppState, WebConfig};
 use reqwest::header::{COOKIE, SET_COOKIE};
 use reqwest::{Response, StatusCode};
@@ -13,8 +13,6 @@ pub struct TestForge {
     pub url: String,
     pub db: Db,
     pub storage: forge_git::Storage,
-    /// Subscribe to see every accepted push.
-    pub pushes: tokio::sync::broadcast::Sender<std::sync::Arc<forge_web::push::PushNotice>>,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -54,7 +52,6 @@ impl TestForge {
             forge_core::secret::random_hex(8)
         )));
         let state = AppState::new(db.clone(), config, storage.clone());
-        let pushes = state.pushes.clone();
         let server = tokio::spawn(async move {
             axum::serve(listener, forge_web::app(state))
                 .await
@@ -64,7 +61,6 @@ impl TestForge {
             url,
             db,
             storage,
-            pushes,
             server,
         }
     }
@@ -89,6 +85,27 @@ impl TestForge {
 
     pub fn at(&self, path: &str) -> String {
         format!("{}{}", self.url, path)
+    }
+
+    /// Where the outbox ends now: events recorded later come after it.
+    pub async fn outbox_end(&self) -> outbox::Position {
+        outbox::end(&self.db).await.expect("reading the outbox")
+    }
+
+    /// The events of `kind` recorded after `position`, which moves past
+    /// every event read.
+    pub async fn events_since(
+        &self,
+        position: &mut outbox::Position,
+        kind: &str,
+    ) -> Vec<outbox::Event> {
+        let events = outbox::read_after(&self.db, *position, 1000)
+            .await
+            .expect("reading the outbox");
+        if let Some(last) = events.last() {
+            *position = last.position;
+        }
+        events.into_iter().filter(|e| e.kind == kind).collect()
     }
 
     /// A user created directly in storage, as `forge admin create-user` does.

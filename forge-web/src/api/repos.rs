@@ -2,7 +2,6 @@ use super::ApiJson;
 use crate::AppState;
 use crate::auth::{MaybeCaller, RequireCaller};
 use crate::error::ApiError;
-use crate::repos;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -14,7 +13,7 @@ use serde_json::{Value, json};
 
 /// Gitea's repository shape.
 async fn repo_json(state: &AppState, repo: &Repo, access: Access) -> Result<Value, ApiError> {
-    let empty = repos::is_empty(state, repo).await?;
+    let empty = state.forge.is_empty(repo).await?;
     let html_url = format!("{}/{}", state.config.base_url, repo.full_name());
     Ok(json!({
         "id": repo.id,
@@ -31,7 +30,7 @@ async fn repo_json(state: &AppState, repo: &Repo, access: Access) -> Result<Valu
         "fork": false,
         "mirror": false,
         "html_url": html_url,
-        "clone_url": repos::clone_url(state, repo),
+        "clone_url": state.clone_url(repo),
         "ssh_url": "",
         "default_branch": repo.default_branch,
         "created_at": rfc3339(repo.created_at),
@@ -62,18 +61,19 @@ async fn create(
     body: CreateRepo,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let RequireCaller(caller) = caller;
-    let created = repos::create(
-        &state,
-        &caller.user,
-        owner,
-        NewRepo {
-            name: body.name,
-            description: body.description,
-            private: body.private,
-            default_branch: body.default_branch,
-        },
-    )
-    .await?;
+    let created = state
+        .forge
+        .create_repo(
+            &caller.user,
+            owner,
+            NewRepo {
+                name: body.name,
+                description: body.description,
+                private: body.private,
+                default_branch: body.default_branch,
+            },
+        )
+        .await?;
     let access = repo::access(&state.db, Some(&caller.user), &created).await?;
     Ok((
         StatusCode::CREATED,
@@ -131,7 +131,10 @@ pub async fn edit(
         private: body.private,
         default_branch: body.default_branch,
     };
-    let updated = repos::update(&state, &caller.user, &found, changes).await?;
+    let updated = state
+        .forge
+        .update_repo(&caller.user, &found, changes)
+        .await?;
     let access = repo::access(&state.db, Some(&caller.user), &updated).await?;
     Ok(Json(repo_json(&state, &updated, access).await?))
 }
@@ -142,7 +145,7 @@ pub async fn delete(
     Path((owner, name)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let (found, _) = repo::find_readable(&state.db, Some(&caller.user), &owner, &name).await?;
-    repos::delete(&state, &caller.user, &found).await?;
+    state.forge.delete_repo(&caller.user, &found).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -4,7 +4,6 @@ use super::{load_repo, see_other};
 use crate::AppState;
 use crate::context::{CsrfForm, PageCtx};
 use crate::error::PageError;
-use crate::repos;
 use crate::views::{FormErrors, render, url_encode};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -95,7 +94,7 @@ pub async fn create(
         private: form.private.is_some(),
         default_branch: Some(form.default_branch.clone()),
     };
-    match repos::create(&state, &user, &form.owner, new).await {
+    match state.forge.create_repo(&user, &form.owner, new).await {
         Ok(created) => Ok(see_other(&format!("/{}", created.full_name()))),
         Err(forge_core::Error::NotFound(problem) | forge_core::Error::Forbidden(problem)) => {
             let errors = FormErrors {
@@ -223,7 +222,7 @@ pub async fn save(
         private: Some(form.private.is_some()),
         default_branch: Some(form.default_branch.clone()),
     };
-    match repos::update(&state, &user, &repo, changes).await {
+    match state.forge.update_repo(&user, &repo, changes).await {
         Ok(updated) => Ok(see_other(&format!(
             "/{}/settings?saved=1",
             updated.full_name()
@@ -263,6 +262,6 @@ pub async fn delete(
             .push(("confirm", ctx.t("repo-delete-mismatch")));
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&view)).into_response());
     }
-    repos::delete(&state, &user, &repo).await?;
+    state.forge.delete_repo(&user, &repo).await?;
     Ok(see_other(&format!("/{}", url_encode(&repo.owner_name))))
 }

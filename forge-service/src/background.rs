@@ -1,0 +1,133 @@
+//! Work nobody asks for: funding deadlines and review windows, expired
+//! sessions and sign-ins, pushes whose process died.
+//!
+//! Every process that shares the database starts the same jobs, and each
+//! job runs in one of them at a time: before each round, a job takes or
+//! renews its lease ([`forge_core::lease`]); a process that dies loses its
+//! leases when they lapse, and another one carries on.
+
+use crate::Forge;
+use forge_core::clock::now_ms;
+use forge_core::{funding, identity, lease, secret, session};
+use std::time::Duration;
+
+/// One kind of background work.
+#[derive(Debug, Clone, Copy)]
+enum Job {
+    /// Expires goals past their deadline and accepts deliveries whose
+    /// review window closed, even when nobody looks at them (every read
+    /// applies them too).
+    FundingDeadlines,
+    /// Removes expired sessions and pending sign-ins, so the tables do not
+    /// grow for ever.
+    ExpiredSessions,
+    /// Finishes pushes whose process died before recording them.
+    InterruptedPushes,
+}
+
+impl Job {
+    const ALL: [Job; 3] = [
+        Job::FundingDeadlines,
+        Job::ExpiredSessions,
+        Job::InterruptedPushes,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Job::FundingDeadlines => "funding-deadlines",
+            Job::ExpiredSessions => "expired-sessions",
+            Job::InterruptedPushes => "interrupted-pushes",
+        }
+    }
+
+    fn every(self) -> Duration {
+        match self {
+            Job::FundingDeadlines => Duration::from_secs(60),
+            Job::ExpiredSessions => Duration::from_secs(3600),
+            Job::InterruptedPushes => Duration::from_secs(10),
+        }
+    }
+
+    async fn run(self, forge: &Forge) {
+        let db = &forge.db;
+        match self {
+            Job::FundingDeadlines => match funding::sweep(db).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(goals = n, "applied funding deadlines and review windows"),
+                Err(e) => tracing::warn!(error = %e, "applying funding deadlines failed"),
+            },
+            Job::ExpiredSessions => {
+                match session::purge_expired(db).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(removed = n, "purged expired sessions"),
+                    Err(e) => tracing::warn!(error = %e, "purging expired sessions failed"),
+                }
+                if let Err(e) = identity::purge_expired(db).await {
+                    tracing::warn!(error = %e, "purging expired sign-ins with providers failed");
+                }
+            }
+            Job::InterruptedPushes => match forge.finish_interrupted_pushes().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(pushes = n, "finished interrupted pushes"),
+                Err(e) => tracing::warn!(error = %e, "finishing interrupted pushes failed"),
+            },
+        }
+    }
+}
+
+/// The background jobs of one process.
+pub struct Background {
+    forge: Forge,
+    holder: String,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Background {
+    /// Starts every job; each runs its first round at once if its lease is
+    /// free (a restarted process finishes interrupted pushes right away
+    /// when no other process holds that job).
+    pub fn start(forge: Forge) -> Background {
+        // A name of this process's own: leases are never shared by two
+        // processes, nor inherited by a restarted one.
+        let holder = secret::random_hex(16);
+        let tasks = Job::ALL
+            .into_iter()
+            .map(|job| tokio::spawn(run_job(forge.clone(), holder.clone(), job)))
+            .collect();
+        Background {
+            forge,
+            holder,
+            tasks,
+        }
+    }
+
+    /// Stops the jobs and gives their leases up, so another process need
+    /// not wait for them to lapse.
+    pub async fn stop(self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+        for job in Job::ALL {
+            if let Err(e) = lease::release(&self.forge.db, job.name(), &self.holder).await {
+                tracing::warn!(job = job.name(), error = %e, "giving a lease up failed");
+            }
+        }
+    }
+}
+
+async fn run_job(forge: Forge, holder: String, job: Job) {
+    let every = job.every();
+    // Twice the period: a holder that misses one round keeps its job.
+    let length = i64::try_from(every.as_millis() * 2).expect("periods are minutes long at most");
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let now = now_ms();
+        match lease::try_take(&forge.db, job.name(), &holder, now, now + length).await {
+            Ok(true) => job.run(&forge).await,
+            Ok(false) => {}
+            Err(e) => tracing::warn!(job = job.name(), error = %e, "taking a job's lease failed"),
+        }
+    }
+}

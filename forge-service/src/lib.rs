@@ -1,0 +1,45 @@
+//! The forge's operations, as every transport calls them.
+//!
+//! The web crate (pages, JSON API, git over HTTP) and any later transport
+//! (SSH) parse requests and render answers; the forge itself (merges of
+//! pull requests, background work) acts too. Whatever touches both the
+//! database and the repositories, and everything a push causes, is done
+//! here once, so that every way in behaves the same:
+//!
+//! - [`repos`]: creating, changing and deleting repositories (row and
+//!   folder together);
+//! - [`git_access`]: who may run which git service on which repository;
+//! - [`transfer`]: running `git upload-pack` / `receive-pack` for one
+//!   request, streaming both ways through bounded buffers, journalling a
+//!   push before any ref can move;
+//! - [`push`]: what a push causes (default branch, issues closed by
+//!   commits, the `push` event), and finishing pushes whose process died;
+//! - [`background`]: periodic work (funding deadlines, expired sessions,
+//!   interrupted pushes), each run by one process at a time.
+//!
+//! Decisions and storage stay in `forge-core` (which writes every domain
+//! event to its outbox, in the transaction of the change) and git work in
+//! `forge-git`; this crate orders them.
+
+pub mod background;
+mod blocking;
+pub mod git_access;
+pub mod push;
+pub mod repos;
+pub mod transfer;
+
+use forge_core::Db;
+
+/// The forge's operations over one database and one repository storage.
+/// Cheap to clone; holds nothing that another process would not see.
+#[derive(Clone)]
+pub struct Forge {
+    pub db: Db,
+    pub storage: forge_git::Storage,
+}
+
+impl Forge {
+    pub fn new(db: Db, storage: forge_git::Storage) -> Forge {
+        Forge { db, storage }
+    }
+}
