@@ -1,4 +1,4 @@
-//! Who is calling the API (and, later, git over HTTP).
+//! Who is calling the API or git over HTTP.
 //!
 //! Accepted credentials: `Authorization: token T`, `Authorization: Bearer T`,
 //! and HTTP Basic with a username and either the password or a token. A

@@ -1,5 +1,5 @@
-//! The one Markdown renderer of the forge: READMEs today, issues and
-//! comments later. CommonMark with GitHub's extensions (tables, task lists,
+//! The one Markdown renderer of the forge: READMEs, issues, comments,
+//! acceptance criteria and delivery notes. CommonMark with GitHub's extensions (tables, task lists,
 //! strikethrough, bare URLs as links) through `pulldown-cmark`, then every
 //! byte of HTML through `ammonia`, so that nothing a writer types can run a
 //! script, load a frame, post a form or style the page.
