@@ -1,10 +1,11 @@
 //! Git repositories of the forge.
 //!
-//! Everything here is synchronous (`git2`, and `std::process::Command` for
-//! the `git` binary): the web layer runs it on tokio's blocking pool or wraps
-//! the commands in `tokio::process`. Nothing here knows of HTTP or SQL.
+//! The work through `git2` is synchronous: the web layer runs it on tokio's
+//! blocking pool. The `git` binary runs as `tokio::process` children, all of
+//! them built and started by [`process`]. Nothing here knows of HTTP or SQL.
 
 pub mod browse;
+pub mod process;
 pub mod push;
 pub mod service;
 pub mod storage;

@@ -2,8 +2,9 @@
 //! them: `upload-pack` (clone, fetch) and `receive-pack` (push), in
 //! `--stateless-rpc` mode, one process per HTTP request.
 
+use crate::process::GitCommand;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Service {
@@ -28,7 +29,7 @@ impl Service {
         }
     }
 
-    fn subcommand(self) -> &'static str {
+    pub(crate) fn subcommand(self) -> &'static str {
         match self {
             Service::UploadPack => "upload-pack",
             Service::ReceivePack => "receive-pack",
@@ -58,24 +59,31 @@ pub fn is_v2(protocol: Option<&str>) -> bool {
 }
 
 /// The command serving `service` on the bare repository at `path`. With
-/// `advertise`, it only lists refs (the `info/refs` request).
+/// `advertise`, it only lists refs (the `info/refs` request). Built by
+/// [`GitCommand`], like every git command of the forge; callers that can
+/// should use [`spawn_service`], which also starts it.
 pub fn command(path: &Path, service: Service, advertise: bool, protocol: Option<&str>) -> Command {
-    let mut command = Command::new("git");
-    command.arg(service.subcommand()).arg("--stateless-rpc");
-    if advertise {
-        command.arg("--advertise-refs");
-    }
-    command.arg(path);
-    if let Some(protocol) = protocol.filter(|p| valid_protocol(p)) {
-        command.env("GIT_PROTOCOL", protocol);
-    }
-    // Never let a server-side git ask anything on a terminal, nor read the
-    // system's or the service account's configuration.
-    command
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env_remove("GIT_DIR");
-    command
+    GitCommand::pack_service(path, service, advertise, protocol).into_std()
+}
+
+/// Starts the command serving `service` on the bare repository at `path`
+/// (see [`command`]), with its standard output and error piped, and its
+/// standard input piped when `with_input` (a request body to feed it) or
+/// closed otherwise. The process is killed when the returned `Child` is
+/// dropped, so a client that leaves or stalls never keeps git running.
+pub fn spawn_service(
+    path: &Path,
+    service: Service,
+    advertise: bool,
+    protocol: Option<&str>,
+    with_input: bool,
+) -> std::io::Result<tokio::process::Child> {
+    let stdin = if with_input {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    };
+    GitCommand::pack_service(path, service, advertise, protocol).spawn(stdin, Stdio::piped())
 }
 
 /// One pkt-line holding `data`.

@@ -101,10 +101,11 @@ pub fn set_head(repo: &git2::Repository, branch: &str) -> Result<(), GitError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn temp_root() -> PathBuf {
+    /// A fresh folder under the system's temporary folder.
+    pub(crate) fn temp_root() -> PathBuf {
         std::env::temp_dir().join(format!(
             "forge-git-test-{}-{}",
             std::process::id(),

@@ -1,0 +1,429 @@
+//! Every `git` process the forge starts, built in one place: the hardened
+//! base command, one constructor per use (the pack services of smart HTTP,
+//! archives, a blob's bytes), the checks on what reaches git's command
+//! line, and the spawning.
+//!
+//! Commands are built from typed values (a [`Service`], an [`Oid`], an
+//! [`ArchiveFormat`]) and fixed option names; the few texts that reach git
+//! go through checks that refuse, with an [`ArgumentError`], anything git
+//! could read as an option or that the operating system would cut short.
+
+use crate::service::{Service, valid_protocol};
+use git2::Oid;
+use std::borrow::Cow;
+use std::io;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::process::{Command, ExitStatus, Stdio};
+use std::task::{Context, Poll};
+use tokio::io::{AsyncRead, ReadBuf};
+use tokio::process::{Child, ChildStdout};
+
+/// A text refused before it could reach git's command line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ArgumentError {
+    #[error("{0} is empty")]
+    Empty(&'static str),
+    #[error("{0} starts with '-', which git would read as an option")]
+    LooksLikeOption(&'static str),
+    #[error("{0} holds a NUL byte")]
+    Nul(&'static str),
+    #[error("{0} is not a single folder name")]
+    NotAFolderName(&'static str),
+}
+
+/// The formats `git archive` writes for downloads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArchiveFormat {
+    TarGz,
+    Zip,
+}
+
+impl ArchiveFormat {
+    /// The file name extension, which is also git's name for the format.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ArchiveFormat::TarGz => "tar.gz",
+            ArchiveFormat::Zip => "zip",
+        }
+    }
+}
+
+/// A `git` command, hardened from the start and grown only through the
+/// checks of this module.
+#[derive(Debug)]
+pub struct GitCommand {
+    command: Command,
+}
+
+impl GitCommand {
+    /// `git`, with nothing of the server's environment that could make it
+    /// ask, or read, what it should not.
+    fn hardened() -> GitCommand {
+        let mut command = Command::new("git");
+        // Never let a server-side git ask anything on a terminal, nor read the
+        // system's or the service account's configuration.
+        command
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env_remove("GIT_DIR");
+        GitCommand { command }
+    }
+
+    /// `git --git-dir PATH`: a command on the bare repository at `git_dir`.
+    /// The path is the value of `--git-dir`, so git never reads it as an
+    /// option.
+    fn on_repository(git_dir: &Path) -> GitCommand {
+        let mut git = GitCommand::hardened();
+        git.command.arg("--git-dir").arg(git_dir);
+        git
+    }
+
+    /// The command serving `service` on the bare repository at `path`, in
+    /// `--stateless-rpc` mode; with `advertise`, it only lists refs (the
+    /// `info/refs` request). A `protocol` that [`valid_protocol`] refuses is
+    /// left out, as git's own `http-backend` does.
+    pub(crate) fn pack_service(
+        path: &Path,
+        service: Service,
+        advertise: bool,
+        protocol: Option<&str>,
+    ) -> GitCommand {
+        let mut git = GitCommand::hardened();
+        git.command.arg(service.subcommand()).arg("--stateless-rpc");
+        if advertise {
+            git.command.arg("--advertise-refs");
+        }
+        git.command.arg(path_operand(path).as_ref());
+        if let Some(protocol) = protocol.filter(|p| valid_protocol(p)) {
+            git.command.env("GIT_PROTOCOL", protocol);
+        }
+        git
+    }
+
+    /// `git archive` of `commit` in `format`, every entry under the folder
+    /// `folder` (one name, no `/`: a downloaded archive never writes outside
+    /// the folder it unpacks into).
+    pub fn archive(
+        git_dir: &Path,
+        format: ArchiveFormat,
+        folder: &str,
+        commit: Oid,
+    ) -> Result<GitCommand, ArgumentError> {
+        check_folder_name("the archive's folder", folder)?;
+        let mut git = GitCommand::on_repository(git_dir);
+        git.command
+            .arg("archive")
+            .arg(format!("--format={}", format.extension()));
+        git.option_value("--prefix", &format!("{folder}/"), "the archive's folder")?;
+        git.operand(&commit.to_string(), "the archived commit")?;
+        Ok(git)
+    }
+
+    /// `git cat-file blob ID`: the bytes of the blob `blob`.
+    pub fn cat_blob(git_dir: &Path, blob: Oid) -> Result<GitCommand, ArgumentError> {
+        let mut git = GitCommand::on_repository(git_dir);
+        git.command.arg("cat-file").arg("blob");
+        git.operand(&blob.to_string(), "the blob id")?;
+        Ok(git)
+    }
+
+    /// Adds `--name=value`, refusing a value the operating system would cut
+    /// at a NUL byte.
+    fn option_value(
+        &mut self,
+        name: &'static str,
+        value: &str,
+        what: &'static str,
+    ) -> Result<&mut GitCommand, ArgumentError> {
+        if value.contains('\0') {
+            return Err(ArgumentError::Nul(what));
+        }
+        self.command.arg(format!("{name}={value}"));
+        Ok(self)
+    }
+
+    /// Adds an operand (a revision, an object id), refusing one git would
+    /// read as an option or that holds a NUL byte.
+    fn operand(
+        &mut self,
+        value: &str,
+        what: &'static str,
+    ) -> Result<&mut GitCommand, ArgumentError> {
+        check_operand(what, value.as_bytes())?;
+        self.command.arg(value);
+        Ok(self)
+    }
+
+    /// The command as a `std::process::Command`, for callers that spawn it
+    /// themselves.
+    pub(crate) fn into_std(self) -> Command {
+        self.command
+    }
+
+    /// Starts git with its standard output piped. The process is killed
+    /// when its `Child` is dropped, so a client that goes away never leaves
+    /// a git process behind.
+    pub(crate) fn spawn(self, stdin: Stdio, stderr: Stdio) -> io::Result<Child> {
+        let mut command = tokio::process::Command::from(self.command);
+        command
+            .stdin(stdin)
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .kill_on_drop(true);
+        command.spawn()
+    }
+
+    /// Starts git reading nothing and keeping no error output, for commands
+    /// whose only product is their standard output (archives, blobs).
+    pub fn spawn_output(self) -> io::Result<GitOutput> {
+        let mut child = self.spawn(Stdio::null(), Stdio::null())?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| io::Error::other("git started without its standard output"))?;
+        Ok(GitOutput { child, stdout })
+    }
+}
+
+/// A running git process's standard output. The process lives as long as
+/// this value: dropping it (a client that goes away) kills git.
+#[derive(Debug)]
+pub struct GitOutput {
+    child: Child,
+    stdout: ChildStdout,
+}
+
+impl GitOutput {
+    /// Waits for git to exit. Meant for when its output has ended.
+    pub async fn wait(&mut self) -> io::Result<ExitStatus> {
+        self.child.wait().await
+    }
+}
+
+impl AsyncRead for GitOutput {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stdout).poll_read(cx, buf)
+    }
+}
+
+/// Refuses an operand git would read as an option, or that holds a NUL
+/// byte (the operating system would cut it there).
+fn check_operand(what: &'static str, value: &[u8]) -> Result<(), ArgumentError> {
+    match value {
+        [] => Err(ArgumentError::Empty(what)),
+        [b'-', ..] => Err(ArgumentError::LooksLikeOption(what)),
+        _ if value.contains(&0) => Err(ArgumentError::Nul(what)),
+        _ => Ok(()),
+    }
+}
+
+/// Refuses a folder name that is empty, holds a separator or a NUL byte,
+/// or climbs (`.`, `..`).
+fn check_folder_name(what: &'static str, name: &str) -> Result<(), ArgumentError> {
+    if name.is_empty() {
+        return Err(ArgumentError::Empty(what));
+    }
+    if name.contains('\0') {
+        return Err(ArgumentError::Nul(what));
+    }
+    if name.contains(['/', '\\']) || name == "." || name == ".." {
+        return Err(ArgumentError::NotAFolderName(what));
+    }
+    Ok(())
+}
+
+/// A repository path given to git as an operand: one that starts with `-`
+/// (a relative storage root named so) is written `./-…`, which git reads
+/// as the same path and never as an option.
+fn path_operand(path: &Path) -> Cow<'_, Path> {
+    if path.as_os_str().as_bytes().starts_with(b"-") {
+        Cow::Owned(PathBuf::from(".").join(path))
+    } else {
+        Cow::Borrowed(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsStr;
+
+    fn args(git: &GitCommand) -> Vec<String> {
+        git.command
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect()
+    }
+
+    fn env(git: &GitCommand, name: &str) -> Option<Option<String>> {
+        git.command
+            .get_envs()
+            .find(|(key, _)| *key == OsStr::new(name))
+            .map(|(_, value)| value.map(|v| v.to_string_lossy().into_owned()))
+    }
+
+    fn assert_hardened(git: &GitCommand) {
+        assert_eq!(git.command.get_program(), "git");
+        assert_eq!(env(git, "GIT_TERMINAL_PROMPT"), Some(Some("0".into())));
+        assert_eq!(env(git, "GIT_CONFIG_NOSYSTEM"), Some(Some("1".into())));
+        // Removed, not merely unset by us: the server's own value never
+        // reaches git.
+        assert_eq!(env(git, "GIT_DIR"), Some(None));
+    }
+
+    fn some_id() -> Oid {
+        Oid::from_str("0123456789abcdef0123456789abcdef01234567").unwrap()
+    }
+
+    #[test]
+    fn every_command_is_hardened() {
+        let repo = Path::new("/srv/repos/01/1.git");
+        let commands = [
+            GitCommand::pack_service(repo, Service::UploadPack, true, None),
+            GitCommand::archive(repo, ArchiveFormat::Zip, "forge-main", some_id()).unwrap(),
+            GitCommand::cat_blob(repo, some_id()).unwrap(),
+        ];
+        for git in &commands {
+            assert_hardened(git);
+        }
+    }
+
+    #[test]
+    fn pack_services_run_on_the_repository() {
+        let repo = Path::new("/srv/repos/01/1.git");
+        let git = GitCommand::pack_service(repo, Service::ReceivePack, false, Some("version=2"));
+        assert_eq!(
+            args(&git),
+            ["receive-pack", "--stateless-rpc", "/srv/repos/01/1.git"]
+        );
+        assert_eq!(env(&git, "GIT_PROTOCOL"), Some(Some("version=2".into())));
+        let git = GitCommand::pack_service(repo, Service::UploadPack, true, Some("x; rm -rf /"));
+        assert_eq!(
+            args(&git),
+            [
+                "upload-pack",
+                "--stateless-rpc",
+                "--advertise-refs",
+                "/srv/repos/01/1.git"
+            ]
+        );
+        assert_eq!(env(&git, "GIT_PROTOCOL"), None);
+        // A relative root named like an option stays a path.
+        let git = GitCommand::pack_service(Path::new("-r/1.git"), Service::UploadPack, false, None);
+        assert_eq!(args(&git).last().unwrap(), "./-r/1.git");
+    }
+
+    #[test]
+    fn archives_and_blobs_name_only_object_ids() {
+        let repo = Path::new("/srv/repos/01/1.git");
+        let git = GitCommand::archive(repo, ArchiveFormat::TarGz, "-web-v1.0", some_id()).unwrap();
+        assert_eq!(
+            args(&git),
+            [
+                "--git-dir",
+                "/srv/repos/01/1.git",
+                "archive",
+                "--format=tar.gz",
+                "--prefix=-web-v1.0/",
+                "0123456789abcdef0123456789abcdef01234567"
+            ]
+        );
+        let git = GitCommand::cat_blob(repo, some_id()).unwrap();
+        assert_eq!(
+            args(&git),
+            [
+                "--git-dir",
+                "/srv/repos/01/1.git",
+                "cat-file",
+                "blob",
+                "0123456789abcdef0123456789abcdef01234567"
+            ]
+        );
+    }
+
+    #[test]
+    fn options_and_nul_bytes_never_reach_git() {
+        let mut git = GitCommand::on_repository(Path::new("/srv/r.git"));
+        let before = args(&git);
+        assert_eq!(
+            git.operand("--upload-pack=touch /tmp/x", "a revision")
+                .unwrap_err(),
+            ArgumentError::LooksLikeOption("a revision")
+        );
+        assert_eq!(
+            git.operand("-n", "a revision").unwrap_err(),
+            ArgumentError::LooksLikeOption("a revision")
+        );
+        assert_eq!(
+            git.operand("main\0--output=/tmp/x", "a revision")
+                .unwrap_err(),
+            ArgumentError::Nul("a revision")
+        );
+        assert_eq!(
+            git.operand("", "a revision").unwrap_err(),
+            ArgumentError::Empty("a revision")
+        );
+        assert_eq!(
+            git.option_value("--prefix", "a\0b/", "a folder")
+                .unwrap_err(),
+            ArgumentError::Nul("a folder")
+        );
+        // Nothing refused was added.
+        assert_eq!(args(&git), before);
+        git.operand("main", "a revision").unwrap();
+        assert_eq!(args(&git).last().unwrap(), "main");
+    }
+
+    #[test]
+    fn archive_folders_are_one_name() {
+        let repo = Path::new("/srv/r.git");
+        for (folder, error) in [
+            ("", ArgumentError::Empty("the archive's folder")),
+            (
+                "a/../../b",
+                ArgumentError::NotAFolderName("the archive's folder"),
+            ),
+            ("..", ArgumentError::NotAFolderName("the archive's folder")),
+            (
+                "a\\b",
+                ArgumentError::NotAFolderName("the archive's folder"),
+            ),
+            ("a\0b", ArgumentError::Nul("the archive's folder")),
+        ] {
+            assert_eq!(
+                GitCommand::archive(repo, ArchiveFormat::Zip, folder, some_id()).unwrap_err(),
+                error,
+                "{folder:?}"
+            );
+        }
+        assert!(GitCommand::archive(repo, ArchiveFormat::Zip, "web-..", some_id()).is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_blob_streams_from_git() {
+        use tokio::io::AsyncReadExt;
+        let storage = crate::Storage::new(crate::storage::tests::temp_root());
+        storage.create(7, "main").unwrap();
+        let blob = storage.open(7).unwrap().blob(b"hello\n").unwrap();
+        let git = GitCommand::cat_blob(&storage.path_of(7), blob).unwrap();
+        let mut output = git.spawn_output().unwrap();
+        let mut bytes = Vec::new();
+        output.read_to_end(&mut bytes).await.unwrap();
+        assert_eq!(bytes, b"hello\n");
+        assert!(output.wait().await.unwrap().success());
+        // A missing object: no output, and git says it failed.
+        let git = GitCommand::cat_blob(&storage.path_of(7), some_id()).unwrap();
+        let mut output = git.spawn_output().unwrap();
+        bytes.clear();
+        output.read_to_end(&mut bytes).await.unwrap();
+        assert!(bytes.is_empty());
+        assert!(!output.wait().await.unwrap().success());
+        storage.delete(7).unwrap();
+    }
+}
