@@ -69,9 +69,7 @@ const FILE_ENDINGS: [&str; 10] = [
 /// Whether a code span names a path (rather than code, a command or a
 /// placeholder such as `NNNN_name.sql`).
 fn names_a_path(span: &str) -> bool {
-    let allowed = |c: char| {
-        c.is_ascii_lowercase() || c.is_ascii_digit() || "_./{},-".contains(c)
-    };
+    let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || "_./{},-".contains(c);
     !span.is_empty()
         && span.chars().all(allowed)
         && !span.contains("..")
@@ -152,7 +150,9 @@ fn problems(doc: &str, root: &Path) -> Vec<String> {
     }
     for member in workspace_crates(root) {
         if root.join(&member).join("src").is_dir() && !mapped.contains(&member) {
-            problems.push(format!("the crate `{member}` has no section in the code map"));
+            problems.push(format!(
+                "the crate `{member}` has no section in the code map"
+            ));
         }
     }
     problems
@@ -188,10 +188,8 @@ fn the_code_map_names_what_exists_and_every_module() {
 /// The check itself finds what it is for, on a small made-up repository.
 #[test]
 fn the_check_reports_missing_files_and_unmentioned_modules() {
-    let root = std::env::temp_dir().join(format!(
-        "forge-tidy-{}",
-        forge_core::secret::random_hex(6)
-    ));
+    let root =
+        std::env::temp_dir().join(format!("forge-tidy-{}", forge_core::secret::random_hex(6)));
     std::fs::create_dir_all(root.join("alpha/src/things")).unwrap();
     std::fs::write(root.join("Cargo.toml"), "members = [\"alpha\"]\n").unwrap();
     std::fs::write(root.join("alpha/Cargo.toml"), "").unwrap();

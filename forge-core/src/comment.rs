@@ -201,8 +201,8 @@ pub async fn edit(
     issue::record_notes(&mut tx, actor, issue.id, &notes, now).await?;
     issue::refresh_search(&mut tx, issue.id).await?;
     let payload = json!({"comment": comment.0});
-    let at = (repo.id, issue.id);
-    outbox::record_for_issue_of(&mut tx, event::COMMENT_EDITED, actor.id, at, payload).await?;
+    let (kind, on) = (event::COMMENT_EDITED, Some(issue.id));
+    outbox::record_change(&mut tx, kind, actor.id, repo.id, on, payload).await?;
     tx.commit().await?;
     Ok(Comment {
         body,
@@ -239,8 +239,8 @@ pub async fn delete(
         .await?;
     issue::refresh_search(&mut tx, issue.id).await?;
     let payload = json!({"comment": comment.0});
-    let at = (repo.id, issue.id);
-    outbox::record_for_issue_of(&mut tx, event::COMMENT_DELETED, actor.id, at, payload).await?;
+    let (kind, on) = (event::COMMENT_DELETED, Some(issue.id));
+    outbox::record_change(&mut tx, kind, actor.id, repo.id, on, payload).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -268,8 +268,8 @@ pub async fn set_hidden(
         .await?;
     issue::refresh_search(&mut tx, issue.id).await?;
     let payload = json!({"comment": comment.0, "hidden": hidden});
-    let at = (repo.id, issue.id);
-    outbox::record_for_issue_of(&mut tx, event::COMMENT_HIDDEN, actor.id, at, payload).await?;
+    let (kind, on) = (event::COMMENT_HIDDEN, Some(issue.id));
+    outbox::record_change(&mut tx, kind, actor.id, repo.id, on, payload).await?;
     tx.commit().await?;
     Ok(())
 }

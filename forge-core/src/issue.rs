@@ -741,10 +741,9 @@ pub async fn update(
         if let Some(notes) = &notes {
             record_notes(&mut tx, actor, issue.id, notes, now).await?;
         }
-        let at = (repo.id, issue.id);
+        let (kind, on) = (outbox::kind::ISSUE_EDITED, Some(issue.id));
         let payload = serde_json::json!({"field": "body"});
-        outbox::record_for_issue_of(&mut tx, outbox::kind::ISSUE_EDITED, actor.id, at, payload)
-            .await?;
+        outbox::record_change(&mut tx, kind, actor.id, repo.id, on, payload).await?;
     }
     if let Some(state) = changes.state {
         set_state_tx(&mut tx, issue, state, me, None, now).await?;

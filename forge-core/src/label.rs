@@ -105,7 +105,15 @@ pub async fn create(db: &Db, actor: &User, repo: &Repo, input: LabelInput) -> Re
     .map_err(|e| taken(e.into()))?
     .try_get("id")?;
     let payload = json!({"label": id, "name": name});
-    outbox::record_for_repo(&mut tx, kind::LABEL_CREATED, actor.id, repo.id, payload).await?;
+    outbox::record_change(
+        &mut tx,
+        kind::LABEL_CREATED,
+        actor.id,
+        repo.id,
+        None,
+        payload,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Label {
         id: LabelId(id),
@@ -143,7 +151,15 @@ pub async fn update(
         return Err(Error::not_found("error-label-not-found"));
     }
     let payload = json!({"label": label.0, "name": name});
-    outbox::record_for_repo(&mut tx, kind::LABEL_UPDATED, actor.id, repo.id, payload).await?;
+    outbox::record_change(
+        &mut tx,
+        kind::LABEL_UPDATED,
+        actor.id,
+        repo.id,
+        None,
+        payload,
+    )
+    .await?;
     tx.commit().await?;
     get(db, repo.id, label)
         .await?
@@ -163,7 +179,15 @@ pub async fn delete(db: &Db, actor: &User, repo: &Repo, label: LabelId) -> Resul
     };
     let name: String = deleted.try_get("name")?;
     let payload = json!({"label": label.0, "name": name});
-    outbox::record_for_repo(&mut tx, kind::LABEL_DELETED, actor.id, repo.id, payload).await?;
+    outbox::record_change(
+        &mut tx,
+        kind::LABEL_DELETED,
+        actor.id,
+        repo.id,
+        None,
+        payload,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -121,7 +121,15 @@ pub async fn create(
     .map_err(|e| taken(e.into()))?
     .try_get("id")?;
     let payload = json!({"milestone": id, "title": title, "closed": input.closed});
-    outbox::record_for_repo(&mut tx, kind::MILESTONE_CREATED, actor.id, repo.id, payload).await?;
+    outbox::record_change(
+        &mut tx,
+        kind::MILESTONE_CREATED,
+        actor.id,
+        repo.id,
+        None,
+        payload,
+    )
+    .await?;
     tx.commit().await?;
     get(db, repo.id, MilestoneId(id))
         .await?
@@ -157,7 +165,15 @@ pub async fn update(
         return Err(Error::not_found("error-milestone-not-found"));
     }
     let payload = json!({"milestone": milestone.0, "title": title, "closed": input.closed});
-    outbox::record_for_repo(&mut tx, kind::MILESTONE_UPDATED, actor.id, repo.id, payload).await?;
+    outbox::record_change(
+        &mut tx,
+        kind::MILESTONE_UPDATED,
+        actor.id,
+        repo.id,
+        None,
+        payload,
+    )
+    .await?;
     tx.commit().await?;
     get(db, repo.id, milestone)
         .await?
@@ -178,7 +194,15 @@ pub async fn delete(db: &Db, actor: &User, repo: &Repo, milestone: MilestoneId) 
     };
     let title: String = deleted.try_get("title")?;
     let payload = json!({"milestone": milestone.0, "title": title});
-    outbox::record_for_repo(&mut tx, kind::MILESTONE_DELETED, actor.id, repo.id, payload).await?;
+    outbox::record_change(
+        &mut tx,
+        kind::MILESTONE_DELETED,
+        actor.id,
+        repo.id,
+        None,
+        payload,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -176,37 +176,21 @@ pub(crate) async fn record_for_issue(
     Ok(EventId(row.try_get("id")?))
 }
 
-/// Records an event of an issue, caused by `actor`, now.
-pub async fn record_for_issue_of(
-    tx: &mut Tx<'_>,
-    kind: &str,
-    actor: impl Into<AccountId>,
-    (repo, issue): (RepoId, IssueId),
-    payload: Value,
-) -> Result<EventId> {
-    let event = NewEvent {
-        kind,
-        actor: Some(actor.into()),
-        repo: Some(repo),
-        issue: Some(issue),
-        payload,
-    };
-    record(tx, event, now_ms()).await
-}
-
-/// Records an event of a repository, caused by `actor`, now.
-pub async fn record_for_repo(
+/// Records a change to a repository (or to one of its issues, `issue`)
+/// made by `actor`, now.
+pub async fn record_change(
     tx: &mut Tx<'_>,
     kind: &str,
     actor: impl Into<AccountId>,
     repo: RepoId,
+    issue: Option<IssueId>,
     payload: Value,
 ) -> Result<EventId> {
     let event = NewEvent {
         kind,
         actor: Some(actor.into()),
         repo: Some(repo),
-        issue: None,
+        issue,
         payload,
     };
     record(tx, event, now_ms()).await

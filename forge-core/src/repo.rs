@@ -247,7 +247,15 @@ where
         updated_at: now,
     };
     let payload = json!({"owner": repo.owner_name, "name": repo.name, "private": repo.private});
-    outbox::record_for_repo(&mut tx, event::REPO_CREATED, actor.id, repo.id, payload).await?;
+    outbox::record_change(
+        &mut tx,
+        event::REPO_CREATED,
+        actor.id,
+        repo.id,
+        None,
+        payload,
+    )
+    .await?;
     create_on_disk(&repo).await?;
     tx.commit().await?;
     Ok(repo)
@@ -350,7 +358,15 @@ pub async fn update(db: &Db, actor: &User, repo: &Repo, changes: RepoChanges) ->
         "private": updated.private,
         "default_branch": updated.default_branch,
     });
-    outbox::record_for_repo(&mut tx, event::REPO_UPDATED, actor.id, repo.id, payload).await?;
+    outbox::record_change(
+        &mut tx,
+        event::REPO_UPDATED,
+        actor.id,
+        repo.id,
+        None,
+        payload,
+    )
+    .await?;
     tx.commit().await?;
     Ok(updated)
 }
@@ -377,7 +393,15 @@ pub async fn delete(db: &Db, actor: &User, repo: &Repo) -> Result<()> {
         .execute(&mut *tx)
         .await?;
     let payload = json!({"owner": repo.owner_name, "name": repo.name});
-    outbox::record_for_repo(&mut tx, event::REPO_DELETED, actor.id, repo.id, payload).await?;
+    outbox::record_change(
+        &mut tx,
+        event::REPO_DELETED,
+        actor.id,
+        repo.id,
+        None,
+        payload,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -78,3 +78,20 @@ pub async fn try_execute(db: &Db, sql: &'static str) -> Result<(), String> {
         .map(|_| ())
         .map_err(|e| e.to_string())
 }
+
+/// A user named `name` (e-mail `NAME@example.org`, a long password), as the
+/// storage stories of several crates make them.
+pub async fn user(db: &Db, name: &str) -> crate::user::User {
+    crate::user::create(
+        db,
+        crate::user::NewUser {
+            name: name.into(),
+            email: format!("{name}@example.org"),
+            password: "a long password".into(),
+            full_name: String::new(),
+            is_admin: false,
+        },
+    )
+    .await
+    .expect("creating a test user")
+}

@@ -8,23 +8,8 @@ use forge_core::issue_query::{self, IssueQuery, MilestoneFilter, Sort, StateFilt
 use forge_core::label::{self, LabelInput};
 use forge_core::milestone::{self, MilestoneInput};
 use forge_core::repo::{self, NewRepo, Repo};
-use forge_core::user::{self, NewUser, User};
+use forge_core::user::User;
 use forge_core::{Db, Error, comment, consistency, testing, timeline};
-
-async fn make_user(db: &Db, name: &str) -> User {
-    user::create(
-        db,
-        NewUser {
-            name: name.into(),
-            email: format!("{name}@example.org"),
-            password: "a long password".into(),
-            full_name: String::new(),
-            is_admin: false,
-        },
-    )
-    .await
-    .unwrap()
-}
 
 async fn make_repo(db: &Db, owner: &User, name: &str, private: bool) -> Repo {
     repo::create(
@@ -57,8 +42,8 @@ fn numbers(page: &issue_query::IssuePage) -> Vec<i64> {
 #[tokio::test]
 async fn issues_are_numbered_and_counted() {
     for db in testing::engines().await {
-        let alice = make_user(&db, "alice").await;
-        let bob = make_user(&db, "bob").await;
+        let alice = testing::user(&db, "alice").await;
+        let bob = testing::user(&db, "bob").await;
         let project = make_repo(&db, &alice, "project", false).await;
         let other = make_repo(&db, &alice, "other", false).await;
 
@@ -235,8 +220,8 @@ async fn issues_are_numbered_and_counted() {
 #[tokio::test]
 async fn private_issues_are_invisible_and_assignees_must_read() {
     for db in testing::engines().await {
-        let alice = make_user(&db, "alice").await;
-        let eve = make_user(&db, "eve").await;
+        let alice = testing::user(&db, "alice").await;
+        let eve = testing::user(&db, "eve").await;
         let secret = make_repo(&db, &alice, "secret", true).await;
         assert!(matches!(
             issue::create(&db, &eve, &secret, new_issue("Let me in", "")).await,
@@ -276,8 +261,8 @@ async fn private_issues_are_invisible_and_assignees_must_read() {
 #[tokio::test]
 async fn filters_search_and_keyset_pages() {
     for db in testing::engines().await {
-        let alice = make_user(&db, "alice").await;
-        let bob = make_user(&db, "bob").await;
+        let alice = testing::user(&db, "alice").await;
+        let bob = testing::user(&db, "bob").await;
         let project = make_repo(&db, &alice, "project", false).await;
         let bug = label::create(
             &db,
@@ -458,8 +443,8 @@ async fn filters_search_and_keyset_pages() {
 #[tokio::test]
 async fn commits_close_and_reference_issues_once() {
     for db in testing::engines().await {
-        let alice = make_user(&db, "alice").await;
-        let bob = make_user(&db, "bob").await;
+        let alice = testing::user(&db, "alice").await;
+        let bob = testing::user(&db, "bob").await;
         let project = make_repo(&db, &alice, "project", false).await;
         let bobs = make_repo(&db, &bob, "elsewhere", false).await;
         for n in 1..=3 {

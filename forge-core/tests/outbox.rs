@@ -9,24 +9,8 @@ use forge_core::milestone::{self, MilestoneInput};
 use forge_core::org::{self, NewOrg, OrgKind, Role};
 use forge_core::outbox::{self, Event, Position};
 use forge_core::repo::{self, NewRepo, RepoChanges};
-use forge_core::user::{self, NewUser, User};
 use forge_core::{AccountId, Db, comment, testing};
 use serde_json::json;
-
-async fn make_user(db: &Db, name: &str) -> User {
-    user::create(
-        db,
-        NewUser {
-            name: name.into(),
-            email: format!("{name}@example.org"),
-            password: "a long password".into(),
-            full_name: String::new(),
-            is_admin: false,
-        },
-    )
-    .await
-    .unwrap()
-}
 
 /// The events after `position`, which moves past them.
 async fn since(db: &Db, position: &mut Position) -> Vec<Event> {
@@ -44,8 +28,8 @@ fn kinds(events: &[Event]) -> Vec<&str> {
 #[tokio::test]
 async fn every_change_is_told_once_in_the_transaction_of_the_change() {
     for db in testing::engines().await {
-        let alice = make_user(&db, "alice").await;
-        let bob = make_user(&db, "bob").await;
+        let alice = testing::user(&db, "alice").await;
+        let bob = testing::user(&db, "bob").await;
         let mut seen = Position::START;
 
         // Organisations and their members.

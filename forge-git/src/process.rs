@@ -63,7 +63,8 @@ impl GitCommand {
     fn hardened() -> GitCommand {
         let mut command = Command::new("git");
         // Never let a server-side git ask anything on a terminal, nor read the
-        // system's or the service account's configuration.
+        // system's configuration. The service account's own (`~/.gitconfig`)
+        // is read: it is where an operator tunes git for the forge.
         command
             .env("GIT_TERMINAL_PROMPT", "0")
             .env("GIT_CONFIG_NOSYSTEM", "1")
@@ -154,12 +155,6 @@ impl GitCommand {
         check_operand(what, value.as_bytes())?;
         self.command.arg(value);
         Ok(self)
-    }
-
-    /// The command as a `std::process::Command`, for callers that spawn it
-    /// themselves.
-    pub(crate) fn into_std(self) -> Command {
-        self.command
     }
 
     /// Starts git with its standard output piped. The process is killed

@@ -4,7 +4,7 @@
 
 use crate::process::GitCommand;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Service {
@@ -58,16 +58,8 @@ pub fn is_v2(protocol: Option<&str>) -> bool {
     protocol.is_some_and(|p| p.split(':').any(|item| item == "version=2"))
 }
 
-/// The command serving `service` on the bare repository at `path`. With
-/// `advertise`, it only lists refs (the `info/refs` request). Built by
-/// [`GitCommand`], like every git command of the forge; callers that can
-/// should use [`spawn_service`], which also starts it.
-pub fn command(path: &Path, service: Service, advertise: bool, protocol: Option<&str>) -> Command {
-    GitCommand::pack_service(path, service, advertise, protocol).into_std()
-}
-
 /// Starts the command serving `service` on the bare repository at `path`
-/// (see [`command`]), with its standard output and error piped, and its
+/// (with `advertise`, it only lists refs: the `info/refs` request), with its standard output and error piped, and its
 /// standard input piped when `with_input` (a request body to feed it) or
 /// closed otherwise. The process is killed when the returned `Child` is
 /// dropped, so a client that leaves or stalls never keeps git running.

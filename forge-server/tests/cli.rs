@@ -2,97 +2,10 @@
 
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test, with its line.
 
+mod support;
+
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
-
-const FORGE: &str = env!("CARGO_BIN_EXE_forge");
-
-fn temp_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("forge-cli-{}", forge_core::secret::random_hex(6)));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// A `forge` command over `data_dir`, with a clean environment of settings.
-fn forge(data_dir: &Path, database_url: Option<&str>) -> Command {
-    let mut command = Command::new(FORGE);
-    for var in [
-        "FORGE_CONFIG",
-        "FORGE_LISTEN",
-        "FORGE_DATA_DIR",
-        "FORGE_DATABASE_URL",
-        "FORGE_BASE_URL",
-    ] {
-        command.env_remove(var);
-    }
-    command
-        .env("FORGE_DATA_DIR", data_dir)
-        .env("FORGE_LOG", "warn");
-    if let Some(url) = database_url {
-        command.env("FORGE_DATABASE_URL", url);
-    }
-    command
-}
-
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Server {
-    fn start(data_dir: &Path, database_url: Option<&str>) -> Server {
-        let mut child = forge(data_dir, database_url)
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("starting forge serve");
-        let stdout = child.stdout.take().unwrap();
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        let url = line
-            .split_whitespace()
-            .find(|word| word.starts_with("http://"))
-            .unwrap_or_else(|| panic!("forge serve printed no URL: {line:?}"))
-            .to_string();
-        Server { child, url }
-    }
-
-    /// Sends SIGTERM and waits for a clean exit.
-    fn stop(mut self) {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                assert!(status.success(), "forge exited with {status} after SIGTERM");
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "forge did not stop after SIGTERM"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn run(command: &mut Command) -> Output {
-    command.output().expect("running forge")
-}
+use support::{Server, forge, run, temp_dir};
 
 async fn story(database_url: Option<String>) {
     let data_dir = temp_dir();

@@ -8,74 +8,25 @@
 
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test, with its line.
 
+mod support;
+
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
+use support::{Server, forge, temp_dir};
 
-const FORGE: &str = env!("CARGO_BIN_EXE_forge");
-
-fn temp_dir(what: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "forge-crash-{what}-{}",
-        forge_core::secret::random_hex(6)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn forge(data_dir: &Path, database_url: Option<&str>) -> Command {
-    let mut command = Command::new(FORGE);
-    for var in [
-        "FORGE_CONFIG",
-        "FORGE_LISTEN",
-        "FORGE_DATA_DIR",
-        "FORGE_DATABASE_URL",
-        "FORGE_BASE_URL",
-    ] {
-        command.env_remove(var);
-    }
-    command
-        .env("FORGE_DATA_DIR", data_dir)
-        .env("FORGE_LOG", "warn");
-    if let Some(url) = database_url {
-        command.env("FORGE_DATABASE_URL", url);
-    }
-    command
-}
-
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Server {
-    fn start(data_dir: &Path, database_url: Option<&str>) -> Server {
-        let mut child = forge(data_dir, database_url)
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("starting forge serve");
-        let stdout = child.stdout.take().unwrap();
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        let url = line
-            .split_whitespace()
-            .find(|word| word.starts_with("http://"))
-            .unwrap_or_else(|| panic!("forge serve printed no URL: {line:?}"))
-            .to_string();
-        Server { child, url }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// An authenticated API call's JSON answer.
+async fn api(request: reqwest::RequestBuilder, token: &str) -> Value {
+    request
+        .header("authorization", format!("token {token}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
 
 fn git(dir: &Path, args: &[&str]) -> std::process::Output {
@@ -102,7 +53,7 @@ fn git_ok(dir: &Path, args: &[&str]) -> String {
 }
 
 async fn story(database_url: Option<String>) {
-    let data_dir = temp_dir("data");
+    let data_dir = temp_dir();
     let url = database_url.as_deref();
     let server = Server::start(&data_dir, url);
     let client = reqwest::Client::new();
@@ -133,28 +84,25 @@ async fn story(database_url: Option<String>) {
         .await
         .unwrap();
     let token = token["sha1"].as_str().unwrap().to_string();
-    let repo: Value = client
-        .post(format!("{}/api/v1/user/repos", server.url))
-        .header("authorization", format!("token {token}"))
-        .json(&json!({"name": "app"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let repo = api(
+        client
+            .post(format!("{}/api/v1/user/repos", server.url))
+            .json(&json!({"name": "app"})),
+        &token,
+    )
+    .await;
     let repo_id = repo["id"].as_i64().unwrap();
-    let issue = client
-        .post(format!("{}/api/v1/repos/root/app/issues", server.url))
-        .header("authorization", format!("token {token}"))
-        .json(&json!({"title": "It crashes"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(issue.status(), 201);
+    let issue = api(
+        client
+            .post(format!("{}/api/v1/repos/root/app/issues", server.url))
+            .json(&json!({"title": "It crashes"})),
+        &token,
+    )
+    .await;
+    assert_eq!(issue["number"], 1);
 
     // A first push, recorded as usual.
-    let work = temp_dir("work");
+    let work = temp_dir();
     git_ok(&work, &["init", "-q", "-b", "main"]);
     git_ok(&work, &["commit", "-q", "--allow-empty", "-m", "Start"]);
     let push_url = server
@@ -195,15 +143,11 @@ async fn story(database_url: Option<String>) {
     let server = Server::start(&data_dir, url);
     let deadline = Instant::now() + Duration::from_secs(120);
     let issue = loop {
-        let issue: Value = client
-            .get(format!("{}/api/v1/repos/root/app/issues/1", server.url))
-            .header("authorization", format!("token {token}"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let issue = api(
+            client.get(format!("{}/api/v1/repos/root/app/issues/1", server.url)),
+            &token,
+        )
+        .await;
         if issue["state"] == "closed" || Instant::now() > deadline {
             break issue;
         }
@@ -211,18 +155,14 @@ async fn story(database_url: Option<String>) {
     };
     assert_eq!(issue["state"], "closed", "{issue}");
 
-    let timeline: Value = client
-        .get(format!(
+    let timeline = api(
+        client.get(format!(
             "{}/api/v1/repos/root/app/issues/1/timeline",
             server.url
-        ))
-        .header("authorization", format!("token {token}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        )),
+        &token,
+    )
+    .await;
     let closed: Vec<&Value> = timeline
         .as_array()
         .unwrap()

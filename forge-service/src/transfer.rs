@@ -20,7 +20,6 @@ use forge_core::user::User;
 use forge_core::{Error, PushJournalId, Result};
 use forge_git::push::{CommandParser, Evidence, RefCommand};
 use forge_git::service::{self, Service};
-use std::process::Stdio;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
@@ -80,24 +79,14 @@ impl Forge {
         input: Option<Input>,
     ) -> Result<mpsc::Receiver<Chunk>> {
         let path = self.storage.path_of(transfer.repo.id.0);
-        let mut command = tokio::process::Command::from(service::command(
+        let mut child = service::spawn_service(
             &path,
             transfer.service,
             transfer.advertise,
             transfer.protocol.as_deref(),
-        ));
-        command
-            .stdin(if input.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        let mut child = command
-            .spawn()
-            .map_err(|e| Error::Internal(format!("cannot run git: {e}")))?;
+            input.is_some(),
+        )
+        .map_err(|e| Error::Internal(format!("cannot run git: {e}")))?;
         let (tx, rx) = mpsc::channel::<Chunk>(BUFFERED_CHUNKS);
         let mut journal = None;
         let feeder = match (input, child.stdin.take()) {

@@ -8,7 +8,7 @@ use forge_core::issue::{self, NewIssue};
 use forge_core::outbox::{self, Position};
 use forge_core::push_journal::{self, Command};
 use forge_core::repo::{NewRepo, Repo};
-use forge_core::user::{self, NewUser, User};
+use forge_core::user::User;
 use forge_core::{Db, testing};
 use forge_git::push::{Evidence, RefCommand};
 use forge_service::Forge;
@@ -45,18 +45,7 @@ fn git(dir: &Path, args: &[&str]) -> String {
 
 async fn setup(db: Db) -> (Forge, User, Repo, PathBuf) {
     let forge = Forge::new(db, forge_git::Storage::new(scratch("repos")));
-    let alice = user::create(
-        &forge.db,
-        NewUser {
-            name: "alice".into(),
-            email: "alice@example.org".into(),
-            password: "a long password".into(),
-            full_name: String::new(),
-            is_admin: false,
-        },
-    )
-    .await
-    .unwrap();
+    let alice = testing::user(&forge.db, "alice").await;
     let repo = forge
         .create_repo(
             &alice,
