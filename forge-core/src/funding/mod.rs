@@ -8,15 +8,54 @@
 //! the state change (see [`ledger`] for the account scheme). Every change
 //! to a goal first takes a write on the goal's row, which serialises
 //! concurrent requests on one goal on both engines: funding happens once.
+//!
+//! Each transition carries its actor check, its ledger transaction and its
+//! timeline event, in one database transaction. They are grouped by what
+//! they act on: `goal` (putting and cancelling a goal, and what time
+//! decides), `pledge` (pledging, withdrawing, funding), `delivery`
+//! (delivery, review, resolution, acceptance) and `payment` (payments,
+//! reversals, settling); `shared` holds what they all use and
+//! `idempotency` the replay of `Idempotency-Key`s. `view` reads, and
+//! `ledger` keeps the accounts.
 
+mod delivery;
+mod goal;
+mod idempotency;
 pub mod ledger;
-mod rules;
+mod payment;
+mod pledge;
+mod shared;
 mod view;
 
-pub use rules::*;
+pub use delivery::{deliver, resolve, review};
+pub use goal::{GoalInput, cancel, put_goal, refresh, sweep};
+pub use payment::{
+    PaymentOutcome, PaymentRequest, record_payment, record_payment_outcome, reverse_payment,
+};
+pub use pledge::{PledgeOutcome, PledgeRequest, pledge, withdraw};
 pub use view::*;
 
 use serde::{Deserialize, Serialize};
+
+/// Timeline event kinds of funding.
+pub mod kind {
+    pub const OPENED: &str = "funding_opened";
+    pub const CHANGED: &str = "funding_changed";
+    pub const PLEDGED: &str = "pledged";
+    pub const PLEDGE_CHANGED: &str = "pledge_changed";
+    pub const WITHDRAWN: &str = "pledge_withdrawn";
+    pub const FUNDED: &str = "funded";
+    pub const EXPIRED: &str = "funding_expired";
+    pub const CANCELLED: &str = "funding_cancelled";
+    pub const DELIVERED: &str = "delivered";
+    pub const REVIEW_ACCEPTED: &str = "delivery_accepted_by";
+    pub const DISPUTED: &str = "disputed";
+    pub const ACCEPTED: &str = "delivery_accepted";
+    pub const REJECTED: &str = "delivery_rejected";
+    pub const PAYMENT: &str = "payment_recorded";
+    pub const PAYMENT_REVERSED: &str = "payment_reversed";
+    pub const SETTLED: &str = "settled";
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -1,0 +1,279 @@
+//! Delivering the work, the pledgers' review, the resolution of a dispute,
+//! and acceptance, which calls every committed share for payment.
+
+use super::goal::apply_time;
+use super::kind;
+use super::ledger::{self, Line, Posting, goal_account};
+use super::payment::settle_if_paid;
+use super::shared::{
+    conflict, ensure_readable, event, goal_for_issue, live_pledges, lock_goal, refuse_nul,
+    release_all, set_goal_state, set_pledge, treasury_of,
+};
+use super::view::Goal;
+use super::{DAY_MS, GoalState, PledgeState, Resolution, Verdict};
+use crate::clock::now_ms;
+use crate::db::Db;
+use crate::error::{Error, Problem, Result};
+use crate::ids::{AccountId, OrgId};
+use crate::issue::Issue;
+use crate::repo::{Access, Repo};
+use crate::timeline::Tx;
+use crate::user::User;
+use sqlx::Row;
+
+/// Declares delivery of a funded goal; the review window opens.
+pub async fn deliver(
+    db: &Db,
+    actor: &User,
+    repo: &Repo,
+    issue: &Issue,
+    note: &str,
+    commits: &[String],
+) -> Result<()> {
+    if ensure_readable(db, actor, repo).await? < Access::Write {
+        return Err(Error::forbidden("error-maintainers-only"));
+    }
+    refuse_nul("note", note)?;
+    let note = note.trim();
+    if note.is_empty() {
+        return Err(Error::invalid("note", "error-delivery-note"));
+    }
+    if note.chars().count() > 20_000 {
+        return Err(Error::Invalid {
+            field: "note",
+            problem: Problem::new("error-text-too-long").arg("max", "20000"),
+        });
+    }
+    for commit in commits {
+        if !(7..=40).contains(&commit.len()) || !commit.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(Error::invalid("commits", "error-commit-id"));
+        }
+    }
+    let goal = goal_for_issue(db, issue).await?;
+    let now = now_ms();
+    let mut tx = db.pool().begin().await?;
+    let mut goal = lock_goal(&mut tx, goal.id).await?;
+    apply_time(&mut tx, &mut goal, now).await?;
+    if goal.state != GoalState::Funded {
+        tx.commit().await?;
+        return Err(conflict("error-deliver-unfunded"));
+    }
+    let ends = now + goal.review_days * DAY_MS;
+    sqlx::query(
+        "UPDATE funding_goals SET state = 'delivered', delivery_note = $1, delivery_commits = $2, delivered_at = $3, \
+         review_ends_at = $4, updated_at = $3 WHERE id = $5",
+    )
+    .bind(note)
+    .bind(commits.join(" "))
+    .bind(now)
+    .bind(ends)
+    .bind(goal.id)
+    .execute(&mut *tx)
+    .await?;
+    event(
+        &mut tx,
+        &goal,
+        kind::DELIVERED,
+        Some(actor.id.into()),
+        None,
+        None,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A pledging organisation's review of a delivery: accepting (the goal is
+/// accepted once every pledger has), or objecting with a reason (a dispute).
+pub async fn review(
+    db: &Db,
+    actor: &User,
+    repo: &Repo,
+    issue: &Issue,
+    org_name: &str,
+    verdict: Verdict,
+    reason: &str,
+) -> Result<()> {
+    ensure_readable(db, actor, repo).await?;
+    let org = treasury_of(db, actor, org_name).await?;
+    refuse_nul("reason", reason)?;
+    let reason = reason.trim();
+    if verdict == Verdict::Object && reason.is_empty() {
+        return Err(Error::invalid("reason", "error-objection-reason"));
+    }
+    if reason.chars().count() > 5000 {
+        return Err(Error::Invalid {
+            field: "reason",
+            problem: Problem::new("error-text-too-long").arg("max", "5000"),
+        });
+    }
+    let goal = goal_for_issue(db, issue).await?;
+    let now = now_ms();
+    let mut tx = db.pool().begin().await?;
+    let mut goal = lock_goal(&mut tx, goal.id).await?;
+    apply_time(&mut tx, &mut goal, now).await?;
+    // Whether the organisation pledged (a pledge it did not withdraw), so
+    // that a pledger asking too early or too late hears that the review is
+    // closed, and anyone else that only pledgers review.
+    let pledged: i64 = sqlx::query(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM pledges WHERE goal_id = $1 AND org_id = $2 AND state <> 'withdrawn'",
+    )
+    .bind(goal.id)
+    .bind(org.id.0)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get("n")?;
+    if pledged == 0 {
+        tx.commit().await?;
+        return Err(Error::forbidden("error-review-not-pledger"));
+    }
+    if goal.state != GoalState::Delivered {
+        tx.commit().await?;
+        return Err(conflict("error-review-closed"));
+    }
+    let live = live_pledges(&mut tx, goal.id).await?;
+    if !live
+        .iter()
+        .any(|p| p.org == org.id && p.state == PledgeState::Committed)
+    {
+        tx.commit().await?;
+        return Err(Error::forbidden("error-review-not-pledger"));
+    }
+    let verdict_text = match verdict {
+        Verdict::Accept => "accept",
+        Verdict::Object => "object",
+    };
+    sqlx::query(
+        "INSERT INTO funding_reviews (goal_id, org_id, verdict, reason, by_user, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (goal_id, org_id) DO UPDATE SET verdict = EXCLUDED.verdict, reason = EXCLUDED.reason, \
+         by_user = EXCLUDED.by_user, created_at = EXCLUDED.created_at",
+    )
+    .bind(goal.id)
+    .bind(org.id.0)
+    .bind(verdict_text)
+    .bind(reason)
+    .bind(actor.id.0)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let me = Some(AccountId::from(actor.id));
+    match verdict {
+        Verdict::Object => {
+            set_goal_state(&mut tx, goal.id, GoalState::Disputed, now).await?;
+            event(
+                &mut tx,
+                &goal,
+                kind::DISPUTED,
+                me,
+                Some(org.id),
+                Some(reason),
+                now,
+            )
+            .await?;
+        }
+        Verdict::Accept => {
+            event(
+                &mut tx,
+                &goal,
+                kind::REVIEW_ACCEPTED,
+                me,
+                Some(org.id),
+                None,
+                now,
+            )
+            .await?;
+            let accepted: Vec<OrgId> = sqlx::query(
+                "SELECT org_id FROM funding_reviews WHERE goal_id = $1 AND verdict = 'accept'",
+            )
+            .bind(goal.id)
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| Ok(OrgId(r.try_get("org_id")?)))
+            .collect::<Result<_>>()?;
+            let everyone = live
+                .iter()
+                .filter(|p| p.state == PledgeState::Committed)
+                .all(|p| accepted.contains(&p.org));
+            if everyone {
+                accept(&mut tx, &goal, None, now).await?;
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The repository owner (the owning user, or an owner of the owning
+/// organisation) resolves a dispute.
+pub async fn resolve(
+    db: &Db,
+    actor: &User,
+    repo: &Repo,
+    issue: &Issue,
+    resolution: Resolution,
+) -> Result<()> {
+    if ensure_readable(db, actor, repo).await? < Access::Admin {
+        return Err(Error::forbidden("error-resolve-owner-only"));
+    }
+    let goal = goal_for_issue(db, issue).await?;
+    let now = now_ms();
+    let mut tx = db.pool().begin().await?;
+    let goal = lock_goal(&mut tx, goal.id).await?;
+    if goal.state != GoalState::Disputed {
+        tx.commit().await?;
+        return Err(conflict("error-not-disputed"));
+    }
+    let me = Some(AccountId::from(actor.id));
+    match resolution {
+        Resolution::Accept => accept(&mut tx, &goal, me, now).await?,
+        Resolution::Reject => {
+            release_all(&mut tx, &goal, "release", me, now).await?;
+            set_goal_state(&mut tx, goal.id, GoalState::Rejected, now).await?;
+            event(&mut tx, &goal, kind::REJECTED, me, None, None, now).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Accepts the delivery: every committed share is called for payment.
+pub(super) async fn accept(
+    tx: &mut Tx<'_>,
+    goal: &Goal,
+    actor: Option<AccountId>,
+    now: i64,
+) -> Result<()> {
+    for pledge in live_pledges(tx, goal.id).await? {
+        if pledge.state != PledgeState::Committed {
+            continue;
+        }
+        ledger::post(
+            tx,
+            Posting {
+                goal: goal.id,
+                pledge: Some(pledge.id),
+                payment: None,
+                event: "call",
+                currency: &goal.currency,
+                actor,
+            },
+            &[
+                Line::debit(goal_account(goal.id, "committed"), pledge.share),
+                Line::credit(goal_account(goal.id, "due"), pledge.share),
+            ],
+            now,
+        )
+        .await?;
+        let state = if pledge.share == 0 {
+            PledgeState::Paid
+        } else {
+            PledgeState::Due
+        };
+        set_pledge(tx, pledge.id, state, now).await?;
+    }
+    set_goal_state(tx, goal.id, GoalState::Accepted, now).await?;
+    event(tx, goal, kind::ACCEPTED, actor, None, None, now).await?;
+    settle_if_paid(tx, goal, now).await
+}

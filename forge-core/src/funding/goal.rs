@@ -1,0 +1,258 @@
+//! Putting and cancelling a goal, and what time decides: deadlines expire
+//! open goals, closed review windows accept deliveries.
+
+use super::delivery::accept;
+use super::kind;
+use super::shared::{
+    amount_text, conflict, ensure_readable, event, goal_for_issue, live_pledges, lock_goal,
+    refuse_nul, release_all, set_goal_state,
+};
+use super::view::Goal;
+use super::{DEFAULT_REVIEW_DAYS, GoalState};
+use crate::clock::now_ms;
+use crate::db::Db;
+use crate::error::{Error, Problem, Result};
+use crate::ids::AccountId;
+use crate::issue::Issue;
+use crate::money;
+use crate::repo::{Access, Repo};
+use crate::timeline::Tx;
+use crate::user::User;
+use sqlx::Row;
+
+/// What a maintainer sets on a goal.
+#[derive(Debug, Clone)]
+pub struct GoalInput {
+    pub budget_minor: i64,
+    pub currency: String,
+    pub acceptance: String,
+    pub deadline_at: i64,
+    pub review_days: Option<i64>,
+    pub min_funders: Option<i64>,
+}
+
+fn validate_input(input: &GoalInput, now: i64) -> Result<(String, String, i64, i64)> {
+    money::check_minor("budget_minor", input.budget_minor)?;
+    let (currency, _) = money::currency(&input.currency)?;
+    refuse_nul("acceptance", &input.acceptance)?;
+    let acceptance = input.acceptance.trim().to_string();
+    if acceptance.is_empty() {
+        return Err(Error::invalid("acceptance", "error-acceptance-empty"));
+    }
+    if acceptance.chars().count() > 20_000 {
+        return Err(Error::Invalid {
+            field: "acceptance",
+            problem: Problem::new("error-text-too-long").arg("max", "20000"),
+        });
+    }
+    if input.deadline_at <= now {
+        return Err(Error::invalid("deadline", "error-deadline-past"));
+    }
+    let review_days = input.review_days.unwrap_or(DEFAULT_REVIEW_DAYS);
+    if !(1..=90).contains(&review_days) {
+        return Err(Error::invalid("review_days", "error-review-days"));
+    }
+    let min_funders = input.min_funders.unwrap_or(1);
+    if !(1..=1000).contains(&min_funders) {
+        return Err(Error::invalid("min_funders", "error-min-funders"));
+    }
+    Ok((currency.to_string(), acceptance, review_days, min_funders))
+}
+
+/// Opens a goal on an issue, or edits it: anything while no pledge is
+/// active; afterwards only a later deadline and clearer criteria.
+pub async fn put_goal(
+    db: &Db,
+    actor: &User,
+    repo: &Repo,
+    issue: &Issue,
+    input: GoalInput,
+) -> Result<Goal> {
+    if ensure_readable(db, actor, repo).await? < Access::Write {
+        return Err(Error::forbidden("error-maintainers-only"));
+    }
+    let now = now_ms();
+    let (currency, acceptance, review_days, min_funders) = validate_input(&input, now)?;
+    let me = Some(AccountId::from(actor.id));
+    let existing = super::view::goal_of_issue(db, issue.id).await?;
+    let mut tx = db.pool().begin().await?;
+    let id = match existing {
+        None => {
+            let inserted = sqlx::query(
+                "INSERT INTO funding_goals (issue_id, repo_id, state, budget_minor, currency, acceptance, deadline_at, \
+                 review_days, min_funders, created_by, created_at, updated_at) \
+                 VALUES ($1, $2, 'open', $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+            )
+            .bind(issue.id.0)
+            .bind(repo.id.0)
+            .bind(input.budget_minor)
+            .bind(&currency)
+            .bind(&acceptance)
+            .bind(input.deadline_at)
+            .bind(review_days)
+            .bind(min_funders)
+            .bind(actor.id.0)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(Error::from);
+            let id: i64 = match inserted {
+                Ok(row) => row.try_get("id")?,
+                Err(e) if e.is_unique_violation() => return Err(conflict("error-goal-exists")),
+                Err(e) => return Err(e),
+            };
+            let goal = lock_goal(&mut tx, id).await?;
+            event(
+                &mut tx,
+                &goal,
+                kind::OPENED,
+                me,
+                None,
+                Some(&amount_text(goal.budget_minor, &goal.currency)),
+                now,
+            )
+            .await?;
+            id
+        }
+        Some(goal) => {
+            let mut goal = lock_goal(&mut tx, goal.id).await?;
+            apply_time(&mut tx, &mut goal, now).await?;
+            if goal.state != GoalState::Open {
+                return Err(conflict("error-goal-not-open"));
+            }
+            let active = live_pledges(&mut tx, goal.id).await?.len();
+            let money_changes = input.budget_minor != goal.budget_minor
+                || currency != goal.currency
+                || review_days != goal.review_days
+                || min_funders != goal.min_funders;
+            if active > 0 && (money_changes || input.deadline_at < goal.deadline_at) {
+                return Err(conflict("error-goal-pledged"));
+            }
+            sqlx::query(
+                "UPDATE funding_goals SET budget_minor = $1, currency = $2, acceptance = $3, deadline_at = $4, \
+                 review_days = $5, min_funders = $6, updated_at = $7 WHERE id = $8",
+            )
+            .bind(input.budget_minor)
+            .bind(&currency)
+            .bind(&acceptance)
+            .bind(input.deadline_at)
+            .bind(review_days)
+            .bind(min_funders)
+            .bind(now)
+            .bind(goal.id)
+            .execute(&mut *tx)
+            .await?;
+            let mut changes = Vec::new();
+            if input.budget_minor != goal.budget_minor || currency != goal.currency {
+                changes.push("budget");
+            }
+            if acceptance != goal.acceptance {
+                changes.push("acceptance");
+            }
+            if input.deadline_at != goal.deadline_at {
+                changes.push("deadline");
+            }
+            if review_days != goal.review_days {
+                changes.push("review_days");
+            }
+            if min_funders != goal.min_funders {
+                changes.push("min_funders");
+            }
+            if !changes.is_empty() {
+                event(
+                    &mut tx,
+                    &goal,
+                    kind::CHANGED,
+                    me,
+                    None,
+                    Some(&changes.join(",")),
+                    now,
+                )
+                .await?;
+            }
+            goal.id
+        }
+    };
+    tx.commit().await?;
+    super::view::goal_by_id(db, id)
+        .await?
+        .ok_or_else(|| Error::Internal("a goal vanished".into()))
+}
+
+/// Cancels a goal before delivery; every pledge is released.
+pub async fn cancel(db: &Db, actor: &User, repo: &Repo, issue: &Issue) -> Result<()> {
+    if ensure_readable(db, actor, repo).await? < Access::Write {
+        return Err(Error::forbidden("error-maintainers-only"));
+    }
+    let goal = goal_for_issue(db, issue).await?;
+    let now = now_ms();
+    let mut tx = db.pool().begin().await?;
+    let mut goal = lock_goal(&mut tx, goal.id).await?;
+    apply_time(&mut tx, &mut goal, now).await?;
+    if !matches!(goal.state, GoalState::Open | GoalState::Funded) {
+        tx.commit().await?;
+        return Err(conflict("error-cancel-late"));
+    }
+    let me = Some(AccountId::from(actor.id));
+    release_all(&mut tx, &goal, "release", me, now).await?;
+    set_goal_state(&mut tx, goal.id, GoalState::Cancelled, now).await?;
+    event(&mut tx, &goal, kind::CANCELLED, me, None, None, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Applies what time decides: an open goal past its deadline expires; a
+/// delivered goal whose review window closed without objection is accepted.
+pub(super) async fn apply_time(tx: &mut Tx<'_>, goal: &mut Goal, now: i64) -> Result<()> {
+    if goal.state == GoalState::Open && goal.deadline_at <= now {
+        release_all(tx, goal, "release", None, now).await?;
+        set_goal_state(tx, goal.id, GoalState::Expired, now).await?;
+        event(tx, goal, kind::EXPIRED, None, None, None, now).await?;
+        goal.state = GoalState::Expired;
+    }
+    if goal.state == GoalState::Delivered && goal.review_ends_at.is_some_and(|end| end <= now) {
+        accept(tx, goal, None, now).await?;
+        goal.state = GoalState::Accepted;
+    }
+    Ok(())
+}
+
+/// Brings one goal up to date with the clock; called on every read.
+pub async fn refresh(db: &Db, goal: &Goal) -> Result<Goal> {
+    let now = now_ms();
+    let due = (goal.state == GoalState::Open && goal.deadline_at <= now)
+        || (goal.state == GoalState::Delivered
+            && goal.review_ends_at.is_some_and(|end| end <= now));
+    if !due {
+        return Ok(goal.clone());
+    }
+    let mut tx = db.pool().begin().await?;
+    let mut locked = lock_goal(&mut tx, goal.id).await?;
+    apply_time(&mut tx, &mut locked, now).await?;
+    tx.commit().await?;
+    Ok(locked)
+}
+
+/// Applies deadlines and review windows to every goal whose time has come;
+/// the server runs it periodically. Returns how many goals changed.
+pub async fn sweep(db: &Db) -> Result<usize> {
+    let now = now_ms();
+    let rows = sqlx::query(
+        "SELECT id FROM funding_goals WHERE (state = 'open' AND deadline_at <= $1) \
+         OR (state = 'delivered' AND review_ends_at <= $1)",
+    )
+    .bind(now)
+    .fetch_all(db.pool())
+    .await?;
+    let mut changed = 0;
+    for row in rows {
+        let id: i64 = row.try_get("id")?;
+        if let Some(goal) = super::view::goal_by_id(db, id).await? {
+            let after = refresh(db, &goal).await?;
+            if after.state != goal.state {
+                changed += 1;
+            }
+        }
+    }
+    Ok(changed)
+}

@@ -1,0 +1,227 @@
+//! What the funding transitions share: refusals, locking the goal's row,
+//! the timeline event, reading live pledges and setting their state,
+//! releasing every pledge, and the actor checks.
+
+use super::goal::refresh;
+use super::ledger::{self, Line, Posting, goal_account, org_account};
+use super::view::{Goal, SELECT_GOAL, goal_from_row};
+use super::{GoalState, PledgeState};
+use crate::db::Db;
+use crate::error::{Error, Problem, Result};
+use crate::ids::{AccountId, OrgId};
+use crate::issue::Issue;
+use crate::org::{self, Role};
+use crate::repo::{self, Access, Repo};
+use crate::timeline::{self, NewEvent, Tx};
+use crate::user::User;
+use sqlx::Row;
+
+pub(super) fn conflict(key: &'static str) -> Error {
+    Error::Conflict {
+        field: None,
+        problem: Problem::new(key),
+    }
+}
+
+/// Refuses text holding a NUL character, which PostgreSQL cannot store: it
+/// is bad input, not a database failure.
+pub(super) fn refuse_nul(field: &'static str, text: &str) -> Result<()> {
+    if text.contains('\0') {
+        return Err(Error::invalid(field, "error-text-nul"));
+    }
+    Ok(())
+}
+
+pub(super) fn amount_text(amount: i64, currency: &str) -> String {
+    format!("{amount} {currency}")
+}
+
+/// Takes the goal's row for writing (serialising every change to the goal)
+/// and reads it.
+pub(super) async fn lock_goal(tx: &mut Tx<'_>, goal: i64) -> Result<Goal> {
+    sqlx::query("UPDATE funding_goals SET version = version + 1 WHERE id = $1")
+        .bind(goal)
+        .execute(&mut **tx)
+        .await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT_GOAL} WHERE id = $1")))
+        .bind(goal)
+        .fetch_one(&mut **tx)
+        .await?;
+    goal_from_row(&row)
+}
+
+pub(super) async fn set_goal_state(
+    tx: &mut Tx<'_>,
+    goal: i64,
+    state: GoalState,
+    now: i64,
+) -> Result<()> {
+    sqlx::query("UPDATE funding_goals SET state = $1, updated_at = $2 WHERE id = $3")
+        .bind(state.as_str())
+        .bind(now)
+        .bind(goal)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub(super) async fn event(
+    tx: &mut Tx<'_>,
+    goal: &Goal,
+    kind: &str,
+    actor: Option<AccountId>,
+    org: Option<OrgId>,
+    value: Option<&str>,
+    now: i64,
+) -> Result<()> {
+    timeline::record(
+        tx,
+        goal.issue_id,
+        NewEvent {
+            kind,
+            actor,
+            subject: org.map(AccountId::from),
+            new_value: value,
+            ..Default::default()
+        },
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+pub(super) struct LivePledge {
+    pub(super) id: i64,
+    pub(super) org: OrgId,
+    pub(super) amount: i64,
+    pub(super) share: i64,
+    pub(super) state: PledgeState,
+}
+
+pub(super) async fn live_pledges(tx: &mut Tx<'_>, goal: i64) -> Result<Vec<LivePledge>> {
+    let rows = sqlx::query(
+        "SELECT id, org_id, amount_minor, share_minor, paid_minor, state FROM pledges \
+         WHERE goal_id = $1 AND state IN ('active', 'committed', 'due', 'paid') ORDER BY created_at, id",
+    )
+    .bind(goal)
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let state: String = row.try_get("state")?;
+            Ok(LivePledge {
+                id: row.try_get("id")?,
+                org: OrgId(row.try_get("org_id")?),
+                amount: row.try_get("amount_minor")?,
+                share: row.try_get::<Option<i64>, _>("share_minor")?.unwrap_or(0),
+                state: PledgeState::parse(&state)
+                    .ok_or_else(|| Error::Internal(format!("unknown pledge state {state}")))?,
+            })
+        })
+        .collect()
+}
+
+pub(super) async fn set_pledge(
+    tx: &mut Tx<'_>,
+    pledge: i64,
+    state: PledgeState,
+    now: i64,
+) -> Result<()> {
+    sqlx::query("UPDATE pledges SET state = $1, updated_at = $2 WHERE id = $3")
+        .bind(state.as_str())
+        .bind(now)
+        .bind(pledge)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Releases every live pledge back to its organisation (expiry,
+/// cancellation, rejection): whatever the organisation still owes on it.
+pub(super) async fn release_all(
+    tx: &mut Tx<'_>,
+    goal: &Goal,
+    event_name: &str,
+    actor: Option<AccountId>,
+    now: i64,
+) -> Result<()> {
+    for pledge in live_pledges(tx, goal.id).await? {
+        let (bucket, amount) = match pledge.state {
+            PledgeState::Active => ("pledged", pledge.amount),
+            PledgeState::Committed => ("committed", pledge.share),
+            // Called shares are not released: the goal was accepted.
+            _ => continue,
+        };
+        ledger::post(
+            tx,
+            Posting {
+                goal: goal.id,
+                pledge: Some(pledge.id),
+                payment: None,
+                event: event_name,
+                currency: &goal.currency,
+                actor,
+            },
+            &[
+                Line::debit(goal_account(goal.id, bucket), amount),
+                Line::credit(org_account(pledge.org), amount),
+            ],
+            now,
+        )
+        .await?;
+        set_pledge(tx, pledge.id, PledgeState::Released, now).await?;
+    }
+    Ok(())
+}
+
+pub(super) async fn goal_for_issue(db: &Db, issue: &Issue) -> Result<Goal> {
+    let goal = super::view::goal_of_issue(db, issue.id)
+        .await?
+        .ok_or_else(|| Error::not_found("error-goal-not-found"))?;
+    refresh(db, &goal).await
+}
+
+pub(super) async fn ensure_readable(db: &Db, actor: &User, repo: &Repo) -> Result<Access> {
+    let access = repo::access(db, Some(actor), repo).await?;
+    if access < Access::Read {
+        return Err(Error::not_found("error-repo-not-found"));
+    }
+    Ok(access)
+}
+
+/// The organisation `name`, if `actor` may act for it with money.
+pub(super) async fn treasury_of(db: &Db, actor: &User, name: &str) -> Result<org::Org> {
+    if name.contains('\0') {
+        return Err(Error::invalid("org", "error-org-not-found"));
+    }
+    let found = org::by_name(db, name)
+        .await?
+        .ok_or_else(|| Error::invalid("org", "error-org-not-found"))?;
+    let role = org::role_of(db, found.id, actor.id).await?;
+    if !role.is_some_and(Role::handles_money) {
+        return Err(Error::forbidden("error-pledge-role"));
+    }
+    Ok(found)
+}
+
+pub(super) async fn pledge_on_goal(
+    tx: &mut Tx<'_>,
+    goal: &Goal,
+    pledge: i64,
+) -> Result<(OrgId, PledgeState, i64, i64, i64)> {
+    let row = sqlx::query("SELECT org_id, state, amount_minor, share_minor, paid_minor FROM pledges WHERE id = $1 AND goal_id = $2")
+        .bind(pledge)
+        .bind(goal.id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| Error::not_found("error-pledge-not-found"))?;
+    let state: String = row.try_get("state")?;
+    Ok((
+        OrgId(row.try_get("org_id")?),
+        PledgeState::parse(&state)
+            .ok_or_else(|| Error::Internal(format!("unknown pledge state {state}")))?,
+        row.try_get("amount_minor")?,
+        row.try_get::<Option<i64>, _>("share_minor")?.unwrap_or(0),
+        row.try_get("paid_minor")?,
+    ))
+}
