@@ -67,7 +67,7 @@ pub async fn deliver(
     .bind(commits.join(" "))
     .bind(now)
     .bind(ends)
-    .bind(goal.id)
+    .bind(goal.id.0)
     .execute(&mut *tx)
     .await?;
     event(
@@ -119,7 +119,7 @@ pub async fn review(
     let pledged: i64 = sqlx::query(
         "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM pledges WHERE goal_id = $1 AND org_id = $2 AND state <> 'withdrawn'",
     )
-    .bind(goal.id)
+    .bind(goal.id.0)
     .bind(org.id.0)
     .fetch_one(&mut *tx)
     .await?
@@ -149,7 +149,7 @@ pub async fn review(
          ON CONFLICT (goal_id, org_id) DO UPDATE SET verdict = EXCLUDED.verdict, reason = EXCLUDED.reason, \
          by_user = EXCLUDED.by_user, created_at = EXCLUDED.created_at",
     )
-    .bind(goal.id)
+    .bind(goal.id.0)
     .bind(org.id.0)
     .bind(verdict_text)
     .bind(reason)
@@ -186,7 +186,7 @@ pub async fn review(
             let accepted: Vec<OrgId> = sqlx::query(
                 "SELECT org_id FROM funding_reviews WHERE goal_id = $1 AND verdict = 'accept'",
             )
-            .bind(goal.id)
+            .bind(goal.id.0)
             .fetch_all(&mut *tx)
             .await?
             .iter()

@@ -12,7 +12,7 @@ use super::{DEFAULT_REVIEW_DAYS, GoalState};
 use crate::clock::now_ms;
 use crate::db::Db;
 use crate::error::{Error, Problem, Result};
-use crate::ids::AccountId;
+use crate::ids::{AccountId, GoalId};
 use crate::issue::Issue;
 use crate::money;
 use crate::repo::{Access, Repo};
@@ -96,8 +96,8 @@ pub async fn put_goal(
             .fetch_one(&mut *tx)
             .await
             .map_err(Error::from);
-            let id: i64 = match inserted {
-                Ok(row) => row.try_get("id")?,
+            let id = match inserted {
+                Ok(row) => GoalId(row.try_get("id")?),
                 Err(e) if e.is_unique_violation() => return Err(conflict("error-goal-exists")),
                 Err(e) => return Err(e),
             };
@@ -139,7 +139,7 @@ pub async fn put_goal(
             .bind(review_days)
             .bind(min_funders)
             .bind(now)
-            .bind(goal.id)
+            .bind(goal.id.0)
             .execute(&mut *tx)
             .await?;
             let mut changes = Vec::new();
@@ -246,7 +246,7 @@ pub async fn sweep(db: &Db) -> Result<usize> {
     .await?;
     let mut changed = 0;
     for row in rows {
-        let id: i64 = row.try_get("id")?;
+        let id = GoalId(row.try_get("id")?);
         if let Some(goal) = super::view::goal_by_id(db, id).await? {
             let after = refresh(db, &goal).await?;
             if after.state != goal.state {

@@ -20,7 +20,7 @@
 
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::ids::{AccountId, OrgId};
+use crate::ids::{AccountId, GoalId, LedgerTxnId, OrgId, PaymentId, PledgeId};
 use crate::secret;
 use crate::timeline::Tx;
 use sqlx::Row;
@@ -29,8 +29,8 @@ pub fn org_account(org: OrgId) -> String {
     format!("org:{}:pledges", org.0)
 }
 
-pub fn goal_account(goal: i64, bucket: &str) -> String {
-    format!("goal:{goal}:{bucket}")
+pub fn goal_account(goal: GoalId, bucket: &str) -> String {
+    format!("goal:{}:{bucket}", goal.0)
 }
 
 /// One line of a ledger transaction.
@@ -61,9 +61,9 @@ impl Line {
 
 /// What a transaction is about.
 pub struct Posting<'a> {
-    pub goal: i64,
-    pub pledge: Option<i64>,
-    pub payment: Option<i64>,
+    pub goal: GoalId,
+    pub pledge: Option<PledgeId>,
+    pub payment: Option<PaymentId>,
     pub event: &'a str,
     pub currency: &'a str,
     pub actor: Option<AccountId>,
@@ -79,16 +79,16 @@ pub async fn post(tx: &mut Tx<'_>, posting: Posting<'_>, lines: &[Line], at: i64
             posting.event
         )));
     }
-    let txn = secret::random_hex(12);
+    let txn = LedgerTxnId(secret::random_hex(12));
     for line in lines.iter().filter(|l| l.debit != 0 || l.credit != 0) {
         sqlx::query(
             "INSERT INTO ledger_entries (txn, goal_id, pledge_id, payment_id, event, account, debit_minor, credit_minor, \
              currency, actor_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
-        .bind(&txn)
-        .bind(posting.goal)
-        .bind(posting.pledge)
-        .bind(posting.payment)
+        .bind(&txn.0)
+        .bind(posting.goal.0)
+        .bind(posting.pledge.map(|p| p.0))
+        .bind(posting.payment.map(|p| p.0))
         .bind(posting.event)
         .bind(&line.account)
         .bind(line.debit)
@@ -105,10 +105,10 @@ pub async fn post(tx: &mut Tx<'_>, posting: Posting<'_>, lines: &[Line], at: i64
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     pub id: i64,
-    pub txn: String,
-    pub goal_id: i64,
-    pub pledge_id: Option<i64>,
-    pub payment_id: Option<i64>,
+    pub txn: LedgerTxnId,
+    pub goal_id: GoalId,
+    pub pledge_id: Option<PledgeId>,
+    pub payment_id: Option<PaymentId>,
     pub event: String,
     pub account: String,
     pub debit_minor: i64,
@@ -119,23 +119,23 @@ pub struct Entry {
 }
 
 /// A goal's entries, in order.
-pub async fn entries(db: &Db, goal: i64) -> Result<Vec<Entry>> {
+pub async fn entries(db: &Db, goal: GoalId) -> Result<Vec<Entry>> {
     let rows = sqlx::query(
         "SELECT e.id, e.txn, e.goal_id, e.pledge_id, e.payment_id, e.event, e.account, e.debit_minor, e.credit_minor, \
          e.currency, a.name AS actor, e.created_at FROM ledger_entries e LEFT JOIN accounts a ON a.id = e.actor_id \
          WHERE e.goal_id = $1 ORDER BY e.id",
     )
-    .bind(goal)
+    .bind(goal.0)
     .fetch_all(db.pool())
     .await?;
     rows.iter()
         .map(|row| {
             Ok(Entry {
                 id: row.try_get("id")?,
-                txn: row.try_get("txn")?,
-                goal_id: row.try_get("goal_id")?,
-                pledge_id: row.try_get("pledge_id")?,
-                payment_id: row.try_get("payment_id")?,
+                txn: LedgerTxnId(row.try_get("txn")?),
+                goal_id: GoalId(row.try_get("goal_id")?),
+                pledge_id: row.try_get::<Option<i64>, _>("pledge_id")?.map(PledgeId),
+                payment_id: row.try_get::<Option<i64>, _>("payment_id")?.map(PaymentId),
                 event: row.try_get("event")?,
                 account: row.try_get("account")?,
                 debit_minor: row.try_get("debit_minor")?,
@@ -184,8 +184,8 @@ pub async fn check(db: &Db) -> Result<Vec<Discrepancy>> {
     .fetch_all(db.pool())
     .await?;
     for row in pledges {
-        let id: i64 = row.try_get("id")?;
-        let goal: i64 = row.try_get("goal_id")?;
+        let id = PledgeId(row.try_get("id")?);
+        let goal = GoalId(row.try_get("goal_id")?);
         let org = OrgId(row.try_get("org_id")?);
         let state: String = row.try_get("state")?;
         let amount: i64 = row.try_get("amount_minor")?;
@@ -257,13 +257,13 @@ pub async fn check(db: &Db) -> Result<Vec<Discrepancy>> {
 }
 
 /// Credits minus debits of `account` for one pledge.
-async fn balance_of(db: &Db, account: &str, pledge: i64) -> Result<i64> {
+async fn balance_of(db: &Db, account: &str, pledge: PledgeId) -> Result<i64> {
     Ok(sqlx::query(
         "SELECT CAST(COALESCE(SUM(credit_minor), 0) - COALESCE(SUM(debit_minor), 0) AS BIGINT) AS balance \
          FROM ledger_entries WHERE account = $1 AND pledge_id = $2",
     )
     .bind(account)
-    .bind(pledge)
+    .bind(pledge.0)
     .fetch_one(db.pool())
     .await?
     .try_get("balance")?)

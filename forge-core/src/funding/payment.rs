@@ -14,7 +14,7 @@ use super::{GoalState, PledgeState};
 use crate::clock::now_ms;
 use crate::db::Db;
 use crate::error::{Error, Problem, Result};
-use crate::ids::{AccountId, OrgId};
+use crate::ids::{AccountId, OrgId, PaymentId, PledgeId};
 use crate::issue::Issue;
 use crate::money;
 use crate::org::{self, Role};
@@ -26,7 +26,7 @@ use sqlx::Row;
 /// A payment received, as recorded.
 #[derive(Debug, Clone, Copy)]
 pub struct PaymentRequest<'a> {
-    pub pledge: i64,
+    pub pledge: PledgeId,
     pub amount_minor: i64,
     /// The bank reference of the transfer.
     pub reference: &'a str,
@@ -48,7 +48,7 @@ async fn receives_for(db: &Db, actor: &User, repo: &Repo) -> Result<bool> {
 /// The result of a payment request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentOutcome {
-    pub payment_id: i64,
+    pub payment_id: PaymentId,
     /// The request repeated an `Idempotency-Key` already used: nothing was done.
     pub replayed: bool,
 }
@@ -61,7 +61,7 @@ pub async fn record_payment(
     repo: &Repo,
     issue: &Issue,
     request: PaymentRequest<'_>,
-) -> Result<i64> {
+) -> Result<PaymentId> {
     Ok(record_payment_outcome(db, actor, repo, issue, request)
         .await?
         .payment_id)
@@ -100,7 +100,7 @@ pub async fn record_payment_outcome(
     let scope = format!("payment:{}", goal.id);
     if let Some(previous) = replayed(&mut tx, actor, key, &scope).await? {
         return Ok(PaymentOutcome {
-            payment_id: previous,
+            payment_id: PaymentId(previous),
             replayed: true,
         });
     }
@@ -123,17 +123,17 @@ pub async fn record_payment_outcome(
                 .arg("left_minor", (share - paid).to_string()),
         });
     }
-    let id: i64 = sqlx::query(
+    let id = PaymentId(sqlx::query(
         "INSERT INTO payments (pledge_id, amount_minor, reference, recorded_by, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
-    .bind(pledge)
+    .bind(pledge.0)
     .bind(amount_minor)
     .bind(reference)
     .bind(actor.id.0)
     .bind(now)
     .fetch_one(&mut *tx)
     .await?
-    .try_get("id")?;
+    .try_get("id")?);
     let me = Some(AccountId::from(actor.id));
     ledger::post(
         &mut tx,
@@ -162,7 +162,7 @@ pub async fn record_payment_outcome(
         .bind(paid)
         .bind(state.as_str())
         .bind(now)
-        .bind(pledge)
+        .bind(pledge.0)
         .execute(&mut *tx)
         .await?;
     event(
@@ -176,7 +176,7 @@ pub async fn record_payment_outcome(
     )
     .await?;
     settle_if_paid(&mut tx, &goal, now).await?;
-    remember(&mut tx, actor, key, &scope, id, now).await?;
+    remember(&mut tx, actor, key, &scope, id.0, now).await?;
     tx.commit().await?;
     Ok(PaymentOutcome {
         payment_id: id,
@@ -191,8 +191,8 @@ pub async fn reverse_payment(
     actor: &User,
     repo: &Repo,
     issue: &Issue,
-    payment: i64,
-) -> Result<i64> {
+    payment: PaymentId,
+) -> Result<PaymentId> {
     ensure_readable(db, actor, repo).await?;
     if !receives_for(db, actor, repo).await? {
         return Err(Error::forbidden("error-payment-receiver-only"));
@@ -206,12 +206,12 @@ pub async fn reverse_payment(
          CAST((SELECT COUNT(*) FROM payments r WHERE r.reverses = pay.id) AS BIGINT) AS reversed \
          FROM payments pay JOIN pledges p ON p.id = pay.pledge_id WHERE pay.id = $1 AND p.goal_id = $2",
     )
-    .bind(payment)
-    .bind(goal.id)
+    .bind(payment.0)
+    .bind(goal.id.0)
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(|| Error::not_found("error-payment-not-found"))?;
-    let pledge: i64 = row.try_get("pledge_id")?;
+    let pledge = PledgeId(row.try_get("pledge_id")?);
     let amount: i64 = row.try_get("amount_minor")?;
     if row.try_get::<Option<i64>, _>("reverses")?.is_some()
         || row.try_get::<i64, _>("reversed")? > 0
@@ -220,19 +220,19 @@ pub async fn reverse_payment(
         return Err(conflict("error-payment-reversed"));
     }
     let (org_id, _, _, _, paid) = pledge_on_goal(&mut tx, &goal, pledge).await?;
-    let id: i64 = sqlx::query(
+    let id = PaymentId(sqlx::query(
         "INSERT INTO payments (pledge_id, amount_minor, reference, recorded_by, reverses, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
-    .bind(pledge)
+    .bind(pledge.0)
     .bind(-amount)
     .bind(format!("reversal of payment {payment}"))
     .bind(actor.id.0)
-    .bind(payment)
+    .bind(payment.0)
     .bind(now)
     .fetch_one(&mut *tx)
     .await?
-    .try_get("id")?;
+    .try_get("id")?);
     let me = Some(AccountId::from(actor.id));
     ledger::post(
         &mut tx,
@@ -254,7 +254,7 @@ pub async fn reverse_payment(
     sqlx::query("UPDATE pledges SET paid_minor = $1, state = 'due', updated_at = $2 WHERE id = $3")
         .bind(paid - amount)
         .bind(now)
-        .bind(pledge)
+        .bind(pledge.0)
         .execute(&mut *tx)
         .await?;
     if goal.state == GoalState::Settled {

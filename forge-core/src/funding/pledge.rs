@@ -14,7 +14,7 @@ use super::{GoalState, PledgeState};
 use crate::clock::now_ms;
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::ids::{AccountId, OrgId};
+use crate::ids::{AccountId, OrgId, PledgeId};
 use crate::issue::Issue;
 use crate::money;
 use crate::org::{self, Role};
@@ -26,7 +26,7 @@ use sqlx::Row;
 /// The result of a pledge request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PledgeOutcome {
-    pub pledge_id: i64,
+    pub pledge_id: PledgeId,
     /// A new pledge was made (rather than an organisation's active pledge
     /// changed, or a request replayed).
     pub created: bool,
@@ -70,7 +70,7 @@ pub async fn pledge(
     let scope = format!("pledge:{}", goal.id);
     if let Some(previous) = replayed(&mut tx, actor, key, &scope).await? {
         return Ok(PledgeOutcome {
-            pledge_id: previous,
+            pledge_id: PledgeId(previous),
             created: false,
             replayed: true,
         });
@@ -121,7 +121,7 @@ pub async fn pledge(
                 sqlx::query("UPDATE pledges SET amount_minor = $1, updated_at = $2 WHERE id = $3")
                     .bind(amount_minor)
                     .bind(now)
-                    .bind(current.id)
+                    .bind(current.id.0)
                     .execute(&mut *tx)
                     .await?;
                 event(
@@ -138,11 +138,11 @@ pub async fn pledge(
             current.id
         }
         None => {
-            let id: i64 = sqlx::query(
+            let id = PledgeId(sqlx::query(
                 "INSERT INTO pledges (goal_id, org_id, amount_minor, currency, state, pledged_by, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, 'active', $5, $6, $6) RETURNING id",
             )
-            .bind(goal.id)
+            .bind(goal.id.0)
             .bind(org.id.0)
             .bind(amount_minor)
             .bind(currency)
@@ -150,7 +150,7 @@ pub async fn pledge(
             .bind(now)
             .fetch_one(&mut *tx)
             .await?
-            .try_get("id")?;
+            .try_get("id")?);
             ledger::post(
                 &mut tx,
                 Posting {
@@ -187,7 +187,7 @@ pub async fn pledge(
     if total >= i128::from(goal.budget_minor) && funders >= goal.min_funders {
         fund(&mut tx, &goal, now).await?;
     }
-    remember(&mut tx, actor, key, &scope, pledge_id, now).await?;
+    remember(&mut tx, actor, key, &scope, pledge_id.0, now).await?;
     tx.commit().await?;
     Ok(PledgeOutcome {
         pledge_id,
@@ -202,15 +202,15 @@ pub async fn withdraw(
     actor: &User,
     repo: &Repo,
     issue: &Issue,
-    pledge: i64,
+    pledge: PledgeId,
 ) -> Result<()> {
     ensure_readable(db, actor, repo).await?;
     let goal = goal_for_issue(db, issue).await?;
     // The organisation's role is read before the transaction: a transaction
     // must not wait for a second connection from the pool.
     let pledger = sqlx::query("SELECT org_id FROM pledges WHERE id = $1 AND goal_id = $2")
-        .bind(pledge)
-        .bind(goal.id)
+        .bind(pledge.0)
+        .bind(goal.id.0)
         .fetch_optional(db.pool())
         .await?
         .ok_or_else(|| Error::not_found("error-pledge-not-found"))?;
@@ -295,7 +295,7 @@ async fn fund(tx: &mut Tx<'_>, goal: &Goal, now: i64) -> Result<()> {
         sqlx::query("UPDATE pledges SET state = 'committed', share_minor = $1, updated_at = $2 WHERE id = $3")
             .bind(share)
             .bind(now)
-            .bind(pledge.id)
+            .bind(pledge.id.0)
             .execute(&mut **tx)
             .await?;
     }

@@ -8,7 +8,7 @@ use super::view::{Goal, SELECT_GOAL, goal_from_row};
 use super::{GoalState, PledgeState};
 use crate::db::Db;
 use crate::error::{Error, Problem, Result};
-use crate::ids::{AccountId, OrgId};
+use crate::ids::{AccountId, GoalId, OrgId, PledgeId};
 use crate::issue::Issue;
 use crate::org::{self, Role};
 use crate::repo::{self, Access, Repo};
@@ -38,13 +38,13 @@ pub(super) fn amount_text(amount: i64, currency: &str) -> String {
 
 /// Takes the goal's row for writing (serialising every change to the goal)
 /// and reads it.
-pub(super) async fn lock_goal(tx: &mut Tx<'_>, goal: i64) -> Result<Goal> {
+pub(super) async fn lock_goal(tx: &mut Tx<'_>, goal: GoalId) -> Result<Goal> {
     sqlx::query("UPDATE funding_goals SET version = version + 1 WHERE id = $1")
-        .bind(goal)
+        .bind(goal.0)
         .execute(&mut **tx)
         .await?;
     let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT_GOAL} WHERE id = $1")))
-        .bind(goal)
+        .bind(goal.0)
         .fetch_one(&mut **tx)
         .await?;
     goal_from_row(&row)
@@ -52,14 +52,14 @@ pub(super) async fn lock_goal(tx: &mut Tx<'_>, goal: i64) -> Result<Goal> {
 
 pub(super) async fn set_goal_state(
     tx: &mut Tx<'_>,
-    goal: i64,
+    goal: GoalId,
     state: GoalState,
     now: i64,
 ) -> Result<()> {
     sqlx::query("UPDATE funding_goals SET state = $1, updated_at = $2 WHERE id = $3")
         .bind(state.as_str())
         .bind(now)
-        .bind(goal)
+        .bind(goal.0)
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -91,26 +91,26 @@ pub(super) async fn event(
 }
 
 pub(super) struct LivePledge {
-    pub(super) id: i64,
+    pub(super) id: PledgeId,
     pub(super) org: OrgId,
     pub(super) amount: i64,
     pub(super) share: i64,
     pub(super) state: PledgeState,
 }
 
-pub(super) async fn live_pledges(tx: &mut Tx<'_>, goal: i64) -> Result<Vec<LivePledge>> {
+pub(super) async fn live_pledges(tx: &mut Tx<'_>, goal: GoalId) -> Result<Vec<LivePledge>> {
     let rows = sqlx::query(
         "SELECT id, org_id, amount_minor, share_minor, paid_minor, state FROM pledges \
          WHERE goal_id = $1 AND state IN ('active', 'committed', 'due', 'paid') ORDER BY created_at, id",
     )
-    .bind(goal)
+    .bind(goal.0)
     .fetch_all(&mut **tx)
     .await?;
     rows.iter()
         .map(|row| {
             let state: String = row.try_get("state")?;
             Ok(LivePledge {
-                id: row.try_get("id")?,
+                id: PledgeId(row.try_get("id")?),
                 org: OrgId(row.try_get("org_id")?),
                 amount: row.try_get("amount_minor")?,
                 share: row.try_get::<Option<i64>, _>("share_minor")?.unwrap_or(0),
@@ -123,14 +123,14 @@ pub(super) async fn live_pledges(tx: &mut Tx<'_>, goal: i64) -> Result<Vec<LiveP
 
 pub(super) async fn set_pledge(
     tx: &mut Tx<'_>,
-    pledge: i64,
+    pledge: PledgeId,
     state: PledgeState,
     now: i64,
 ) -> Result<()> {
     sqlx::query("UPDATE pledges SET state = $1, updated_at = $2 WHERE id = $3")
         .bind(state.as_str())
         .bind(now)
-        .bind(pledge)
+        .bind(pledge.0)
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -207,11 +207,11 @@ pub(super) async fn treasury_of(db: &Db, actor: &User, name: &str) -> Result<org
 pub(super) async fn pledge_on_goal(
     tx: &mut Tx<'_>,
     goal: &Goal,
-    pledge: i64,
+    pledge: PledgeId,
 ) -> Result<(OrgId, PledgeState, i64, i64, i64)> {
     let row = sqlx::query("SELECT org_id, state, amount_minor, share_minor, paid_minor FROM pledges WHERE id = $1 AND goal_id = $2")
-        .bind(pledge)
-        .bind(goal.id)
+        .bind(pledge.0)
+        .bind(goal.id.0)
         .fetch_optional(&mut **tx)
         .await?
         .ok_or_else(|| Error::not_found("error-pledge-not-found"))?;

@@ -3,13 +3,13 @@
 use super::{GoalState, PledgeState};
 use crate::db::Db;
 use crate::error::{Error, Result};
-use crate::ids::{IssueId, OrgId, RepoId};
+use crate::ids::{GoalId, IssueId, OrgId, PaymentId, PledgeId, RepoId};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Goal {
-    pub id: i64,
+    pub id: GoalId,
     pub issue_id: IssueId,
     pub repo_id: RepoId,
     pub state: GoalState,
@@ -34,7 +34,7 @@ pub(crate) const SELECT_GOAL: &str = "SELECT id, issue_id, repo_id, state, budge
 pub(crate) fn goal_from_row(row: &AnyRow) -> Result<Goal> {
     let state: String = row.try_get("state")?;
     Ok(Goal {
-        id: row.try_get("id")?,
+        id: GoalId(row.try_get("id")?),
         issue_id: IssueId(row.try_get("issue_id")?),
         repo_id: RepoId(row.try_get("repo_id")?),
         state: GoalState::parse(&state)
@@ -59,8 +59,8 @@ pub(crate) fn goal_from_row(row: &AnyRow) -> Result<Goal> {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PledgeView {
-    pub id: i64,
-    pub goal_id: i64,
+    pub id: PledgeId,
+    pub goal_id: GoalId,
     pub org_id: OrgId,
     pub org_name: String,
     pub org_full_name: String,
@@ -80,8 +80,8 @@ pub(crate) const SELECT_PLEDGE: &str = "SELECT p.id, p.goal_id, p.org_id, a.name
 pub(crate) fn pledge_from_row(row: &AnyRow) -> Result<PledgeView> {
     let state: String = row.try_get("state")?;
     Ok(PledgeView {
-        id: row.try_get("id")?,
-        goal_id: row.try_get("goal_id")?,
+        id: PledgeId(row.try_get("id")?),
+        goal_id: GoalId(row.try_get("goal_id")?),
         org_id: OrgId(row.try_get("org_id")?),
         org_name: row.try_get("org_name")?,
         org_full_name: row.try_get("org_full_name")?,
@@ -139,19 +139,19 @@ pub async fn goal_of_issue(db: &Db, issue: IssueId) -> Result<Option<Goal>> {
     row.as_ref().map(goal_from_row).transpose()
 }
 
-pub async fn goal_by_id(db: &Db, goal: i64) -> Result<Option<Goal>> {
+pub async fn goal_by_id(db: &Db, goal: GoalId) -> Result<Option<Goal>> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT_GOAL} WHERE id = $1")))
-        .bind(goal)
+        .bind(goal.0)
         .fetch_optional(db.pool())
         .await?;
     row.as_ref().map(goal_from_row).transpose()
 }
 
-pub async fn pledges_of(db: &Db, goal: i64) -> Result<Vec<PledgeView>> {
+pub async fn pledges_of(db: &Db, goal: GoalId) -> Result<Vec<PledgeView>> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{SELECT_PLEDGE} WHERE p.goal_id = $1 ORDER BY p.created_at, p.id"
     )))
-    .bind(goal)
+    .bind(goal.0)
     .fetch_all(db.pool())
     .await?;
     rows.iter().map(pledge_from_row).collect()
@@ -197,12 +197,12 @@ pub struct Review {
     pub created_at: i64,
 }
 
-pub async fn reviews(db: &Db, goal: i64) -> Result<Vec<Review>> {
+pub async fn reviews(db: &Db, goal: GoalId) -> Result<Vec<Review>> {
     let rows = sqlx::query(
         "SELECT o.name AS org_name, r.verdict, r.reason, u.name AS by_name, r.created_at FROM funding_reviews r \
          JOIN accounts o ON o.id = r.org_id JOIN accounts u ON u.id = r.by_user WHERE r.goal_id = $1 ORDER BY r.created_at",
     )
-    .bind(goal)
+    .bind(goal.0)
     .fetch_all(db.pool())
     .await?;
     rows.iter()
@@ -220,33 +220,33 @@ pub async fn reviews(db: &Db, goal: i64) -> Result<Vec<Review>> {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Payment {
-    pub id: i64,
-    pub pledge_id: i64,
+    pub id: PaymentId,
+    pub pledge_id: PledgeId,
     pub amount_minor: i64,
     pub reference: String,
     pub recorded_by: String,
-    pub reverses: Option<i64>,
+    pub reverses: Option<PaymentId>,
     pub created_at: i64,
 }
 
-pub async fn payments(db: &Db, goal: i64) -> Result<Vec<Payment>> {
+pub async fn payments(db: &Db, goal: GoalId) -> Result<Vec<Payment>> {
     let rows = sqlx::query(
         "SELECT pay.id, pay.pledge_id, pay.amount_minor, pay.reference, a.name AS recorded_by, pay.reverses, pay.created_at \
          FROM payments pay JOIN pledges p ON p.id = pay.pledge_id JOIN accounts a ON a.id = pay.recorded_by \
          WHERE p.goal_id = $1 ORDER BY pay.id",
     )
-    .bind(goal)
+    .bind(goal.0)
     .fetch_all(db.pool())
     .await?;
     rows.iter()
         .map(|row| {
             Ok(Payment {
-                id: row.try_get("id")?,
-                pledge_id: row.try_get("pledge_id")?,
+                id: PaymentId(row.try_get("id")?),
+                pledge_id: PledgeId(row.try_get("pledge_id")?),
                 amount_minor: row.try_get("amount_minor")?,
                 reference: row.try_get("reference")?,
                 recorded_by: row.try_get("recorded_by")?,
-                reverses: row.try_get("reverses")?,
+                reverses: row.try_get::<Option<i64>, _>("reverses")?.map(PaymentId),
                 created_at: row.try_get("created_at")?,
             })
         })
@@ -305,7 +305,7 @@ pub async fn goals_of_repo(db: &Db, repo: RepoId) -> Result<Vec<(Goal, i64, Stri
 pub async fn org_pledges_page(
     db: &Db,
     org: OrgId,
-    before: Option<i64>,
+    before: Option<PledgeId>,
     limit: i64,
 ) -> Result<Vec<(OrgPledge, bool, RepoId)>> {
     let rows = sqlx::query(
@@ -317,7 +317,7 @@ pub async fn org_pledges_page(
          WHERE p.org_id = $1 AND p.id < $2 ORDER BY p.id DESC LIMIT $3",
     )
     .bind(org.0)
-    .bind(before.unwrap_or(i64::MAX))
+    .bind(before.map_or(i64::MAX, |pledge| pledge.0))
     .bind(limit)
     .fetch_all(db.pool())
     .await?;
