@@ -3,7 +3,7 @@
 
 use super::goal::apply_time;
 use super::kind;
-use super::ledger::{self, Line, Posting, goal_account};
+use super::ledger::{self, Bucket, Line, MoneyEvent, Posting, goal_account};
 use super::payment::settle_if_paid;
 use super::shared::{
     conflict, ensure_readable, event, goal_for_issue, live_pledges, lock_goal, refuse_nul,
@@ -60,9 +60,10 @@ pub async fn deliver(
     }
     let ends = now + goal.review_days * DAY_MS;
     sqlx::query(
-        "UPDATE funding_goals SET state = 'delivered', delivery_note = $1, delivery_commits = $2, delivered_at = $3, \
-         review_ends_at = $4, updated_at = $3 WHERE id = $5",
+        "UPDATE funding_goals SET state = $1, delivery_note = $2, delivery_commits = $3, delivered_at = $4, \
+         review_ends_at = $5, updated_at = $4 WHERE id = $6",
     )
+    .bind(GoalState::Delivered.as_str())
     .bind(note)
     .bind(commits.join(" "))
     .bind(now)
@@ -140,10 +141,6 @@ pub async fn review(
         tx.commit().await?;
         return Err(Error::forbidden("error-review-not-pledger"));
     }
-    let verdict_text = match verdict {
-        Verdict::Accept => "accept",
-        Verdict::Object => "object",
-    };
     sqlx::query(
         "INSERT INTO funding_reviews (goal_id, org_id, verdict, reason, by_user, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
          ON CONFLICT (goal_id, org_id) DO UPDATE SET verdict = EXCLUDED.verdict, reason = EXCLUDED.reason, \
@@ -151,7 +148,7 @@ pub async fn review(
     )
     .bind(goal.id.0)
     .bind(org.id.0)
-    .bind(verdict_text)
+    .bind(verdict.as_str())
     .bind(reason)
     .bind(actor.id.0)
     .bind(now)
@@ -229,7 +226,7 @@ pub async fn resolve(
     match resolution {
         Resolution::Accept => accept(&mut tx, &goal, me, now).await?,
         Resolution::Reject => {
-            release_all(&mut tx, &goal, "release", me, now).await?;
+            release_all(&mut tx, &goal, me, now).await?;
             set_goal_state(&mut tx, goal.id, GoalState::Rejected, now).await?;
             event(&mut tx, &goal, kind::REJECTED, me, None, None, now).await?;
         }
@@ -255,13 +252,13 @@ pub(super) async fn accept(
                 goal: goal.id,
                 pledge: Some(pledge.id),
                 payment: None,
-                event: "call",
+                event: MoneyEvent::Call,
                 currency: &goal.currency,
                 actor,
             },
             &[
-                Line::debit(goal_account(goal.id, "committed"), pledge.share),
-                Line::credit(goal_account(goal.id, "due"), pledge.share),
+                Line::debit(goal_account(goal.id, Bucket::Committed), pledge.share),
+                Line::credit(goal_account(goal.id, Bucket::Due), pledge.share),
             ],
             now,
         )

@@ -81,10 +81,11 @@ pub async fn put_goal(
             let inserted = sqlx::query(
                 "INSERT INTO funding_goals (issue_id, repo_id, state, budget_minor, currency, acceptance, deadline_at, \
                  review_days, min_funders, created_by, created_at, updated_at) \
-                 VALUES ($1, $2, 'open', $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
             )
             .bind(issue.id.0)
             .bind(repo.id.0)
+            .bind(GoalState::Open.as_str())
             .bind(input.budget_minor)
             .bind(&currency)
             .bind(&acceptance)
@@ -194,7 +195,7 @@ pub async fn cancel(db: &Db, actor: &User, repo: &Repo, issue: &Issue) -> Result
         return Err(conflict("error-cancel-late"));
     }
     let me = Some(AccountId::from(actor.id));
-    release_all(&mut tx, &goal, "release", me, now).await?;
+    release_all(&mut tx, &goal, me, now).await?;
     set_goal_state(&mut tx, goal.id, GoalState::Cancelled, now).await?;
     event(&mut tx, &goal, kind::CANCELLED, me, None, None, now).await?;
     tx.commit().await?;
@@ -205,7 +206,7 @@ pub async fn cancel(db: &Db, actor: &User, repo: &Repo, issue: &Issue) -> Result
 /// delivered goal whose review window closed without objection is accepted.
 pub(super) async fn apply_time(tx: &mut Tx<'_>, goal: &mut Goal, now: i64) -> Result<()> {
     if goal.state == GoalState::Open && goal.deadline_at <= now {
-        release_all(tx, goal, "release", None, now).await?;
+        release_all(tx, goal, None, now).await?;
         set_goal_state(tx, goal.id, GoalState::Expired, now).await?;
         event(tx, goal, kind::EXPIRED, None, None, None, now).await?;
         goal.state = GoalState::Expired;

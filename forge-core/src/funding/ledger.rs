@@ -18,6 +18,7 @@
 //! back. Every line of one event carries the same transaction id, and its
 //! debits equal its credits.
 
+use super::PledgeState;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::ids::{AccountId, GoalId, LedgerTxnId, OrgId, PaymentId, PledgeId};
@@ -29,8 +30,71 @@ pub fn org_account(org: OrgId) -> String {
     format!("org:{}:pledges", org.0)
 }
 
-pub fn goal_account(goal: GoalId, bucket: &str) -> String {
-    format!("goal:{}:{bucket}", goal.0)
+/// The accounts every goal has, one per stage its money goes through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bucket {
+    /// Active pledges, not yet committed.
+    Pledged,
+    /// Shares fixed when the goal was funded, not yet called.
+    Committed,
+    /// Shares called for payment, not yet paid.
+    Due,
+    /// Payments recorded.
+    Paid,
+}
+
+impl Bucket {
+    /// The last part of the account's stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Bucket::Pledged => "pledged",
+            Bucket::Committed => "committed",
+            Bucket::Due => "due",
+            Bucket::Paid => "paid",
+        }
+    }
+}
+
+pub fn goal_account(goal: GoalId, bucket: Bucket) -> String {
+    format!("goal:{}:{}", goal.0, bucket.as_str())
+}
+
+/// The money event a transaction records, stored in each of its lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MoneyEvent {
+    /// A new pledge.
+    Pledge,
+    /// An active pledge raised or lowered: the difference.
+    PledgeChange,
+    /// An active pledge withdrawn by its organisation.
+    Withdrawal,
+    /// What is live on a pledge handed back: the goal expired, was cancelled
+    /// or its delivery rejected.
+    Release,
+    /// The goal funded: the pledge's share fixed, the rest handed back.
+    Commitment,
+    /// The delivery accepted: the share called for payment.
+    Call,
+    /// A payment recorded.
+    Payment,
+    /// A payment recorded by mistake, reversed.
+    Correction,
+}
+
+impl MoneyEvent {
+    /// The name stored in the ledger's `event` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MoneyEvent::Pledge => "pledge",
+            MoneyEvent::PledgeChange => "pledge_change",
+            MoneyEvent::Withdrawal => "withdrawal",
+            MoneyEvent::Release => "release",
+            MoneyEvent::Commitment => "commitment",
+            MoneyEvent::Call => "call",
+            MoneyEvent::Payment => "payment",
+            MoneyEvent::Correction => "correction",
+        }
+    }
 }
 
 /// One line of a ledger transaction.
@@ -64,7 +128,7 @@ pub struct Posting<'a> {
     pub goal: GoalId,
     pub pledge: Option<PledgeId>,
     pub payment: Option<PaymentId>,
-    pub event: &'a str,
+    pub event: MoneyEvent,
     pub currency: &'a str,
     pub actor: Option<AccountId>,
 }
@@ -76,7 +140,7 @@ pub async fn post(tx: &mut Tx<'_>, posting: Posting<'_>, lines: &[Line], at: i64
     if debits != credits || lines.iter().any(|l| l.debit < 0 || l.credit < 0) {
         return Err(Error::Internal(format!(
             "unbalanced ledger transaction for {}: debits {debits}, credits {credits}",
-            posting.event
+            posting.event.as_str()
         )));
     }
     let txn = LedgerTxnId(secret::random_hex(12));
@@ -89,7 +153,7 @@ pub async fn post(tx: &mut Tx<'_>, posting: Posting<'_>, lines: &[Line], at: i64
         .bind(posting.goal.0)
         .bind(posting.pledge.map(|p| p.0))
         .bind(posting.payment.map(|p| p.0))
-        .bind(posting.event)
+        .bind(posting.event.as_str())
         .bind(&line.account)
         .bind(line.debit)
         .bind(line.credit)
@@ -192,17 +256,20 @@ pub async fn check(db: &Db) -> Result<Vec<Discrepancy>> {
         let share: i64 = row.try_get::<Option<i64>, _>("share_minor")?.unwrap_or(0);
         let paid: i64 = row.try_get("paid_minor")?;
         let payments: i64 = row.try_get("payments")?;
-        let (pledged, committed, due, org_owes) = match state.as_str() {
-            "active" => (amount, 0, 0, amount),
-            "committed" => (0, share, 0, share),
-            "due" | "paid" => (0, 0, share - paid, share),
+        // The state as stored is kept for the messages; an unknown one owes
+        // nothing anywhere, like a withdrawn or released pledge.
+        let known = PledgeState::parse(&state);
+        let (pledged, committed, due, org_owes) = match known {
+            Some(PledgeState::Active) => (amount, 0, 0, amount),
+            Some(PledgeState::Committed) => (0, share, 0, share),
+            Some(PledgeState::Due | PledgeState::Paid) => (0, 0, share - paid, share),
             _ => (0, 0, 0, 0),
         };
         let expected = [
-            (goal_account(goal, "pledged"), pledged, false),
-            (goal_account(goal, "committed"), committed, false),
-            (goal_account(goal, "due"), due, false),
-            (goal_account(goal, "paid"), paid, false),
+            (goal_account(goal, Bucket::Pledged), pledged, false),
+            (goal_account(goal, Bucket::Committed), committed, false),
+            (goal_account(goal, Bucket::Due), due, false),
+            (goal_account(goal, Bucket::Paid), paid, false),
             (org_account(org), org_owes, true),
         ];
         for (account, want, debit_normal) in expected {
@@ -221,12 +288,16 @@ pub async fn check(db: &Db) -> Result<Vec<Discrepancy>> {
                 ),
             });
         }
-        if state == "paid" && paid != share {
+        if known == Some(PledgeState::Paid) && paid != share {
             found.push(Discrepancy {
                 what: format!("pledge {id} is paid but {paid} of its {share} share was"),
             });
         }
-        if ["committed", "due", "paid"].contains(&state.as_str()) && share > amount {
+        if matches!(
+            known,
+            Some(PledgeState::Committed | PledgeState::Due | PledgeState::Paid)
+        ) && share > amount
+        {
             found.push(Discrepancy {
                 what: format!("pledge {id}: its share {share} exceeds its pledge {amount}"),
             });

@@ -147,6 +147,16 @@ pub enum Verdict {
     Object,
 }
 
+impl Verdict {
+    /// The verdict as stored with the review.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Accept => "accept",
+            Verdict::Object => "object",
+        }
+    }
+}
+
 /// The repository owner's resolution of a dispute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resolution {

@@ -4,7 +4,7 @@
 use super::goal::apply_time;
 use super::idempotency::{remember, replayed, validate_key};
 use super::kind;
-use super::ledger::{self, Line, Posting, goal_account};
+use super::ledger::{self, Bucket, Line, MoneyEvent, Posting, goal_account};
 use super::shared::{
     amount_text, conflict, ensure_readable, event, goal_for_issue, live_pledges, lock_goal,
     pledge_on_goal, refuse_nul, set_goal_state,
@@ -141,13 +141,13 @@ pub async fn record_payment_outcome(
             goal: goal.id,
             pledge: Some(pledge),
             payment: Some(id),
-            event: "payment",
+            event: MoneyEvent::Payment,
             currency: &goal.currency,
             actor: me,
         },
         &[
-            Line::debit(goal_account(goal.id, "due"), amount_minor),
-            Line::credit(goal_account(goal.id, "paid"), amount_minor),
+            Line::debit(goal_account(goal.id, Bucket::Due), amount_minor),
+            Line::credit(goal_account(goal.id, Bucket::Paid), amount_minor),
         ],
         now,
     )
@@ -240,13 +240,13 @@ pub async fn reverse_payment(
             goal: goal.id,
             pledge: Some(pledge),
             payment: Some(id),
-            event: "correction",
+            event: MoneyEvent::Correction,
             currency: &goal.currency,
             actor: me,
         },
         &[
-            Line::debit(goal_account(goal.id, "paid"), amount),
-            Line::credit(goal_account(goal.id, "due"), amount),
+            Line::debit(goal_account(goal.id, Bucket::Paid), amount),
+            Line::credit(goal_account(goal.id, Bucket::Due), amount),
         ],
         now,
     )

@@ -4,7 +4,7 @@
 use super::goal::apply_time;
 use super::idempotency::{remember, replayed, validate_key};
 use super::kind;
-use super::ledger::{self, Line, Posting, goal_account, org_account};
+use super::ledger::{self, Bucket, Line, MoneyEvent, Posting, goal_account, org_account};
 use super::shared::{
     LivePledge, amount_text, conflict, ensure_readable, event, goal_for_issue, live_pledges,
     lock_goal, pledge_on_goal, set_goal_state, set_pledge, treasury_of,
@@ -96,11 +96,11 @@ pub async fn pledge(
                 let lines = if delta > 0 {
                     [
                         Line::debit(org_account(org.id), delta),
-                        Line::credit(goal_account(goal.id, "pledged"), delta),
+                        Line::credit(goal_account(goal.id, Bucket::Pledged), delta),
                     ]
                 } else {
                     [
-                        Line::debit(goal_account(goal.id, "pledged"), -delta),
+                        Line::debit(goal_account(goal.id, Bucket::Pledged), -delta),
                         Line::credit(org_account(org.id), -delta),
                     ]
                 };
@@ -110,7 +110,7 @@ pub async fn pledge(
                         goal: goal.id,
                         pledge: Some(current.id),
                         payment: None,
-                        event: "pledge_change",
+                        event: MoneyEvent::PledgeChange,
                         currency,
                         actor: me,
                     },
@@ -140,12 +140,13 @@ pub async fn pledge(
         None => {
             let id = PledgeId(sqlx::query(
                 "INSERT INTO pledges (goal_id, org_id, amount_minor, currency, state, pledged_by, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, 'active', $5, $6, $6) RETURNING id",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
             )
             .bind(goal.id.0)
             .bind(org.id.0)
             .bind(amount_minor)
             .bind(currency)
+            .bind(PledgeState::Active.as_str())
             .bind(actor.id.0)
             .bind(now)
             .fetch_one(&mut *tx)
@@ -157,13 +158,13 @@ pub async fn pledge(
                     goal: goal.id,
                     pledge: Some(id),
                     payment: None,
-                    event: "pledge",
+                    event: MoneyEvent::Pledge,
                     currency,
                     actor: me,
                 },
                 &[
                     Line::debit(org_account(org.id), amount_minor),
-                    Line::credit(goal_account(goal.id, "pledged"), amount_minor),
+                    Line::credit(goal_account(goal.id, Bucket::Pledged), amount_minor),
                 ],
                 now,
             )
@@ -237,12 +238,12 @@ pub async fn withdraw(
             goal: goal.id,
             pledge: Some(pledge),
             payment: None,
-            event: "withdrawal",
+            event: MoneyEvent::Withdrawal,
             currency: &goal.currency,
             actor: me,
         },
         &[
-            Line::debit(goal_account(goal.id, "pledged"), amount),
+            Line::debit(goal_account(goal.id, Bucket::Pledged), amount),
             Line::credit(org_account(org_id), amount),
         ],
         now,
@@ -280,24 +281,27 @@ async fn fund(tx: &mut Tx<'_>, goal: &Goal, now: i64) -> Result<()> {
                 goal: goal.id,
                 pledge: Some(pledge.id),
                 payment: None,
-                event: "commitment",
+                event: MoneyEvent::Commitment,
                 currency: &goal.currency,
                 actor: None,
             },
             &[
-                Line::debit(goal_account(goal.id, "pledged"), pledge.amount),
-                Line::credit(goal_account(goal.id, "committed"), share),
+                Line::debit(goal_account(goal.id, Bucket::Pledged), pledge.amount),
+                Line::credit(goal_account(goal.id, Bucket::Committed), share),
                 Line::credit(org_account(pledge.org), pledge.amount - share),
             ],
             now,
         )
         .await?;
-        sqlx::query("UPDATE pledges SET state = 'committed', share_minor = $1, updated_at = $2 WHERE id = $3")
-            .bind(share)
-            .bind(now)
-            .bind(pledge.id.0)
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query(
+            "UPDATE pledges SET state = $1, share_minor = $2, updated_at = $3 WHERE id = $4",
+        )
+        .bind(PledgeState::Committed.as_str())
+        .bind(share)
+        .bind(now)
+        .bind(pledge.id.0)
+        .execute(&mut **tx)
+        .await?;
     }
     set_goal_state(tx, goal.id, GoalState::Funded, now).await?;
     event(

@@ -3,7 +3,7 @@
 //! releasing every pledge, and the actor checks.
 
 use super::goal::refresh;
-use super::ledger::{self, Line, Posting, goal_account, org_account};
+use super::ledger::{self, Bucket, Line, MoneyEvent, Posting, goal_account, org_account};
 use super::view::{Goal, SELECT_GOAL, goal_from_row};
 use super::{GoalState, PledgeState};
 use crate::db::Db;
@@ -141,14 +141,13 @@ pub(super) async fn set_pledge(
 pub(super) async fn release_all(
     tx: &mut Tx<'_>,
     goal: &Goal,
-    event_name: &str,
     actor: Option<AccountId>,
     now: i64,
 ) -> Result<()> {
     for pledge in live_pledges(tx, goal.id).await? {
         let (bucket, amount) = match pledge.state {
-            PledgeState::Active => ("pledged", pledge.amount),
-            PledgeState::Committed => ("committed", pledge.share),
+            PledgeState::Active => (Bucket::Pledged, pledge.amount),
+            PledgeState::Committed => (Bucket::Committed, pledge.share),
             // Called shares are not released: the goal was accepted.
             _ => continue,
         };
@@ -158,7 +157,7 @@ pub(super) async fn release_all(
                 goal: goal.id,
                 pledge: Some(pledge.id),
                 payment: None,
-                event: event_name,
+                event: MoneyEvent::Release,
                 currency: &goal.currency,
                 actor,
             },
