@@ -35,6 +35,7 @@ pub use payment::{
 pub use pledge::{PledgeOutcome, PledgeRequest, pledge, withdraw};
 pub use view::*;
 
+use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 
 /// Timeline event kinds of funding.
@@ -101,6 +102,11 @@ impl GoalState {
     pub fn parse(s: &str) -> Option<GoalState> {
         GoalState::ALL.into_iter().find(|g| g.as_str() == s)
     }
+
+    /// The state read from the database, where anything else is a bug.
+    pub(crate) fn from_stored(s: &str) -> Result<GoalState> {
+        GoalState::parse(s).ok_or_else(|| Error::Internal(format!("unknown goal state {s}")))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -137,6 +143,20 @@ impl PledgeState {
 
     pub fn parse(s: &str) -> Option<PledgeState> {
         PledgeState::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    /// The state read from the database, where anything else is a bug.
+    pub(crate) fn from_stored(s: &str) -> Result<PledgeState> {
+        PledgeState::parse(s).ok_or_else(|| Error::Internal(format!("unknown pledge state {s}")))
+    }
+
+    /// Whether the pledge still counts toward its goal: not withdrawn, not
+    /// released.
+    pub fn is_live(self) -> bool {
+        matches!(
+            self,
+            PledgeState::Active | PledgeState::Committed | PledgeState::Due | PledgeState::Paid
+        )
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::{GoalState, PledgeState};
 use crate::db::Db;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::ids::{GoalId, IssueId, OrgId, PaymentId, PledgeId, RepoId};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -37,8 +37,7 @@ pub(crate) fn goal_from_row(row: &AnyRow) -> Result<Goal> {
         id: GoalId(row.try_get("id")?),
         issue_id: IssueId(row.try_get("issue_id")?),
         repo_id: RepoId(row.try_get("repo_id")?),
-        state: GoalState::parse(&state)
-            .ok_or_else(|| Error::Internal(format!("unknown goal state {state}")))?,
+        state: GoalState::from_stored(&state)?,
         budget_minor: row.try_get("budget_minor")?,
         currency: row.try_get("currency")?,
         acceptance: row.try_get("acceptance")?,
@@ -89,8 +88,7 @@ pub(crate) fn pledge_from_row(row: &AnyRow) -> Result<PledgeView> {
         currency: row.try_get("currency")?,
         share_minor: row.try_get("share_minor")?,
         paid_minor: row.try_get("paid_minor")?,
-        state: PledgeState::parse(&state)
-            .ok_or_else(|| Error::Internal(format!("unknown pledge state {state}")))?,
+        state: PledgeState::from_stored(&state)?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })
@@ -119,12 +117,7 @@ impl GoalView {
     }
 
     pub fn live_pledges(&self) -> impl Iterator<Item = &PledgeView> {
-        self.pledges.iter().filter(|p| {
-            matches!(
-                p.state,
-                PledgeState::Active | PledgeState::Committed | PledgeState::Due | PledgeState::Paid
-            )
-        })
+        self.pledges.iter().filter(|p| p.state.is_live())
     }
 }
 
@@ -165,15 +158,7 @@ pub fn saturating_sum(amounts: impl Iterator<Item = i64>) -> i64 {
 
 pub async fn view(db: &Db, goal: Goal) -> Result<GoalView> {
     let pledges = pledges_of(db, goal.id).await?;
-    let live: Vec<&PledgeView> = pledges
-        .iter()
-        .filter(|p| {
-            matches!(
-                p.state,
-                PledgeState::Active | PledgeState::Committed | PledgeState::Due | PledgeState::Paid
-            )
-        })
-        .collect();
+    let live: Vec<&PledgeView> = pledges.iter().filter(|p| p.state.is_live()).collect();
     // Amounts are at most `money::MAX_MINOR`, so these sums fit; they are
     // still added without overflow.
     let pledged_minor = saturating_sum(live.iter().map(|p| p.amount_minor));
@@ -334,9 +319,7 @@ pub async fn org_pledges_page(
                     ),
                     issue_number: row.try_get("number")?,
                     issue_title: row.try_get("title")?,
-                    goal_state: GoalState::parse(&goal_state).ok_or_else(|| {
-                        Error::Internal(format!("unknown goal state {goal_state}"))
-                    })?,
+                    goal_state: GoalState::from_stored(&goal_state)?,
                     budget_minor: row.try_get("budget_minor")?,
                 },
                 row.try_get::<i64, _>("is_private")? != 0,
@@ -375,8 +358,7 @@ pub async fn org_pledge_totals(db: &Db, org: OrgId) -> Result<Vec<PledgeTotal>> 
             Ok(PledgeTotal {
                 repo_id: RepoId(row.try_get("repo_id")?),
                 private: row.try_get::<i64, _>("is_private")? != 0,
-                state: PledgeState::parse(&state)
-                    .ok_or_else(|| Error::Internal(format!("unknown pledge state {state}")))?,
+                state: PledgeState::from_stored(&state)?,
                 currency: row.try_get("currency")?,
                 total_minor: row.try_get("total")?,
             })
