@@ -1,19 +1,18 @@
 //! Delivering the work, the pledgers' review, the resolution of a dispute,
 //! and acceptance, which calls every committed share for payment.
 
-use super::goal::apply_time;
 use super::kind;
 use super::ledger::{self, Bucket, Line, MoneyEvent, Posting, goal_account};
 use super::payment::settle_if_paid;
 use super::shared::{
-    conflict, ensure_readable, event, goal_for_issue, live_pledges, lock_goal, refuse_nul,
-    release_all, set_goal_state, set_pledge, treasury_of,
+    begin_change, conflict, ensure_maintainer, ensure_readable, event, goal_for_issue,
+    live_pledges, lock_goal, release_all, set_goal_state, set_pledge, treasury_of, trimmed_text,
 };
 use super::view::Goal;
 use super::{DAY_MS, GoalState, PledgeState, Resolution, Verdict};
 use crate::clock::now_ms;
 use crate::db::Db;
-use crate::error::{Error, Problem, Result};
+use crate::error::{Error, Result};
 use crate::ids::{AccountId, OrgId};
 use crate::issue::Issue;
 use crate::repo::{Access, Repo};
@@ -30,19 +29,10 @@ pub async fn deliver(
     note: &str,
     commits: &[String],
 ) -> Result<()> {
-    if ensure_readable(db, actor, repo).await? < Access::Write {
-        return Err(Error::forbidden("error-maintainers-only"));
-    }
-    refuse_nul("note", note)?;
-    let note = note.trim();
+    ensure_maintainer(db, actor, repo).await?;
+    let note = trimmed_text("note", note, 20_000)?;
     if note.is_empty() {
         return Err(Error::invalid("note", "error-delivery-note"));
-    }
-    if note.chars().count() > 20_000 {
-        return Err(Error::Invalid {
-            field: "note",
-            problem: Problem::new("error-text-too-long").arg("max", "20000"),
-        });
     }
     for commit in commits {
         if !(7..=40).contains(&commit.len()) || !commit.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -50,10 +40,7 @@ pub async fn deliver(
         }
     }
     let goal = goal_for_issue(db, issue).await?;
-    let now = now_ms();
-    let mut tx = db.pool().begin().await?;
-    let mut goal = lock_goal(&mut tx, goal.id).await?;
-    apply_time(&mut tx, &mut goal, now).await?;
+    let (mut tx, goal, now) = begin_change(db, goal.id).await?;
     if goal.state != GoalState::Funded {
         tx.commit().await?;
         return Err(conflict("error-deliver-unfunded"));
@@ -98,22 +85,12 @@ pub async fn review(
 ) -> Result<()> {
     ensure_readable(db, actor, repo).await?;
     let org = treasury_of(db, actor, org_name).await?;
-    refuse_nul("reason", reason)?;
-    let reason = reason.trim();
+    let reason = trimmed_text("reason", reason, 5000)?;
     if verdict == Verdict::Object && reason.is_empty() {
         return Err(Error::invalid("reason", "error-objection-reason"));
     }
-    if reason.chars().count() > 5000 {
-        return Err(Error::Invalid {
-            field: "reason",
-            problem: Problem::new("error-text-too-long").arg("max", "5000"),
-        });
-    }
     let goal = goal_for_issue(db, issue).await?;
-    let now = now_ms();
-    let mut tx = db.pool().begin().await?;
-    let mut goal = lock_goal(&mut tx, goal.id).await?;
-    apply_time(&mut tx, &mut goal, now).await?;
+    let (mut tx, goal, now) = begin_change(db, goal.id).await?;
     // Whether the organisation pledged (a pledge it did not withdraw), so
     // that a pledger asking too early or too late hears that the review is
     // closed, and anyone else that only pledgers review.
@@ -248,18 +225,12 @@ pub(super) async fn accept(
         }
         ledger::post(
             tx,
-            Posting {
-                goal: goal.id,
-                pledge: Some(pledge.id),
-                payment: None,
-                event: MoneyEvent::Call,
-                currency: &goal.currency,
-                actor,
-            },
-            &[
-                Line::debit(goal_account(goal.id, Bucket::Committed), pledge.share),
-                Line::credit(goal_account(goal.id, Bucket::Due), pledge.share),
-            ],
+            Posting::of_pledge(goal, pledge.id, MoneyEvent::Call, actor),
+            &Line::debit_credit(
+                goal_account(goal.id, Bucket::Committed),
+                goal_account(goal.id, Bucket::Due),
+                pledge.share,
+            ),
             now,
         )
         .await?;

@@ -4,21 +4,23 @@
 use super::delivery::accept;
 use super::kind;
 use super::shared::{
-    amount_text, conflict, ensure_readable, event, goal_for_issue, live_pledges, lock_goal,
-    refuse_nul, release_all, set_goal_state,
+    amount_text, begin_change, conflict, ensure_maintainer, event, goal_for_issue, live_pledges,
+    lock_goal, release_all, set_goal_state, trimmed_text,
 };
 use super::view::Goal;
 use super::{DEFAULT_REVIEW_DAYS, GoalState};
 use crate::clock::now_ms;
 use crate::db::Db;
-use crate::error::{Error, Problem, Result};
+use crate::error::{Error, Result};
 use crate::ids::{AccountId, GoalId};
 use crate::issue::Issue;
 use crate::money;
-use crate::repo::{Access, Repo};
+use crate::repo::Repo;
 use crate::timeline::Tx;
 use crate::user::User;
-use sqlx::Row;
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+use sqlx::{Any, Row};
 
 /// What a maintainer sets on a goal.
 #[derive(Debug, Clone)]
@@ -31,32 +33,56 @@ pub struct GoalInput {
     pub min_funders: Option<i64>,
 }
 
-fn validate_input(input: &GoalInput, now: i64) -> Result<(String, String, i64, i64)> {
-    money::check_minor("budget_minor", input.budget_minor)?;
-    let (currency, _) = money::currency(&input.currency)?;
-    refuse_nul("acceptance", &input.acceptance)?;
-    let acceptance = input.acceptance.trim().to_string();
-    if acceptance.is_empty() {
-        return Err(Error::invalid("acceptance", "error-acceptance-empty"));
+/// A goal's terms as checked: what [`GoalInput`] asks, defaults filled in.
+struct Terms {
+    budget_minor: i64,
+    currency: String,
+    acceptance: String,
+    deadline_at: i64,
+    review_days: i64,
+    min_funders: i64,
+}
+
+impl Terms {
+    fn check(input: &GoalInput, now: i64) -> Result<Terms> {
+        money::check_minor("budget_minor", input.budget_minor)?;
+        let (currency, _) = money::currency(&input.currency)?;
+        let acceptance = trimmed_text("acceptance", &input.acceptance, 20_000)?;
+        if acceptance.is_empty() {
+            return Err(Error::invalid("acceptance", "error-acceptance-empty"));
+        }
+        if input.deadline_at <= now {
+            return Err(Error::invalid("deadline", "error-deadline-past"));
+        }
+        let review_days = input.review_days.unwrap_or(DEFAULT_REVIEW_DAYS);
+        if !(1..=90).contains(&review_days) {
+            return Err(Error::invalid("review_days", "error-review-days"));
+        }
+        let min_funders = input.min_funders.unwrap_or(1);
+        if !(1..=1000).contains(&min_funders) {
+            return Err(Error::invalid("min_funders", "error-min-funders"));
+        }
+        Ok(Terms {
+            budget_minor: input.budget_minor,
+            currency: currency.to_string(),
+            acceptance: acceptance.to_string(),
+            deadline_at: input.deadline_at,
+            review_days,
+            min_funders,
+        })
     }
-    if acceptance.chars().count() > 20_000 {
-        return Err(Error::Invalid {
-            field: "acceptance",
-            problem: Problem::new("error-text-too-long").arg("max", "20000"),
-        });
+
+    /// Binds the terms to the query's next six placeholders, in the order of
+    /// the fields: the insert and the update of a goal write them alike.
+    fn bind<'q>(&self, query: Query<'q, Any, AnyArguments>) -> Query<'q, Any, AnyArguments> {
+        query
+            .bind(self.budget_minor)
+            .bind(&self.currency)
+            .bind(&self.acceptance)
+            .bind(self.deadline_at)
+            .bind(self.review_days)
+            .bind(self.min_funders)
     }
-    if input.deadline_at <= now {
-        return Err(Error::invalid("deadline", "error-deadline-past"));
-    }
-    let review_days = input.review_days.unwrap_or(DEFAULT_REVIEW_DAYS);
-    if !(1..=90).contains(&review_days) {
-        return Err(Error::invalid("review_days", "error-review-days"));
-    }
-    let min_funders = input.min_funders.unwrap_or(1);
-    if !(1..=1000).contains(&min_funders) {
-        return Err(Error::invalid("min_funders", "error-min-funders"));
-    }
-    Ok((currency.to_string(), acceptance, review_days, min_funders))
 }
 
 /// Opens a goal on an issue, or edits it: anything while no pledge is
@@ -68,35 +94,29 @@ pub async fn put_goal(
     issue: &Issue,
     input: GoalInput,
 ) -> Result<Goal> {
-    if ensure_readable(db, actor, repo).await? < Access::Write {
-        return Err(Error::forbidden("error-maintainers-only"));
-    }
+    ensure_maintainer(db, actor, repo).await?;
     let now = now_ms();
-    let (currency, acceptance, review_days, min_funders) = validate_input(&input, now)?;
+    let terms = Terms::check(&input, now)?;
     let me = Some(AccountId::from(actor.id));
     let existing = super::view::goal_of_issue(db, issue.id).await?;
     let mut tx = db.pool().begin().await?;
     let id = match existing {
         None => {
-            let inserted = sqlx::query(
+            let insert = sqlx::query(
                 "INSERT INTO funding_goals (issue_id, repo_id, state, budget_minor, currency, acceptance, deadline_at, \
                  review_days, min_funders, created_by, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
             )
             .bind(issue.id.0)
             .bind(repo.id.0)
-            .bind(GoalState::Open.as_str())
-            .bind(input.budget_minor)
-            .bind(&currency)
-            .bind(&acceptance)
-            .bind(input.deadline_at)
-            .bind(review_days)
-            .bind(min_funders)
-            .bind(actor.id.0)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(Error::from);
+            .bind(GoalState::Open.as_str());
+            let inserted = terms
+                .bind(insert)
+                .bind(actor.id.0)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(Error::from);
             let id = match inserted {
                 Ok(row) => GoalId(row.try_get("id")?),
                 Err(e) if e.is_unique_violation() => return Err(conflict("error-goal-exists")),
@@ -122,41 +142,36 @@ pub async fn put_goal(
                 return Err(conflict("error-goal-not-open"));
             }
             let active = live_pledges(&mut tx, goal.id).await?.len();
-            let money_changes = input.budget_minor != goal.budget_minor
-                || currency != goal.currency
-                || review_days != goal.review_days
-                || min_funders != goal.min_funders;
-            if active > 0 && (money_changes || input.deadline_at < goal.deadline_at) {
+            let money_changes = terms.budget_minor != goal.budget_minor
+                || terms.currency != goal.currency
+                || terms.review_days != goal.review_days
+                || terms.min_funders != goal.min_funders;
+            if active > 0 && (money_changes || terms.deadline_at < goal.deadline_at) {
                 return Err(conflict("error-goal-pledged"));
             }
-            sqlx::query(
-                "UPDATE funding_goals SET budget_minor = $1, currency = $2, acceptance = $3, deadline_at = $4, \
-                 review_days = $5, min_funders = $6, updated_at = $7 WHERE id = $8",
-            )
-            .bind(input.budget_minor)
-            .bind(&currency)
-            .bind(&acceptance)
-            .bind(input.deadline_at)
-            .bind(review_days)
-            .bind(min_funders)
-            .bind(now)
-            .bind(goal.id.0)
-            .execute(&mut *tx)
-            .await?;
+            terms
+                .bind(sqlx::query(
+                    "UPDATE funding_goals SET budget_minor = $1, currency = $2, acceptance = $3, deadline_at = $4, \
+                     review_days = $5, min_funders = $6, updated_at = $7 WHERE id = $8",
+                ))
+                .bind(now)
+                .bind(goal.id.0)
+                .execute(&mut *tx)
+                .await?;
             let mut changes = Vec::new();
-            if input.budget_minor != goal.budget_minor || currency != goal.currency {
+            if terms.budget_minor != goal.budget_minor || terms.currency != goal.currency {
                 changes.push("budget");
             }
-            if acceptance != goal.acceptance {
+            if terms.acceptance != goal.acceptance {
                 changes.push("acceptance");
             }
-            if input.deadline_at != goal.deadline_at {
+            if terms.deadline_at != goal.deadline_at {
                 changes.push("deadline");
             }
-            if review_days != goal.review_days {
+            if terms.review_days != goal.review_days {
                 changes.push("review_days");
             }
-            if min_funders != goal.min_funders {
+            if terms.min_funders != goal.min_funders {
                 changes.push("min_funders");
             }
             if !changes.is_empty() {
@@ -182,14 +197,9 @@ pub async fn put_goal(
 
 /// Cancels a goal before delivery; every pledge is released.
 pub async fn cancel(db: &Db, actor: &User, repo: &Repo, issue: &Issue) -> Result<()> {
-    if ensure_readable(db, actor, repo).await? < Access::Write {
-        return Err(Error::forbidden("error-maintainers-only"));
-    }
+    ensure_maintainer(db, actor, repo).await?;
     let goal = goal_for_issue(db, issue).await?;
-    let now = now_ms();
-    let mut tx = db.pool().begin().await?;
-    let mut goal = lock_goal(&mut tx, goal.id).await?;
-    apply_time(&mut tx, &mut goal, now).await?;
+    let (mut tx, goal, now) = begin_change(db, goal.id).await?;
     if !matches!(goal.state, GoalState::Open | GoalState::Funded) {
         tx.commit().await?;
         return Err(conflict("error-cancel-late"));

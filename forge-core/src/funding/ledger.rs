@@ -19,6 +19,7 @@
 //! debits equal its credits.
 
 use super::PledgeState;
+use super::view::Goal;
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::ids::{AccountId, GoalId, LedgerTxnId, OrgId, PaymentId, PledgeId};
@@ -121,6 +122,12 @@ impl Line {
             credit: amount,
         }
     }
+
+    /// The two lines of a transaction that debits one account and credits
+    /// another with the same amount, in that order.
+    pub fn debit_credit(debited: String, credited: String, amount: i64) -> [Line; 2] {
+        [Line::debit(debited, amount), Line::credit(credited, amount)]
+    }
 }
 
 /// What a transaction is about.
@@ -131,6 +138,25 @@ pub struct Posting<'a> {
     pub event: MoneyEvent,
     pub currency: &'a str,
     pub actor: Option<AccountId>,
+}
+
+impl<'a> Posting<'a> {
+    /// A transaction about one pledge on `goal`, in the goal's currency.
+    pub(super) fn of_pledge(
+        goal: &'a Goal,
+        pledge: PledgeId,
+        event: MoneyEvent,
+        actor: Option<AccountId>,
+    ) -> Posting<'a> {
+        Posting {
+            goal: goal.id,
+            pledge: Some(pledge),
+            payment: None,
+            event,
+            currency: &goal.currency,
+            actor,
+        }
+    }
 }
 
 /// Writes one balanced transaction; zero-amount lines are left out.

@@ -2,12 +2,12 @@
 //! settling the goal once every called share is paid.
 
 use super::goal::apply_time;
-use super::idempotency::{remember, replayed, validate_key};
+use super::idempotency::{IdempotencyKey, Request};
 use super::kind;
 use super::ledger::{self, Bucket, Line, MoneyEvent, Posting, goal_account};
 use super::shared::{
-    amount_text, conflict, ensure_readable, event, goal_for_issue, live_pledges, lock_goal,
-    pledge_on_goal, refuse_nul, set_goal_state,
+    PledgeFigures, amount_text, conflict, ensure_readable, event, goal_for_issue, live_pledges,
+    lock_goal, pledge_on_goal, refuse_nul, set_goal_state,
 };
 use super::view::Goal;
 use super::{GoalState, PledgeState};
@@ -33,16 +33,22 @@ pub struct PaymentRequest<'a> {
     pub idempotency_key: Option<&'a str>,
 }
 
-/// Whether `actor` receives money for `repo`: the owning user, or an owner
-/// or treasurer of the owning organisation.
-async fn receives_for(db: &Db, actor: &User, repo: &Repo) -> Result<bool> {
-    if repo.owner_is_org {
-        Ok(org::role_of(db, OrgId(repo.owner_id.0), actor.id)
+/// Refuses anyone who does not receive money for `repo`: only the owning
+/// user, or an owner or treasurer of the owning organisation, records and
+/// corrects payments.
+async fn ensure_receiver(db: &Db, actor: &User, repo: &Repo) -> Result<()> {
+    ensure_readable(db, actor, repo).await?;
+    let receives = if repo.owner_is_org {
+        org::role_of(db, OrgId(repo.owner_id.0), actor.id)
             .await?
-            .is_some_and(Role::handles_money))
+            .is_some_and(Role::handles_money)
     } else {
-        Ok(actor.id.0 == repo.owner_id.0)
+        actor.id.0 == repo.owner_id.0
+    };
+    if !receives {
+        return Err(Error::forbidden("error-payment-receiver-only"));
     }
+    Ok(())
 }
 
 /// The result of a payment request.
@@ -82,11 +88,8 @@ pub async fn record_payment_outcome(
         reference,
         idempotency_key,
     } = request;
-    ensure_readable(db, actor, repo).await?;
-    if !receives_for(db, actor, repo).await? {
-        return Err(Error::forbidden("error-payment-receiver-only"));
-    }
-    let key = validate_key(idempotency_key)?;
+    ensure_receiver(db, actor, repo).await?;
+    let key = IdempotencyKey::parse(idempotency_key, Request::Payment)?;
     money::check_minor("amount_minor", amount_minor)?;
     refuse_nul("reference", reference)?;
     let reference = reference.trim();
@@ -97,86 +100,44 @@ pub async fn record_payment_outcome(
     let now = now_ms();
     let mut tx = db.pool().begin().await?;
     let mut goal = lock_goal(&mut tx, goal.id).await?;
-    let scope = format!("payment:{}", goal.id);
-    if let Some(previous) = replayed(&mut tx, actor, key, &scope).await? {
+    if let Some(previous) = key.replayed(&mut tx, actor, goal.id).await? {
         return Ok(PaymentOutcome {
             payment_id: PaymentId(previous),
             replayed: true,
         });
     }
     apply_time(&mut tx, &mut goal, now).await?;
-    let (org_id, state, _, share, paid) = pledge_on_goal(&mut tx, &goal, pledge).await?;
-    if state != PledgeState::Due {
+    let paid_on = pledge_on_goal(&mut tx, &goal, pledge).await?;
+    if paid_on.state != PledgeState::Due {
         tx.commit().await?;
         return Err(conflict("error-payment-not-due"));
     }
-    if amount_minor > share - paid {
+    let left = paid_on.share - paid_on.paid;
+    if amount_minor > left {
         let (_, exponent) = money::currency(&goal.currency)?;
         return Err(Error::Invalid {
             field: "amount_minor",
             problem: Problem::new("error-payment-too-much")
-                .arg(
-                    "left",
-                    money::format_major(share - paid, exponent, '.', ' '),
-                )
+                .arg("left", money::format_major(left, exponent, '.', ' '))
                 .arg("currency", goal.currency.clone())
-                .arg("left_minor", (share - paid).to_string()),
+                .arg("left_minor", left.to_string()),
         });
     }
-    let id = PaymentId(sqlx::query(
-        "INSERT INTO payments (pledge_id, amount_minor, reference, recorded_by, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-    )
-    .bind(pledge.0)
-    .bind(amount_minor)
-    .bind(reference)
-    .bind(actor.id.0)
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await?
-    .try_get("id")?);
-    let me = Some(AccountId::from(actor.id));
-    ledger::post(
-        &mut tx,
-        Posting {
-            goal: goal.id,
-            pledge: Some(pledge),
-            payment: Some(id),
-            event: MoneyEvent::Payment,
-            currency: &goal.currency,
-            actor: me,
-        },
-        &[
-            Line::debit(goal_account(goal.id, Bucket::Due), amount_minor),
-            Line::credit(goal_account(goal.id, Bucket::Paid), amount_minor),
-        ],
-        now,
-    )
-    .await?;
-    let paid = paid + amount_minor;
-    let state = if paid == share {
-        PledgeState::Paid
-    } else {
-        PledgeState::Due
-    };
-    sqlx::query("UPDATE pledges SET paid_minor = $1, state = $2, updated_at = $3 WHERE id = $4")
-        .bind(paid)
-        .bind(state.as_str())
-        .bind(now)
-        .bind(pledge.0)
-        .execute(&mut *tx)
-        .await?;
-    event(
+    let id = write_payment(
         &mut tx,
         &goal,
-        kind::PAYMENT,
-        me,
-        Some(org_id),
-        Some(&amount_text(amount_minor, &goal.currency)),
+        actor,
+        NewPayment {
+            pledge: &paid_on,
+            amount: amount_minor,
+            reference,
+            reverses: None,
+        },
         now,
     )
     .await?;
     settle_if_paid(&mut tx, &goal, now).await?;
-    remember(&mut tx, actor, key, &scope, id.0, now).await?;
+    key.remember(&mut tx, actor, goal.id, id.0, now).await?;
     tx.commit().await?;
     Ok(PaymentOutcome {
         payment_id: id,
@@ -193,10 +154,7 @@ pub async fn reverse_payment(
     issue: &Issue,
     payment: PaymentId,
 ) -> Result<PaymentId> {
-    ensure_readable(db, actor, repo).await?;
-    if !receives_for(db, actor, repo).await? {
-        return Err(Error::forbidden("error-payment-receiver-only"));
-    }
+    ensure_receiver(db, actor, repo).await?;
     let goal = goal_for_issue(db, issue).await?;
     let now = now_ms();
     let mut tx = db.pool().begin().await?;
@@ -219,58 +177,126 @@ pub async fn reverse_payment(
         tx.commit().await?;
         return Err(conflict("error-payment-reversed"));
     }
-    let (org_id, _, _, _, paid) = pledge_on_goal(&mut tx, &goal, pledge).await?;
-    let id = PaymentId(sqlx::query(
-        "INSERT INTO payments (pledge_id, amount_minor, reference, recorded_by, reverses, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-    )
-    .bind(pledge.0)
-    .bind(-amount)
-    .bind(format!("reversal of payment {payment}"))
-    .bind(actor.id.0)
-    .bind(payment.0)
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await?
-    .try_get("id")?);
-    let me = Some(AccountId::from(actor.id));
-    ledger::post(
+    let paid_on = pledge_on_goal(&mut tx, &goal, pledge).await?;
+    let reference = format!("reversal of payment {payment}");
+    let id = write_payment(
         &mut tx,
-        Posting {
-            goal: goal.id,
-            pledge: Some(pledge),
-            payment: Some(id),
-            event: MoneyEvent::Correction,
-            currency: &goal.currency,
-            actor: me,
+        &goal,
+        actor,
+        NewPayment {
+            pledge: &paid_on,
+            amount,
+            reference: &reference,
+            reverses: Some(payment),
         },
-        &[
-            Line::debit(goal_account(goal.id, Bucket::Paid), amount),
-            Line::credit(goal_account(goal.id, Bucket::Due), amount),
-        ],
         now,
     )
     .await?;
-    sqlx::query("UPDATE pledges SET paid_minor = $1, state = 'due', updated_at = $2 WHERE id = $3")
-        .bind(paid - amount)
-        .bind(now)
-        .bind(pledge.0)
-        .execute(&mut *tx)
-        .await?;
     if goal.state == GoalState::Settled {
         set_goal_state(&mut tx, goal.id, GoalState::Accepted, now).await?;
     }
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// A payment to write: one received, or the reversal of one recorded by
+/// mistake.
+struct NewPayment<'a> {
+    /// The pledge it is paid against, as it stands before.
+    pledge: &'a PledgeFigures,
+    /// What it moves, positive; a reversal is stored negated.
+    amount: i64,
+    reference: &'a str,
+    /// The payment it reverses, for a reversal.
+    reverses: Option<PaymentId>,
+}
+
+/// Writes a payment, its ledger transaction (a payment moves its amount from
+/// the goal's `due` account to `paid`, a reversal moves it back), the
+/// pledge's new paid figure and state (paid once payments add up to its
+/// share, due again after a reversal) and the timeline event.
+async fn write_payment(
+    tx: &mut Tx<'_>,
+    goal: &Goal,
+    actor: &User,
+    payment: NewPayment<'_>,
+    now: i64,
+) -> Result<PaymentId> {
+    let NewPayment {
+        pledge,
+        amount,
+        reference,
+        reverses,
+    } = payment;
+    let (stored, money_event, debited, credited, timeline_kind) = match reverses {
+        None => (
+            amount,
+            MoneyEvent::Payment,
+            Bucket::Due,
+            Bucket::Paid,
+            kind::PAYMENT,
+        ),
+        Some(_) => (
+            -amount,
+            MoneyEvent::Correction,
+            Bucket::Paid,
+            Bucket::Due,
+            kind::PAYMENT_REVERSED,
+        ),
+    };
+    let me = Some(AccountId::from(actor.id));
+    let id = PaymentId(
+        sqlx::query(
+            "INSERT INTO payments (pledge_id, amount_minor, reference, recorded_by, reverses, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(pledge.id.0)
+        .bind(stored)
+        .bind(reference)
+        .bind(actor.id.0)
+        .bind(reverses.map(|reversed| reversed.0))
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get("id")?,
+    );
+    ledger::post(
+        tx,
+        Posting {
+            payment: Some(id),
+            ..Posting::of_pledge(goal, pledge.id, money_event, me)
+        },
+        &Line::debit_credit(
+            goal_account(goal.id, debited),
+            goal_account(goal.id, credited),
+            amount,
+        ),
+        now,
+    )
+    .await?;
+    let paid = pledge.paid + stored;
+    let state = if reverses.is_none() && paid == pledge.share {
+        PledgeState::Paid
+    } else {
+        PledgeState::Due
+    };
+    sqlx::query("UPDATE pledges SET paid_minor = $1, state = $2, updated_at = $3 WHERE id = $4")
+        .bind(paid)
+        .bind(state.as_str())
+        .bind(now)
+        .bind(pledge.id.0)
+        .execute(&mut **tx)
+        .await?;
     event(
-        &mut tx,
-        &goal,
-        kind::PAYMENT_REVERSED,
+        tx,
+        goal,
+        timeline_kind,
         me,
-        Some(org_id),
+        Some(pledge.org),
         Some(&amount_text(amount, &goal.currency)),
         now,
     )
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 

@@ -2,12 +2,12 @@
 //! each pledger's fair share once the pledges cover it.
 
 use super::goal::apply_time;
-use super::idempotency::{remember, replayed, validate_key};
+use super::idempotency::{IdempotencyKey, Request};
 use super::kind;
 use super::ledger::{self, Bucket, Line, MoneyEvent, Posting, goal_account, org_account};
 use super::shared::{
-    LivePledge, amount_text, conflict, ensure_readable, event, goal_for_issue, live_pledges,
-    lock_goal, pledge_on_goal, set_goal_state, set_pledge, treasury_of,
+    PledgeFigures, amount_text, begin_change, conflict, ensure_readable, event, goal_for_issue,
+    live_pledges, lock_goal, pledge_on_goal, set_goal_state, set_pledge, treasury_of,
 };
 use super::view::Goal;
 use super::{GoalState, PledgeState};
@@ -59,7 +59,7 @@ pub async fn pledge(
         idempotency_key,
     } = request;
     ensure_readable(db, actor, repo).await?;
-    let key = validate_key(idempotency_key)?;
+    let key = IdempotencyKey::parse(idempotency_key, Request::Pledge)?;
     let goal = goal_for_issue(db, issue).await?;
     let org = treasury_of(db, actor, org_name).await?;
     money::check_minor("amount_minor", amount_minor)?;
@@ -67,8 +67,7 @@ pub async fn pledge(
     let now = now_ms();
     let mut tx = db.pool().begin().await?;
     let mut goal = lock_goal(&mut tx, goal.id).await?;
-    let scope = format!("pledge:{}", goal.id);
-    if let Some(previous) = replayed(&mut tx, actor, key, &scope).await? {
+    if let Some(previous) = key.replayed(&mut tx, actor, goal.id).await? {
         return Ok(PledgeOutcome {
             pledge_id: PledgeId(previous),
             created: false,
@@ -93,27 +92,15 @@ pub async fn pledge(
         Some(current) => {
             let delta = amount_minor - current.amount;
             if delta != 0 {
+                let pledged = goal_account(goal.id, Bucket::Pledged);
                 let lines = if delta > 0 {
-                    [
-                        Line::debit(org_account(org.id), delta),
-                        Line::credit(goal_account(goal.id, Bucket::Pledged), delta),
-                    ]
+                    Line::debit_credit(org_account(org.id), pledged, delta)
                 } else {
-                    [
-                        Line::debit(goal_account(goal.id, Bucket::Pledged), -delta),
-                        Line::credit(org_account(org.id), -delta),
-                    ]
+                    Line::debit_credit(pledged, org_account(org.id), -delta)
                 };
                 ledger::post(
                     &mut tx,
-                    Posting {
-                        goal: goal.id,
-                        pledge: Some(current.id),
-                        payment: None,
-                        event: MoneyEvent::PledgeChange,
-                        currency,
-                        actor: me,
-                    },
+                    Posting::of_pledge(&goal, current.id, MoneyEvent::PledgeChange, me),
                     &lines,
                     now,
                 )
@@ -154,18 +141,12 @@ pub async fn pledge(
             .try_get("id")?);
             ledger::post(
                 &mut tx,
-                Posting {
-                    goal: goal.id,
-                    pledge: Some(id),
-                    payment: None,
-                    event: MoneyEvent::Pledge,
-                    currency,
-                    actor: me,
-                },
-                &[
-                    Line::debit(org_account(org.id), amount_minor),
-                    Line::credit(goal_account(goal.id, Bucket::Pledged), amount_minor),
-                ],
+                Posting::of_pledge(&goal, id, MoneyEvent::Pledge, me),
+                &Line::debit_credit(
+                    org_account(org.id),
+                    goal_account(goal.id, Bucket::Pledged),
+                    amount_minor,
+                ),
                 now,
             )
             .await?;
@@ -188,7 +169,8 @@ pub async fn pledge(
     if total >= i128::from(goal.budget_minor) && funders >= goal.min_funders {
         fund(&mut tx, &goal, now).await?;
     }
-    remember(&mut tx, actor, key, &scope, pledge_id.0, now).await?;
+    key.remember(&mut tx, actor, goal.id, pledge_id.0, now)
+        .await?;
     tx.commit().await?;
     Ok(PledgeOutcome {
         pledge_id,
@@ -222,30 +204,21 @@ pub async fn withdraw(
     {
         return Err(Error::forbidden("error-pledge-role"));
     }
-    let now = now_ms();
-    let mut tx = db.pool().begin().await?;
-    let mut goal = lock_goal(&mut tx, goal.id).await?;
-    apply_time(&mut tx, &mut goal, now).await?;
-    let (org_id, state, amount, _, _) = pledge_on_goal(&mut tx, &goal, pledge).await?;
-    if goal.state != GoalState::Open || state != PledgeState::Active {
+    let (mut tx, goal, now) = begin_change(db, goal.id).await?;
+    let withdrawn = pledge_on_goal(&mut tx, &goal, pledge).await?;
+    if goal.state != GoalState::Open || withdrawn.state != PledgeState::Active {
         tx.commit().await?;
         return Err(conflict("error-withdraw-closed"));
     }
     let me = Some(AccountId::from(actor.id));
     ledger::post(
         &mut tx,
-        Posting {
-            goal: goal.id,
-            pledge: Some(pledge),
-            payment: None,
-            event: MoneyEvent::Withdrawal,
-            currency: &goal.currency,
-            actor: me,
-        },
-        &[
-            Line::debit(goal_account(goal.id, Bucket::Pledged), amount),
-            Line::credit(org_account(org_id), amount),
-        ],
+        Posting::of_pledge(&goal, pledge, MoneyEvent::Withdrawal, me),
+        &Line::debit_credit(
+            goal_account(goal.id, Bucket::Pledged),
+            org_account(withdrawn.org),
+            withdrawn.amount,
+        ),
         now,
     )
     .await?;
@@ -255,8 +228,8 @@ pub async fn withdraw(
         &goal,
         kind::WITHDRAWN,
         me,
-        Some(org_id),
-        Some(&amount_text(amount, &goal.currency)),
+        Some(withdrawn.org),
+        Some(&amount_text(withdrawn.amount, &goal.currency)),
         now,
     )
     .await?;
@@ -267,7 +240,7 @@ pub async fn withdraw(
 /// The organisation's fixed shares once the budget is covered: commits every
 /// active pledge, posts the unused part back to its organisation.
 async fn fund(tx: &mut Tx<'_>, goal: &Goal, now: i64) -> Result<()> {
-    let pledges: Vec<LivePledge> = live_pledges(tx, goal.id)
+    let pledges: Vec<PledgeFigures> = live_pledges(tx, goal.id)
         .await?
         .into_iter()
         .filter(|p| p.state == PledgeState::Active)
@@ -277,14 +250,7 @@ async fn fund(tx: &mut Tx<'_>, goal: &Goal, now: i64) -> Result<()> {
     for (pledge, share) in pledges.iter().zip(shares) {
         ledger::post(
             tx,
-            Posting {
-                goal: goal.id,
-                pledge: Some(pledge.id),
-                payment: None,
-                event: MoneyEvent::Commitment,
-                currency: &goal.currency,
-                actor: None,
-            },
+            Posting::of_pledge(goal, pledge.id, MoneyEvent::Commitment, None),
             &[
                 Line::debit(goal_account(goal.id, Bucket::Pledged), pledge.amount),
                 Line::credit(goal_account(goal.id, Bucket::Committed), share),

@@ -1,11 +1,12 @@
-//! What the funding transitions share: refusals, locking the goal's row,
-//! the timeline event, reading live pledges and setting their state,
-//! releasing every pledge, and the actor checks.
+//! What the funding transitions share: refusals and text checks, starting a
+//! change by locking the goal's row, the timeline event, reading pledges and
+//! setting their state, releasing every pledge, and the actor checks.
 
-use super::goal::refresh;
+use super::goal::{apply_time, refresh};
 use super::ledger::{self, Bucket, Line, MoneyEvent, Posting, goal_account, org_account};
 use super::view::{Goal, SELECT_GOAL, goal_from_row};
 use super::{GoalState, PledgeState};
+use crate::clock::now_ms;
 use crate::db::Db;
 use crate::error::{Error, Problem, Result};
 use crate::ids::{AccountId, GoalId, OrgId, PledgeId};
@@ -15,6 +16,7 @@ use crate::repo::{self, Access, Repo};
 use crate::timeline::{self, NewEvent, Tx};
 use crate::user::User;
 use sqlx::Row;
+use sqlx::any::AnyRow;
 
 pub(super) fn conflict(key: &'static str) -> Error {
     Error::Conflict {
@@ -30,6 +32,20 @@ pub(super) fn refuse_nul(field: &'static str, text: &str) -> Result<()> {
         return Err(Error::invalid(field, "error-text-nul"));
     }
     Ok(())
+}
+
+/// Typed text, trimmed: refused when it holds a NUL character or more than
+/// `max` characters. Whether it may be empty is the caller's to say.
+pub(super) fn trimmed_text<'t>(field: &'static str, text: &'t str, max: usize) -> Result<&'t str> {
+    refuse_nul(field, text)?;
+    let text = text.trim();
+    if text.chars().count() > max {
+        return Err(Error::Invalid {
+            field,
+            problem: Problem::new("error-text-too-long").arg("max", max.to_string()),
+        });
+    }
+    Ok(text)
 }
 
 pub(super) fn amount_text(amount: i64, currency: &str) -> String {
@@ -48,6 +64,17 @@ pub(super) async fn lock_goal(tx: &mut Tx<'_>, goal: GoalId) -> Result<Goal> {
         .fetch_one(&mut **tx)
         .await?;
     goal_from_row(&row)
+}
+
+/// Starts a change to a goal: takes its row for writing, then applies what
+/// time decided, so that the change sees the goal as it is now. Returns the
+/// transaction, the goal and the time of the change.
+pub(super) async fn begin_change(db: &Db, goal: GoalId) -> Result<(Tx<'static>, Goal, i64)> {
+    let now = now_ms();
+    let mut tx = db.pool().begin().await?;
+    let mut goal = lock_goal(&mut tx, goal).await?;
+    apply_time(&mut tx, &mut goal, now).await?;
+    Ok((tx, goal, now))
 }
 
 pub(super) async fn set_goal_state(
@@ -90,15 +117,34 @@ pub(super) async fn event(
     Ok(())
 }
 
-pub(super) struct LivePledge {
+/// A pledge's figures as stored, read inside a change.
+pub(super) struct PledgeFigures {
     pub(super) id: PledgeId,
     pub(super) org: OrgId,
-    pub(super) amount: i64,
-    pub(super) share: i64,
     pub(super) state: PledgeState,
+    pub(super) amount: i64,
+    /// Zero until the goal is funded.
+    pub(super) share: i64,
+    pub(super) paid: i64,
 }
 
-pub(super) async fn live_pledges(tx: &mut Tx<'_>, goal: GoalId) -> Result<Vec<LivePledge>> {
+impl PledgeFigures {
+    fn from_row(row: &AnyRow) -> Result<PledgeFigures> {
+        let state: String = row.try_get("state")?;
+        Ok(PledgeFigures {
+            id: PledgeId(row.try_get("id")?),
+            org: OrgId(row.try_get("org_id")?),
+            state: PledgeState::from_stored(&state)?,
+            amount: row.try_get("amount_minor")?,
+            share: row.try_get::<Option<i64>, _>("share_minor")?.unwrap_or(0),
+            paid: row.try_get("paid_minor")?,
+        })
+    }
+}
+
+/// The goal's pledges that still count (see [`PledgeState::is_live`]), in
+/// the order they were made.
+pub(super) async fn live_pledges(tx: &mut Tx<'_>, goal: GoalId) -> Result<Vec<PledgeFigures>> {
     let rows = sqlx::query(
         "SELECT id, org_id, amount_minor, share_minor, paid_minor, state FROM pledges \
          WHERE goal_id = $1 AND state IN ('active', 'committed', 'due', 'paid') ORDER BY created_at, id",
@@ -106,19 +152,23 @@ pub(super) async fn live_pledges(tx: &mut Tx<'_>, goal: GoalId) -> Result<Vec<Li
     .bind(goal.0)
     .fetch_all(&mut **tx)
     .await?;
-    rows.iter()
-        .map(|row| {
-            let state: String = row.try_get("state")?;
-            Ok(LivePledge {
-                id: PledgeId(row.try_get("id")?),
-                org: OrgId(row.try_get("org_id")?),
-                amount: row.try_get("amount_minor")?,
-                share: row.try_get::<Option<i64>, _>("share_minor")?.unwrap_or(0),
-                state: PledgeState::parse(&state)
-                    .ok_or_else(|| Error::Internal(format!("unknown pledge state {state}")))?,
-            })
-        })
-        .collect()
+    rows.iter().map(PledgeFigures::from_row).collect()
+}
+
+/// One pledge of the goal, whatever its state ("not found" if it is
+/// another goal's).
+pub(super) async fn pledge_on_goal(
+    tx: &mut Tx<'_>,
+    goal: &Goal,
+    pledge: PledgeId,
+) -> Result<PledgeFigures> {
+    let row = sqlx::query("SELECT id, org_id, state, amount_minor, share_minor, paid_minor FROM pledges WHERE id = $1 AND goal_id = $2")
+        .bind(pledge.0)
+        .bind(goal.id.0)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| Error::not_found("error-pledge-not-found"))?;
+    PledgeFigures::from_row(&row)
 }
 
 pub(super) async fn set_pledge(
@@ -153,18 +203,12 @@ pub(super) async fn release_all(
         };
         ledger::post(
             tx,
-            Posting {
-                goal: goal.id,
-                pledge: Some(pledge.id),
-                payment: None,
-                event: MoneyEvent::Release,
-                currency: &goal.currency,
-                actor,
-            },
-            &[
-                Line::debit(goal_account(goal.id, bucket), amount),
-                Line::credit(org_account(pledge.org), amount),
-            ],
+            Posting::of_pledge(goal, pledge.id, MoneyEvent::Release, actor),
+            &Line::debit_credit(
+                goal_account(goal.id, bucket),
+                org_account(pledge.org),
+                amount,
+            ),
             now,
         )
         .await?;
@@ -188,6 +232,15 @@ pub(super) async fn ensure_readable(db: &Db, actor: &User, repo: &Repo) -> Resul
     Ok(access)
 }
 
+/// Refuses anyone who may not write to the repository: goals are the
+/// maintainers' to set, cancel and deliver.
+pub(super) async fn ensure_maintainer(db: &Db, actor: &User, repo: &Repo) -> Result<()> {
+    if ensure_readable(db, actor, repo).await? < Access::Write {
+        return Err(Error::forbidden("error-maintainers-only"));
+    }
+    Ok(())
+}
+
 /// The organisation `name`, if `actor` may act for it with money.
 pub(super) async fn treasury_of(db: &Db, actor: &User, name: &str) -> Result<org::Org> {
     if name.contains('\0') {
@@ -201,26 +254,4 @@ pub(super) async fn treasury_of(db: &Db, actor: &User, name: &str) -> Result<org
         return Err(Error::forbidden("error-pledge-role"));
     }
     Ok(found)
-}
-
-pub(super) async fn pledge_on_goal(
-    tx: &mut Tx<'_>,
-    goal: &Goal,
-    pledge: PledgeId,
-) -> Result<(OrgId, PledgeState, i64, i64, i64)> {
-    let row = sqlx::query("SELECT org_id, state, amount_minor, share_minor, paid_minor FROM pledges WHERE id = $1 AND goal_id = $2")
-        .bind(pledge.0)
-        .bind(goal.id.0)
-        .fetch_optional(&mut **tx)
-        .await?
-        .ok_or_else(|| Error::not_found("error-pledge-not-found"))?;
-    let state: String = row.try_get("state")?;
-    Ok((
-        OrgId(row.try_get("org_id")?),
-        PledgeState::parse(&state)
-            .ok_or_else(|| Error::Internal(format!("unknown pledge state {state}")))?,
-        row.try_get("amount_minor")?,
-        row.try_get::<Option<i64>, _>("share_minor")?.unwrap_or(0),
-        row.try_get("paid_minor")?,
-    ))
 }
