@@ -6,8 +6,9 @@ use super::idempotency::{IdempotencyKey, Request};
 use super::kind;
 use super::ledger::{self, Bucket, Line, MoneyEvent, Posting, goal_account, org_account};
 use super::shared::{
-    PledgeFigures, amount_text, begin_change, conflict, ensure_readable, event, goal_for_issue,
-    live_pledges, lock_goal, pledge_on_goal, set_goal_state, set_pledge, treasury_of,
+    PledgeFigures, amount_text, begin_change, conflict, ensure_readable, ensure_treasurer, event,
+    goal_for_issue, live_pledges, lock_goal, pledge_on_goal, set_goal_state, set_pledge,
+    treasury_of,
 };
 use super::view::Goal;
 use super::{GoalState, PledgeState};
@@ -17,7 +18,6 @@ use crate::error::{Error, Result};
 use crate::ids::{AccountId, OrgId, PledgeId};
 use crate::issue::Issue;
 use crate::money;
-use crate::org::{self, Role};
 use crate::repo::Repo;
 use crate::timeline::Tx;
 use crate::user::User;
@@ -197,13 +197,7 @@ pub async fn withdraw(
         .fetch_optional(db.pool())
         .await?
         .ok_or_else(|| Error::not_found("error-pledge-not-found"))?;
-    let pledger = OrgId(pledger.try_get("org_id")?);
-    if !org::role_of(db, pledger, actor.id)
-        .await?
-        .is_some_and(Role::handles_money)
-    {
-        return Err(Error::forbidden("error-pledge-role"));
-    }
+    ensure_treasurer(db, actor, OrgId(pledger.try_get("org_id")?)).await?;
     let (mut tx, goal, now) = begin_change(db, goal.id).await?;
     let withdrawn = pledge_on_goal(&mut tx, &goal, pledge).await?;
     if goal.state != GoalState::Open || withdrawn.state != PledgeState::Active {

@@ -18,6 +18,8 @@ use crate::user::User;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+/// A refusal because of where the goal or the pledge stands: the same
+/// request may succeed at another moment.
 pub(super) fn conflict(key: &'static str) -> Error {
     Error::Conflict {
         field: None,
@@ -48,6 +50,8 @@ pub(super) fn trimmed_text<'t>(field: &'static str, text: &'t str, max: usize) -
     Ok(text)
 }
 
+/// An amount as a timeline event stores it, in minor units with its
+/// currency; the pages show it in each reader's notation.
 pub(super) fn amount_text(amount: i64, currency: &str) -> String {
     format!("{amount} {currency}")
 }
@@ -92,6 +96,8 @@ pub(super) async fn set_goal_state(
     Ok(())
 }
 
+/// Writes a funding event on the goal's issue timeline; `org` is the
+/// organisation it concerns, if any.
 pub(super) async fn event(
     tx: &mut Tx<'_>,
     goal: &Goal,
@@ -217,6 +223,7 @@ pub(super) async fn release_all(
     Ok(())
 }
 
+/// The issue's goal, brought up to date with the clock.
 pub(super) async fn goal_for_issue(db: &Db, issue: &Issue) -> Result<Goal> {
     let goal = super::view::goal_of_issue(db, issue.id)
         .await?
@@ -224,6 +231,8 @@ pub(super) async fn goal_for_issue(db: &Db, issue: &Issue) -> Result<Goal> {
     refresh(db, &goal).await
 }
 
+/// Refuses, as "not found", anyone who may not read the repository; their
+/// access otherwise.
 pub(super) async fn ensure_readable(db: &Db, actor: &User, repo: &Repo) -> Result<Access> {
     let access = repo::access(db, Some(actor), repo).await?;
     if access < Access::Read {
@@ -249,9 +258,16 @@ pub(super) async fn treasury_of(db: &Db, actor: &User, name: &str) -> Result<org
     let found = org::by_name(db, name)
         .await?
         .ok_or_else(|| Error::invalid("org", "error-org-not-found"))?;
-    let role = org::role_of(db, found.id, actor.id).await?;
+    ensure_treasurer(db, actor, found.id).await?;
+    Ok(found)
+}
+
+/// Refuses anyone who may not act for the organisation with money (only
+/// its owners and treasurers may).
+pub(super) async fn ensure_treasurer(db: &Db, actor: &User, org: OrgId) -> Result<()> {
+    let role = org::role_of(db, org, actor.id).await?;
     if !role.is_some_and(Role::handles_money) {
         return Err(Error::forbidden("error-pledge-role"));
     }
-    Ok(found)
+    Ok(())
 }
