@@ -69,6 +69,31 @@ id_type!(
     MilestoneId
 );
 id_type!(
+    /// The id of a funding goal (one per issue at most).
+    GoalId
+);
+id_type!(
+    /// The id of an organisation's pledge to a funding goal.
+    PledgeId
+);
+id_type!(
+    /// The id of a payment recorded against a pledge, or of its reversal.
+    PaymentId
+);
+
+/// The id of one ledger transaction: the lines written together for one
+/// money event share it, and their debits equal their credits. It is random
+/// text rather than a number, as stored, so it cannot share the macro.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct LedgerTxnId(pub String);
+
+impl fmt::Display for LedgerTxnId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+id_type!(
     /// The id of an event in the outbox.
     EventId
 );

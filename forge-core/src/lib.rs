@@ -41,6 +41,6 @@ pub mod user;
 pub use db::{Db, Engine};
 pub use error::{Error, Problem, Result};
 pub use ids::{
-    AccountId, CommentId, EventId, IssueId, LabelId, MilestoneId, OrgId, PushJournalId, RepoId,
-    TokenId, UserId,
+    AccountId, CommentId, EventId, GoalId, IssueId, LabelId, LedgerTxnId, MilestoneId, OrgId,
+    PaymentId, PledgeId, PushJournalId, RepoId, TokenId, UserId,
 };

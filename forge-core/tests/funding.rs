@@ -9,6 +9,7 @@ use forge_core::funding::{
     self, GoalInput, GoalState, GoalView, PaymentRequest, PledgeRequest, PledgeState, Resolution,
     Verdict, ledger,
 };
+use forge_core::ids::{GoalId, PaymentId, PledgeId};
 use forge_core::issue::{self, Issue, NewIssue};
 use forge_core::org::{self, NewOrg, Org, OrgKind, Role};
 use forge_core::repo::{self, NewRepo, Repo};
@@ -184,7 +185,7 @@ async fn a_goal_goes_from_pledges_to_payment_with_exact_figures() {
         assert_eq!(view.goal.state, GoalState::Accepted);
         assert!(view.pledges.iter().all(|p| p.state == PledgeState::Due));
 
-        let mut last_payment = 0;
+        let mut last_payment = PaymentId(0);
         for pledge in &view.pledges {
             let share = pledge.share_minor.unwrap();
             // Too much is refused; a partial payment then the rest.
@@ -818,8 +819,8 @@ struct Figures {
     org_owes: i64,
 }
 
-fn ledger_figures(entries: &[ledger::Entry], goal: i64) -> BTreeMap<i64, Figures> {
-    let mut figures: BTreeMap<i64, Figures> = BTreeMap::new();
+fn ledger_figures(entries: &[ledger::Entry], goal: GoalId) -> BTreeMap<PledgeId, Figures> {
+    let mut figures: BTreeMap<PledgeId, Figures> = BTreeMap::new();
     for entry in entries {
         let Some(pledge) = entry.pledge_id else {
             continue;
@@ -1015,7 +1016,7 @@ async fn random_operation(
         world.treasurer.clone()
     };
     let org = rng.pick(&world.orgs).unwrap().clone();
-    let pledge = rng.pick(&view.pledges).map(|p| p.id).unwrap_or(0);
+    let pledge = rng.pick(&view.pledges).map(|p| p.id).unwrap_or(PledgeId(0));
     *done = OPERATIONS[operation];
     match operation {
         0..=3 => {

@@ -239,7 +239,12 @@ mod tests {
             include_str!("../../forge-core/src/label.rs"),
             include_str!("../../forge-core/src/milestone.rs"),
             include_str!("../../forge-core/src/issue_query.rs"),
-            include_str!("../../forge-core/src/funding/rules.rs"),
+            include_str!("../../forge-core/src/funding/shared.rs"),
+            include_str!("../../forge-core/src/funding/goal.rs"),
+            include_str!("../../forge-core/src/funding/pledge.rs"),
+            include_str!("../../forge-core/src/funding/idempotency.rs"),
+            include_str!("../../forge-core/src/funding/delivery.rs"),
+            include_str!("../../forge-core/src/funding/payment.rs"),
             include_str!("../../forge-core/src/money.rs"),
         );
         let mut missing = Vec::new();

@@ -8,15 +8,55 @@
 //! the state change (see [`ledger`] for the account scheme). Every change
 //! to a goal first takes a write on the goal's row, which serialises
 //! concurrent requests on one goal on both engines: funding happens once.
+//!
+//! Each transition carries its actor check, its ledger transaction and its
+//! timeline event, in one database transaction. They are grouped by what
+//! they act on: `goal` (putting and cancelling a goal, and what time
+//! decides), `pledge` (pledging, withdrawing, funding), `delivery`
+//! (delivery, review, resolution, acceptance) and `payment` (payments,
+//! reversals, settling); `shared` holds what they all use and
+//! `idempotency` the replay of `Idempotency-Key`s. `view` reads, and
+//! `ledger` keeps the accounts.
 
+mod delivery;
+mod goal;
+mod idempotency;
 pub mod ledger;
-mod rules;
+mod payment;
+mod pledge;
+mod shared;
 mod view;
 
-pub use rules::*;
+pub use delivery::{deliver, resolve, review};
+pub use goal::{GoalInput, cancel, put_goal, refresh, sweep};
+pub use payment::{
+    PaymentOutcome, PaymentRequest, record_payment, record_payment_outcome, reverse_payment,
+};
+pub use pledge::{PledgeOutcome, PledgeRequest, pledge, withdraw};
 pub use view::*;
 
+use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
+
+/// Timeline event kinds of funding.
+pub mod kind {
+    pub const OPENED: &str = "funding_opened";
+    pub const CHANGED: &str = "funding_changed";
+    pub const PLEDGED: &str = "pledged";
+    pub const PLEDGE_CHANGED: &str = "pledge_changed";
+    pub const WITHDRAWN: &str = "pledge_withdrawn";
+    pub const FUNDED: &str = "funded";
+    pub const EXPIRED: &str = "funding_expired";
+    pub const CANCELLED: &str = "funding_cancelled";
+    pub const DELIVERED: &str = "delivered";
+    pub const REVIEW_ACCEPTED: &str = "delivery_accepted_by";
+    pub const DISPUTED: &str = "disputed";
+    pub const ACCEPTED: &str = "delivery_accepted";
+    pub const REJECTED: &str = "delivery_rejected";
+    pub const PAYMENT: &str = "payment_recorded";
+    pub const PAYMENT_REVERSED: &str = "payment_reversed";
+    pub const SETTLED: &str = "settled";
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -62,6 +102,11 @@ impl GoalState {
     pub fn parse(s: &str) -> Option<GoalState> {
         GoalState::ALL.into_iter().find(|g| g.as_str() == s)
     }
+
+    /// The state read from the database, where anything else is a bug.
+    pub(crate) fn from_stored(s: &str) -> Result<GoalState> {
+        GoalState::parse(s).ok_or_else(|| Error::Internal(format!("unknown goal state {s}")))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,6 +144,20 @@ impl PledgeState {
     pub fn parse(s: &str) -> Option<PledgeState> {
         PledgeState::ALL.into_iter().find(|p| p.as_str() == s)
     }
+
+    /// The state read from the database, where anything else is a bug.
+    pub(crate) fn from_stored(s: &str) -> Result<PledgeState> {
+        PledgeState::parse(s).ok_or_else(|| Error::Internal(format!("unknown pledge state {s}")))
+    }
+
+    /// Whether the pledge still counts toward its goal: not withdrawn, not
+    /// released.
+    pub fn is_live(self) -> bool {
+        matches!(
+            self,
+            PledgeState::Active | PledgeState::Committed | PledgeState::Due | PledgeState::Paid
+        )
+    }
 }
 
 /// A reviewer's verdict on a delivery.
@@ -106,6 +165,16 @@ impl PledgeState {
 pub enum Verdict {
     Accept,
     Object,
+}
+
+impl Verdict {
+    /// The verdict as stored with the review.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Accept => "accept",
+            Verdict::Object => "object",
+        }
+    }
 }
 
 /// The repository owner's resolution of a dispute.

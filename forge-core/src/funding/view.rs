@@ -2,14 +2,14 @@
 
 use super::{GoalState, PledgeState};
 use crate::db::Db;
-use crate::error::{Error, Result};
-use crate::ids::{IssueId, OrgId, RepoId};
+use crate::error::Result;
+use crate::ids::{GoalId, IssueId, OrgId, PaymentId, PledgeId, RepoId};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Goal {
-    pub id: i64,
+    pub id: GoalId,
     pub issue_id: IssueId,
     pub repo_id: RepoId,
     pub state: GoalState,
@@ -34,11 +34,10 @@ pub(crate) const SELECT_GOAL: &str = "SELECT id, issue_id, repo_id, state, budge
 pub(crate) fn goal_from_row(row: &AnyRow) -> Result<Goal> {
     let state: String = row.try_get("state")?;
     Ok(Goal {
-        id: row.try_get("id")?,
+        id: GoalId(row.try_get("id")?),
         issue_id: IssueId(row.try_get("issue_id")?),
         repo_id: RepoId(row.try_get("repo_id")?),
-        state: GoalState::parse(&state)
-            .ok_or_else(|| Error::Internal(format!("unknown goal state {state}")))?,
+        state: GoalState::from_stored(&state)?,
         budget_minor: row.try_get("budget_minor")?,
         currency: row.try_get("currency")?,
         acceptance: row.try_get("acceptance")?,
@@ -59,8 +58,8 @@ pub(crate) fn goal_from_row(row: &AnyRow) -> Result<Goal> {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PledgeView {
-    pub id: i64,
-    pub goal_id: i64,
+    pub id: PledgeId,
+    pub goal_id: GoalId,
     pub org_id: OrgId,
     pub org_name: String,
     pub org_full_name: String,
@@ -80,8 +79,8 @@ pub(crate) const SELECT_PLEDGE: &str = "SELECT p.id, p.goal_id, p.org_id, a.name
 pub(crate) fn pledge_from_row(row: &AnyRow) -> Result<PledgeView> {
     let state: String = row.try_get("state")?;
     Ok(PledgeView {
-        id: row.try_get("id")?,
-        goal_id: row.try_get("goal_id")?,
+        id: PledgeId(row.try_get("id")?),
+        goal_id: GoalId(row.try_get("goal_id")?),
         org_id: OrgId(row.try_get("org_id")?),
         org_name: row.try_get("org_name")?,
         org_full_name: row.try_get("org_full_name")?,
@@ -89,8 +88,7 @@ pub(crate) fn pledge_from_row(row: &AnyRow) -> Result<PledgeView> {
         currency: row.try_get("currency")?,
         share_minor: row.try_get("share_minor")?,
         paid_minor: row.try_get("paid_minor")?,
-        state: PledgeState::parse(&state)
-            .ok_or_else(|| Error::Internal(format!("unknown pledge state {state}")))?,
+        state: PledgeState::from_stored(&state)?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })
@@ -119,12 +117,7 @@ impl GoalView {
     }
 
     pub fn live_pledges(&self) -> impl Iterator<Item = &PledgeView> {
-        self.pledges.iter().filter(|p| {
-            matches!(
-                p.state,
-                PledgeState::Active | PledgeState::Committed | PledgeState::Due | PledgeState::Paid
-            )
-        })
+        self.pledges.iter().filter(|p| p.state.is_live())
     }
 }
 
@@ -139,19 +132,19 @@ pub async fn goal_of_issue(db: &Db, issue: IssueId) -> Result<Option<Goal>> {
     row.as_ref().map(goal_from_row).transpose()
 }
 
-pub async fn goal_by_id(db: &Db, goal: i64) -> Result<Option<Goal>> {
+pub async fn goal_by_id(db: &Db, goal: GoalId) -> Result<Option<Goal>> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT_GOAL} WHERE id = $1")))
-        .bind(goal)
+        .bind(goal.0)
         .fetch_optional(db.pool())
         .await?;
     row.as_ref().map(goal_from_row).transpose()
 }
 
-pub async fn pledges_of(db: &Db, goal: i64) -> Result<Vec<PledgeView>> {
+pub async fn pledges_of(db: &Db, goal: GoalId) -> Result<Vec<PledgeView>> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{SELECT_PLEDGE} WHERE p.goal_id = $1 ORDER BY p.created_at, p.id"
     )))
-    .bind(goal)
+    .bind(goal.0)
     .fetch_all(db.pool())
     .await?;
     rows.iter().map(pledge_from_row).collect()
@@ -165,15 +158,7 @@ pub fn saturating_sum(amounts: impl Iterator<Item = i64>) -> i64 {
 
 pub async fn view(db: &Db, goal: Goal) -> Result<GoalView> {
     let pledges = pledges_of(db, goal.id).await?;
-    let live: Vec<&PledgeView> = pledges
-        .iter()
-        .filter(|p| {
-            matches!(
-                p.state,
-                PledgeState::Active | PledgeState::Committed | PledgeState::Due | PledgeState::Paid
-            )
-        })
-        .collect();
+    let live: Vec<&PledgeView> = pledges.iter().filter(|p| p.state.is_live()).collect();
     // Amounts are at most `money::MAX_MINOR`, so these sums fit; they are
     // still added without overflow.
     let pledged_minor = saturating_sum(live.iter().map(|p| p.amount_minor));
@@ -197,12 +182,12 @@ pub struct Review {
     pub created_at: i64,
 }
 
-pub async fn reviews(db: &Db, goal: i64) -> Result<Vec<Review>> {
+pub async fn reviews(db: &Db, goal: GoalId) -> Result<Vec<Review>> {
     let rows = sqlx::query(
         "SELECT o.name AS org_name, r.verdict, r.reason, u.name AS by_name, r.created_at FROM funding_reviews r \
          JOIN accounts o ON o.id = r.org_id JOIN accounts u ON u.id = r.by_user WHERE r.goal_id = $1 ORDER BY r.created_at",
     )
-    .bind(goal)
+    .bind(goal.0)
     .fetch_all(db.pool())
     .await?;
     rows.iter()
@@ -220,33 +205,33 @@ pub async fn reviews(db: &Db, goal: i64) -> Result<Vec<Review>> {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Payment {
-    pub id: i64,
-    pub pledge_id: i64,
+    pub id: PaymentId,
+    pub pledge_id: PledgeId,
     pub amount_minor: i64,
     pub reference: String,
     pub recorded_by: String,
-    pub reverses: Option<i64>,
+    pub reverses: Option<PaymentId>,
     pub created_at: i64,
 }
 
-pub async fn payments(db: &Db, goal: i64) -> Result<Vec<Payment>> {
+pub async fn payments(db: &Db, goal: GoalId) -> Result<Vec<Payment>> {
     let rows = sqlx::query(
         "SELECT pay.id, pay.pledge_id, pay.amount_minor, pay.reference, a.name AS recorded_by, pay.reverses, pay.created_at \
          FROM payments pay JOIN pledges p ON p.id = pay.pledge_id JOIN accounts a ON a.id = pay.recorded_by \
          WHERE p.goal_id = $1 ORDER BY pay.id",
     )
-    .bind(goal)
+    .bind(goal.0)
     .fetch_all(db.pool())
     .await?;
     rows.iter()
         .map(|row| {
             Ok(Payment {
-                id: row.try_get("id")?,
-                pledge_id: row.try_get("pledge_id")?,
+                id: PaymentId(row.try_get("id")?),
+                pledge_id: PledgeId(row.try_get("pledge_id")?),
                 amount_minor: row.try_get("amount_minor")?,
                 reference: row.try_get("reference")?,
                 recorded_by: row.try_get("recorded_by")?,
-                reverses: row.try_get("reverses")?,
+                reverses: row.try_get::<Option<i64>, _>("reverses")?.map(PaymentId),
                 created_at: row.try_get("created_at")?,
             })
         })
@@ -305,7 +290,7 @@ pub async fn goals_of_repo(db: &Db, repo: RepoId) -> Result<Vec<(Goal, i64, Stri
 pub async fn org_pledges_page(
     db: &Db,
     org: OrgId,
-    before: Option<i64>,
+    before: Option<PledgeId>,
     limit: i64,
 ) -> Result<Vec<(OrgPledge, bool, RepoId)>> {
     let rows = sqlx::query(
@@ -317,7 +302,7 @@ pub async fn org_pledges_page(
          WHERE p.org_id = $1 AND p.id < $2 ORDER BY p.id DESC LIMIT $3",
     )
     .bind(org.0)
-    .bind(before.unwrap_or(i64::MAX))
+    .bind(before.map_or(i64::MAX, |pledge| pledge.0))
     .bind(limit)
     .fetch_all(db.pool())
     .await?;
@@ -334,9 +319,7 @@ pub async fn org_pledges_page(
                     ),
                     issue_number: row.try_get("number")?,
                     issue_title: row.try_get("title")?,
-                    goal_state: GoalState::parse(&goal_state).ok_or_else(|| {
-                        Error::Internal(format!("unknown goal state {goal_state}"))
-                    })?,
+                    goal_state: GoalState::from_stored(&goal_state)?,
                     budget_minor: row.try_get("budget_minor")?,
                 },
                 row.try_get::<i64, _>("is_private")? != 0,
@@ -375,8 +358,7 @@ pub async fn org_pledge_totals(db: &Db, org: OrgId) -> Result<Vec<PledgeTotal>> 
             Ok(PledgeTotal {
                 repo_id: RepoId(row.try_get("repo_id")?),
                 private: row.try_get::<i64, _>("is_private")? != 0,
-                state: PledgeState::parse(&state)
-                    .ok_or_else(|| Error::Internal(format!("unknown pledge state {state}")))?,
+                state: PledgeState::from_stored(&state)?,
                 currency: row.try_get("currency")?,
                 total_minor: row.try_get("total")?,
             })

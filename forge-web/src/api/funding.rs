@@ -26,6 +26,7 @@ use forge_core::funding::{
     self, Goal, GoalInput, GoalState, GoalView, Payment, PaymentRequest, PledgeRequest,
     PledgeState, PledgeView, Resolution, Verdict, ledger,
 };
+use forge_core::ids::{PaymentId, PledgeId};
 use forge_core::issue::{self, Issue};
 use forge_core::repo::{self, Access, Repo};
 use forge_core::user::User;
@@ -442,7 +443,7 @@ pub async fn pledge(
 pub async fn withdraw(
     State(state): State<AppState>,
     RequireCaller(caller): RequireCaller,
-    FundingPath((owner, name, index, id)): FundingPath<(String, String, i64, i64)>,
+    FundingPath((owner, name, index, id)): FundingPath<(String, String, i64, PledgeId)>,
 ) -> Result<StatusCode, ApiError> {
     let actor = caller.user;
     let (found, issue) = load(&state, Some(&actor), &owner, &name, index).await?;
@@ -541,7 +542,7 @@ async fn payment_answer(
     state: &AppState,
     found: &Repo,
     issue: &Issue,
-    id: i64,
+    id: PaymentId,
     replayed: bool,
 ) -> Result<Response, ApiError> {
     let goal = current_goal(state, issue).await?;
@@ -571,7 +572,7 @@ async fn payment_answer(
 pub async fn pay(
     State(state): State<AppState>,
     RequireCaller(caller): RequireCaller,
-    FundingPath((owner, name, index, pledge)): FundingPath<(String, String, i64, i64)>,
+    FundingPath((owner, name, index, pledge)): FundingPath<(String, String, i64, PledgeId)>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<PaymentBody>,
 ) -> Result<Response, ApiError> {
@@ -596,7 +597,7 @@ pub async fn pay(
 pub async fn reverse_payment(
     State(state): State<AppState>,
     RequireCaller(caller): RequireCaller,
-    FundingPath((owner, name, index, payment)): FundingPath<(String, String, i64, i64)>,
+    FundingPath((owner, name, index, payment)): FundingPath<(String, String, i64, PaymentId)>,
 ) -> Result<Response, ApiError> {
     let actor = caller.user;
     let (found, issue) = load(&state, Some(&actor), &owner, &name, index).await?;
@@ -674,7 +675,7 @@ pub async fn goal_ledger(
                     &mut out,
                     &[
                         e.id.to_string(),
-                        e.txn.clone(),
+                        e.txn.to_string(),
                         rfc3339(e.created_at),
                         e.event.clone(),
                         e.account.clone(),

@@ -19,6 +19,7 @@ use forge_core::funding::{
     self, GoalInput, GoalState, GoalView, PaymentRequest, PledgeRequest, PledgeState, Resolution,
     Verdict,
 };
+use forge_core::ids::PledgeId;
 use forge_core::issue::{self, Issue};
 use forge_core::money::CURRENCIES;
 use forge_core::org::{self, Role};
@@ -41,7 +42,7 @@ pub fn router() -> Router<AppState> {
 }
 
 pub struct PledgeRow {
-    pub id: i64,
+    pub id: PledgeId,
     pub org: String,
     pub org_label: String,
     pub amount: String,
@@ -101,7 +102,7 @@ pub struct PanelData {
     /// The visitor's organisations with a committed pledge to review.
     pub reviewers: Vec<String>,
     /// Active pledges the visitor may withdraw: id and organisation.
-    pub withdrawable: Vec<(i64, String)>,
+    pub withdrawable: Vec<(PledgeId, String)>,
     pub errors: FormErrors,
     pub form: FormValues,
     pub currencies: Vec<&'static str>,
@@ -575,7 +576,7 @@ pub async fn pledge(
 pub async fn withdraw(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path((owner, name, index, id)): Path<(String, String, i64, i64)>,
+    Path((owner, name, index, id)): Path<(String, String, i64, PledgeId)>,
     CsrfForm(_): CsrfForm<serde::de::IgnoredAny>,
 ) -> Result<Response, PageError> {
     let user = signed_in!(ctx);
@@ -696,7 +697,7 @@ pub struct PaymentForm {
 pub async fn payment(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path((owner, name, index, id)): Path<(String, String, i64, i64)>,
+    Path((owner, name, index, id)): Path<(String, String, i64, PledgeId)>,
     CsrfForm(form): CsrfForm<PaymentForm>,
 ) -> Result<Response, PageError> {
     let user = signed_in!(ctx);
@@ -797,7 +798,7 @@ struct OrgPledgesView<'a> {
 
 #[derive(Deserialize)]
 pub struct PledgesQuery {
-    before: Option<i64>,
+    before: Option<PledgeId>,
 }
 
 /// Pledges shown per page of an organisation's pledges.
