@@ -182,6 +182,26 @@ impl GitCommand {
     }
 }
 
+/// Starts the command serving `service` on the bare repository at `path`
+/// (with `advertise`, it only lists refs: the `info/refs` request), with
+/// its standard output and error piped, and its standard input piped when
+/// `with_input` (a request body to feed it) or closed otherwise. The process is killed when the returned `Child` is
+/// dropped, so a client that leaves or stalls never keeps git running.
+pub fn spawn_pack_service(
+    path: &Path,
+    service: Service,
+    advertise: bool,
+    protocol: Option<&str>,
+    with_input: bool,
+) -> std::io::Result<tokio::process::Child> {
+    let stdin = if with_input {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    };
+    GitCommand::pack_service(path, service, advertise, protocol).spawn(stdin, Stdio::piped())
+}
+
 /// A running git process's standard output. The process lives as long as
 /// this value: dropping it (a client that goes away) kills git.
 #[derive(Debug)]

@@ -1,10 +1,7 @@
 //! The git binary's pack protocol services, as git's own `http-backend` runs
 //! them: `upload-pack` (clone, fetch) and `receive-pack` (push), in
-//! `--stateless-rpc` mode, one process per HTTP request.
-
-use crate::process::GitCommand;
-use std::path::Path;
-use std::process::Stdio;
+//! `--stateless-rpc` mode, one process per request. They are started by
+//! [`crate::process::spawn_pack_service`].
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Service {
@@ -56,26 +53,6 @@ pub fn valid_protocol(value: &str) -> bool {
 /// Whether the client asked for protocol version 2.
 pub fn is_v2(protocol: Option<&str>) -> bool {
     protocol.is_some_and(|p| p.split(':').any(|item| item == "version=2"))
-}
-
-/// Starts the command serving `service` on the bare repository at `path`
-/// (with `advertise`, it only lists refs: the `info/refs` request), with its standard output and error piped, and its
-/// standard input piped when `with_input` (a request body to feed it) or
-/// closed otherwise. The process is killed when the returned `Child` is
-/// dropped, so a client that leaves or stalls never keeps git running.
-pub fn spawn_service(
-    path: &Path,
-    service: Service,
-    advertise: bool,
-    protocol: Option<&str>,
-    with_input: bool,
-) -> std::io::Result<tokio::process::Child> {
-    let stdin = if with_input {
-        Stdio::piped()
-    } else {
-        Stdio::null()
-    };
-    GitCommand::pack_service(path, service, advertise, protocol).spawn(stdin, Stdio::piped())
 }
 
 /// One pkt-line holding `data`.

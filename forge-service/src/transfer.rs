@@ -19,7 +19,7 @@ use forge_core::repo::Repo;
 use forge_core::user::User;
 use forge_core::{Error, PushJournalId, Result};
 use forge_git::push::{CommandParser, Evidence, RefCommand};
-use forge_git::service::{self, Service};
+use forge_git::service::Service;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
@@ -79,7 +79,7 @@ impl Forge {
         input: Option<Input>,
     ) -> Result<mpsc::Receiver<Chunk>> {
         let path = self.storage.path_of(transfer.repo.id.0);
-        let mut child = service::spawn_service(
+        let mut child = forge_git::process::spawn_pack_service(
             &path,
             transfer.service,
             transfer.advertise,
