@@ -3,13 +3,14 @@
 
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test, with its line.
 
+use forge_core::clock::now_ms;
 use forge_core::issue::{self, CloseReason, IssueChanges, NewIssue};
 use forge_core::label::{self, LabelInput};
 use forge_core::milestone::{self, MilestoneInput};
 use forge_core::org::{self, NewOrg, OrgKind, Role};
 use forge_core::outbox::{self, Event, Position};
 use forge_core::repo::{self, NewRepo, RepoChanges};
-use forge_core::{AccountId, Db, comment, testing};
+use forge_core::{AccountId, Db, comment, funding, testing};
 use serde_json::json;
 
 /// The events after `position`, which moves past them.
@@ -225,5 +226,76 @@ async fn every_change_is_told_once_in_the_transaction_of_the_change() {
             events[1].payload,
             json!({"owner": "alice", "name": "other"})
         );
+    }
+}
+
+/// Funding transitions are timeline events, so they reach the outbox too,
+/// with the organisation concerned and the amount.
+#[tokio::test]
+async fn funding_transitions_are_told_with_the_issue_they_concern() {
+    for db in testing::engines().await {
+        let maintainer = testing::user(&db, "maintainer").await;
+        let treasurer = testing::user(&db, "treasurer").await;
+        let coop = org::create(
+            &db,
+            &treasurer,
+            NewOrg {
+                name: "coop".into(),
+                full_name: String::new(),
+                description: String::new(),
+                kind: OrgKind::Cooperative,
+                website: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+        let app = repo::create(
+            &db,
+            &maintainer,
+            "maintainer",
+            NewRepo {
+                name: "app".into(),
+                ..NewRepo::default()
+            },
+            async |_| Ok(()),
+        )
+        .await
+        .unwrap();
+        let new = NewIssue {
+            title: "Export to ODS".into(),
+            ..NewIssue::default()
+        };
+        let export = issue::create(&db, &maintainer, &app, new).await.unwrap();
+        let mut seen = outbox::end(&db).await.unwrap();
+        let input = funding::GoalInput {
+            budget_minor: 10_000,
+            currency: "EUR".into(),
+            acceptance: "Opens in LibreOffice.".into(),
+            deadline_at: now_ms() + 30 * 24 * 3600 * 1000,
+            review_days: None,
+            min_funders: None,
+        };
+        funding::put_goal(&db, &maintainer, &app, &export, input)
+            .await
+            .unwrap();
+        let request = funding::PledgeRequest {
+            org: "coop",
+            amount_minor: 12_000,
+            currency: "EUR",
+            idempotency_key: None,
+        };
+        funding::pledge(&db, &treasurer, &app, &export, request)
+            .await
+            .unwrap();
+        let events = since(&db, &mut seen).await;
+        assert_eq!(
+            kinds(&events),
+            ["issue.funding_opened", "issue.pledged", "issue.funded"]
+        );
+        assert!(events.iter().all(|e| e.issue == Some(export.id)));
+        assert!(events.iter().all(|e| e.repo == Some(app.id)));
+        assert_eq!(events[1].actor, Some(AccountId::from(treasurer.id)));
+        assert_eq!(events[1].payload["subject"], coop.id.0);
+        assert_eq!(events[1].payload["new_value"], "12000 EUR");
     }
 }
