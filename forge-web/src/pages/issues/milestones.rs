@@ -1,0 +1,351 @@
+//! The milestones of a repository: the list with each one's progress, each
+//! milestone editable in place, and the form for a new one (maintainers
+//! only).
+
+use super::{
+    Fields, open_count, path_number, readable, render_texts, repo_target_or_answer,
+    saved_or_form_again, tn, unprocessable,
+};
+use crate::AppState;
+use crate::context::{CsrfForm, PageCtx};
+use crate::error::PageError;
+use crate::pages::repo_head::{RepoHead, base_of};
+use crate::pages::see_other;
+use crate::views::{FormErrors, date, render};
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use forge_core::milestone::{self, Milestone, MilestoneInput};
+use forge_core::repo::{Access, Repo};
+use forge_core::{Error, MilestoneId};
+
+#[derive(Debug, Clone, Default)]
+struct MilestoneValues {
+    title: String,
+    description: String,
+    /// `YYYY-MM-DD`, or empty.
+    due: String,
+}
+
+impl MilestoneValues {
+    fn of(m: &Milestone) -> MilestoneValues {
+        MilestoneValues {
+            title: m.title.clone(),
+            description: m.description.clone(),
+            due: m.due_at.map(date).unwrap_or_default(),
+        }
+    }
+
+    fn from_fields(fields: &Fields) -> MilestoneValues {
+        MilestoneValues {
+            title: fields.get("title"),
+            description: fields.get("description"),
+            due: fields.get("due").trim().to_string(),
+        }
+    }
+
+    /// The input for `forge-core`, closed or not.
+    fn input(&self, closed: bool) -> Result<MilestoneInput, Error> {
+        Ok(MilestoneInput {
+            title: self.title.clone(),
+            description: self.description.clone(),
+            due_at: parse_due(&self.due)?,
+            closed,
+        })
+    }
+}
+
+/// A `YYYY-MM-DD` due date as the last millisecond of that day (UTC): work
+/// due "on the 30th" may be done during the 30th.
+fn parse_due(text: &str) -> Result<Option<i64>, Error> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let bad = || Error::invalid("due", "error-milestone-due");
+    let mut parts = text.splitn(3, '-');
+    let mut next = || parts.next().ok_or_else(bad);
+    let year: i64 = next()?.parse().map_err(|_| bad())?;
+    let month: u32 = next()?.parse().map_err(|_| bad())?;
+    let day: u32 = next()?.parse().map_err(|_| bad())?;
+    if !(1970..=9999).contains(&year) || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return Err(bad());
+    }
+    let days = forge_core::clock::days_from_civil(year, month, day);
+    // 31 February rolls over into March: refused.
+    if forge_core::clock::civil_from_days(days) != (year, month, day) {
+        return Err(bad());
+    }
+    Ok(Some((days + 1) * 86_400_000 - 1))
+}
+
+struct MilestoneRow {
+    id: i64,
+    title: String,
+    description_html: String,
+    closed: bool,
+    state_label: String,
+    due: Option<String>,
+    due_iso: String,
+    overdue: bool,
+    closed_issues: i64,
+    /// At least 1: a `<progress>` needs a positive maximum.
+    progress_max: i64,
+    progress_text: String,
+    issues_href: String,
+    values: MilestoneValues,
+    errors: FormErrors,
+    failed: bool,
+}
+
+#[derive(Template)]
+#[template(path = "issue_milestones.html")]
+struct MilestonesView<'a> {
+    ctx: &'a PageCtx,
+    head: RepoHead,
+    open_issues_count: i64,
+    section: &'static str,
+    base: String,
+    rows: Vec<MilestoneRow>,
+    maintain: bool,
+    new_values: MilestoneValues,
+    new_errors: FormErrors,
+}
+
+/// A milestone form that failed: which milestone (`None`: the new one).
+struct MilestoneFailure {
+    milestone: Option<i64>,
+    values: MilestoneValues,
+    errors: FormErrors,
+}
+
+async fn milestones_view<'a>(
+    state: &AppState,
+    ctx: &'a PageCtx,
+    repo: &Repo,
+    access: Access,
+    failure: Option<MilestoneFailure>,
+) -> Result<MilestonesView<'a>, PageError> {
+    let base = base_of(repo);
+    let milestones = milestone::list(&state.db, repo.id).await?;
+    let descriptions = render_texts(
+        repo,
+        milestones.iter().map(|m| m.description.clone()).collect(),
+    )
+    .await?;
+    let now = forge_core::clock::now_ms();
+    let mut rows: Vec<MilestoneRow> = milestones
+        .iter()
+        .zip(descriptions)
+        .map(|(m, description_html)| {
+            let total = m.open_issues + m.closed_issues;
+            let progress_text = if total == 0 {
+                ctx.t("milestones-no-issues")
+            } else {
+                tn(
+                    ctx,
+                    "milestones-progress",
+                    &[
+                        ("closed", &m.closed_issues.to_string()),
+                        ("total", &total.to_string()),
+                        ("percent", &m.progress_percent().to_string()),
+                    ],
+                )
+            };
+            MilestoneRow {
+                id: m.id.0,
+                title: m.title.clone(),
+                description_html,
+                closed: m.closed,
+                state_label: ctx.t(if m.closed {
+                    "milestones-state-closed"
+                } else {
+                    "milestones-state-open"
+                }),
+                due: m.due_at.map(date),
+                due_iso: m.due_at.map(forge_core::clock::rfc3339).unwrap_or_default(),
+                overdue: !m.closed && m.due_at.is_some_and(|due| due < now),
+                closed_issues: m.closed_issues,
+                progress_max: total.max(1),
+                progress_text,
+                issues_href: format!("{base}/issues?state=all&milestone={}", m.id.0),
+                values: MilestoneValues::of(m),
+                errors: FormErrors::default(),
+                failed: false,
+            }
+        })
+        .collect();
+    let mut new_values = MilestoneValues::default();
+    let mut new_errors = FormErrors::default();
+    if let Some(failure) = failure {
+        match failure.milestone {
+            None => {
+                new_values = failure.values;
+                new_errors = failure.errors;
+            }
+            Some(id) => {
+                if let Some(row) = rows.iter_mut().find(|r| r.id == id) {
+                    row.values = failure.values;
+                    row.errors = failure.errors;
+                    row.failed = true;
+                }
+            }
+        }
+    }
+    Ok(MilestonesView {
+        ctx,
+        head: RepoHead::new(state, repo, access, "issues"),
+        open_issues_count: open_count(state, repo).await?,
+        section: "milestones",
+        base,
+        rows,
+        maintain: access >= Access::Write,
+        new_values,
+        new_errors,
+    })
+}
+
+pub(super) async fn milestones_page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path((owner, name)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let (repo, access) = readable(&state, &ctx, &owner, &name).await?;
+    Ok(render(
+        &milestones_view(&state, &ctx, &repo, access, None).await?,
+    ))
+}
+
+async fn milestone_result(
+    state: &AppState,
+    ctx: &PageCtx,
+    repo: &Repo,
+    access: Access,
+    result: Result<Milestone, Error>,
+    (milestone, values): (Option<i64>, MilestoneValues),
+) -> Result<Response, PageError> {
+    let href = |saved: &Milestone| format!("{}/milestones#milestone-{}", base_of(repo), saved.id.0);
+    saved_or_form_again(ctx, result, href, async |errors| {
+        let failure = MilestoneFailure {
+            milestone,
+            values,
+            errors,
+        };
+        let view = milestones_view(state, ctx, repo, access, Some(failure)).await?;
+        Ok(unprocessable(render(&view)))
+    })
+    .await
+}
+
+pub(super) async fn create_milestone(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path((owner, name)): Path<(String, String)>,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let (user, repo, access) = repo_target_or_answer!(state, ctx, owner, name);
+    let values = MilestoneValues::from_fields(&Fields(fields));
+    let result = match values.input(false) {
+        Ok(input) => milestone::create(&state.db, &user, &repo, input).await,
+        Err(e) => Err(e),
+    };
+    milestone_result(&state, &ctx, &repo, access, result, (None, values)).await
+}
+
+/// The milestone named in the path, for a change.
+async fn existing_milestone(
+    state: &AppState,
+    repo: &Repo,
+    id: &str,
+) -> Result<Milestone, PageError> {
+    let id = path_number(id)?;
+    milestone::get(&state.db, repo.id, MilestoneId(id))
+        .await?
+        .ok_or_else(|| PageError::new(StatusCode::NOT_FOUND, "error-milestone-not-found"))
+}
+
+pub(super) async fn edit_milestone(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path((owner, name, milestone_id)): Path<(String, String, String)>,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let (user, repo, access) = repo_target_or_answer!(state, ctx, owner, name);
+    let current = existing_milestone(&state, &repo, &milestone_id).await?;
+    let values = MilestoneValues::from_fields(&Fields(fields));
+    let result = match values.input(current.closed) {
+        Ok(input) => milestone::update(&state.db, &user, &repo, current.id, input).await,
+        Err(e) => Err(e),
+    };
+    milestone_result(
+        &state,
+        &ctx,
+        &repo,
+        access,
+        result,
+        (Some(current.id.0), values),
+    )
+    .await
+}
+
+pub(super) async fn milestone_state(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path((owner, name, milestone_id)): Path<(String, String, String)>,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let (user, repo, access) = repo_target_or_answer!(state, ctx, owner, name);
+    let current = existing_milestone(&state, &repo, &milestone_id).await?;
+    let values = MilestoneValues::of(&current);
+    let input = MilestoneInput {
+        title: current.title.clone(),
+        description: current.description.clone(),
+        due_at: current.due_at,
+        closed: Fields(fields).get("closed") == "1",
+    };
+    let result = milestone::update(&state.db, &user, &repo, current.id, input).await;
+    milestone_result(
+        &state,
+        &ctx,
+        &repo,
+        access,
+        result,
+        (Some(current.id.0), values),
+    )
+    .await
+}
+
+pub(super) async fn delete_milestone(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path((owner, name, milestone_id)): Path<(String, String, String)>,
+    CsrfForm(_fields): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let (user, repo, _) = repo_target_or_answer!(state, ctx, owner, name);
+    let id = path_number(&milestone_id)?;
+    milestone::delete(&state.db, &user, &repo, MilestoneId(id)).await?;
+    Ok(see_other(&format!("{}/milestones", base_of(&repo))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn due_dates_are_whole_days() {
+        let due = parse_due("2026-11-30").unwrap().unwrap();
+        assert_eq!(date(due), "2026-11-30");
+        assert_eq!(date(due + 1), "2026-12-01");
+        assert_eq!(parse_due(" ").unwrap(), None);
+        for bad in [
+            "2026-02-30",
+            "2026-13-01",
+            "tomorrow",
+            "2026-1",
+            "1969-12-31",
+        ] {
+            assert!(parse_due(bad).is_err(), "{bad}");
+        }
+    }
+}
