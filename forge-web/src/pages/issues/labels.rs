@@ -1,29 +1,28 @@
 //! The labels of a repository: the list, each label editable in place, and
-//! the form for a new one (maintainers only).
+//! the form for a new one (maintainers only), on the page of
+//! `editable_list`.
 
 use super::chips::{Chip, label_css};
-use super::{
-    Fields, open_count, path_number, readable, repo_target_or_answer, saved_or_form_again,
-    unprocessable,
-};
+use super::editable_list::{EditableList, EditablePage, FailedForm, saved_or_form_again};
+use super::{Fields, open_count, path_number, repo_target_or_answer};
 use crate::AppState;
 use crate::context::{CsrfForm, PageCtx};
 use crate::error::PageError;
 use crate::pages::repo_head::{RepoHead, base_of};
-use crate::pages::see_other;
-use crate::views::{FormErrors, render};
+use crate::views::render;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use forge_core::label::{self, Label, LabelInput};
 use forge_core::repo::{Access, Repo};
-use forge_core::{Error, LabelId};
+use forge_core::user::User;
+use forge_core::{Db, Error, LabelId};
 
 /// The colour new labels start with.
 const DEFAULT_LABEL_COLOUR: &str = "#1d76db";
 
 #[derive(Debug, Clone, Default)]
-struct LabelValues {
+pub(super) struct LabelValues {
     name: String,
     /// As typed (`#rrggbb` when it comes from the stored label).
     color: String,
@@ -85,14 +84,11 @@ impl LabelValues {
     }
 }
 
-struct LabelRow {
-    id: i64,
+/// What a label's row shows.
+struct LabelItem {
     chip: Chip,
     description: String,
     issues_href: String,
-    values: LabelValues,
-    errors: FormErrors,
-    failed: bool,
 }
 
 #[derive(Template)]
@@ -104,113 +100,69 @@ struct LabelsView<'a> {
     section: &'static str,
     label_css: Option<String>,
     base: String,
-    rows: Vec<LabelRow>,
+    list: EditableList<LabelItem, LabelValues>,
     maintain: bool,
-    new_values: LabelValues,
-    new_errors: FormErrors,
 }
 
-/// A label form that failed: which label (`None`: the new one), with what.
-struct LabelFailure {
-    label: Option<i64>,
-    values: LabelValues,
-    errors: FormErrors,
-}
+/// The labels page (`/{owner}/{repo}/labels`).
+pub(super) struct LabelsPage;
 
-async fn labels_view<'a>(
-    state: &AppState,
-    ctx: &'a PageCtx,
-    repo: &Repo,
-    access: Access,
-    failure: Option<LabelFailure>,
-) -> Result<LabelsView<'a>, PageError> {
-    let base = base_of(repo);
-    let mut rows: Vec<LabelRow> = label::list(&state.db, repo.id)
-        .await?
-        .iter()
-        .map(|l| LabelRow {
-            id: l.id.0,
-            chip: Chip::of(l),
-            description: l.description.clone(),
-            issues_href: format!("{base}/issues?state=all&label={}", l.id.0),
-            values: LabelValues::of(l),
-            errors: FormErrors::default(),
-            failed: false,
-        })
-        .collect();
-    let mut new_values = LabelValues::new_label();
-    let mut new_errors = FormErrors::default();
-    if let Some(failure) = failure {
-        match failure.label {
-            None => {
-                new_values = failure.values;
-                new_errors = failure.errors;
-            }
-            Some(id) => {
-                if let Some(row) = rows.iter_mut().find(|r| r.id == id) {
-                    row.values = failure.values;
-                    row.errors = failure.errors;
-                    row.failed = true;
-                }
-            }
-        }
+impl EditablePage for LabelsPage {
+    type Thing = Label;
+    type Values = LabelValues;
+    const PATH: &'static str = "labels";
+    const ROW: &'static str = "label";
+
+    fn id_of(label: &Label) -> i64 {
+        label.id.0
     }
-    Ok(LabelsView {
-        ctx,
-        head: RepoHead::new(state, repo, access, "issues"),
-        open_issues_count: open_count(state, repo).await?,
-        section: "labels",
-        label_css: label_css(rows.iter().map(|r| &r.chip)),
-        base,
-        rows,
-        maintain: access >= Access::Write,
-        new_values,
-        new_errors,
-    })
-}
 
-pub(super) async fn labels_page(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    Path((owner, name)): Path<(String, String)>,
-) -> Result<Response, PageError> {
-    let (repo, access) = readable(&state, &ctx, &owner, &name).await?;
-    Ok(render(
-        &labels_view(&state, &ctx, &repo, access, None).await?,
-    ))
-}
+    fn values_from(fields: &Fields) -> LabelValues {
+        LabelValues::from_fields(fields)
+    }
 
-async fn label_result(
-    state: &AppState,
-    ctx: &PageCtx,
-    repo: &Repo,
-    access: Access,
-    result: Result<Label, Error>,
-    (label, values): (Option<i64>, LabelValues),
-) -> Result<Response, PageError> {
-    let href = |saved: &Label| format!("{}/labels#label-{}", base_of(repo), saved.id.0);
-    saved_or_form_again(ctx, result, href, async |errors| {
-        let failure = LabelFailure {
-            label,
-            values,
-            errors,
-        };
-        let view = labels_view(state, ctx, repo, access, Some(failure)).await?;
-        Ok(unprocessable(render(&view)))
-    })
-    .await
-}
+    async fn create(
+        db: &Db,
+        actor: &User,
+        repo: &Repo,
+        values: &LabelValues,
+    ) -> Result<Label, Error> {
+        label::create(db, actor, repo, values.input()).await
+    }
 
-pub(super) async fn create_label(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    Path((owner, name)): Path<(String, String)>,
-    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    let (user, repo, access) = repo_target_or_answer!(state, ctx, owner, name);
-    let values = LabelValues::from_fields(&Fields(fields));
-    let result = label::create(&state.db, &user, &repo, values.input()).await;
-    label_result(&state, &ctx, &repo, access, result, (None, values)).await
+    async fn delete(db: &Db, actor: &User, repo: &Repo, id: i64) -> Result<(), Error> {
+        label::delete(db, actor, repo, LabelId(id)).await
+    }
+
+    async fn render(
+        state: &AppState,
+        ctx: &PageCtx,
+        repo: &Repo,
+        access: Access,
+        failure: Option<FailedForm<LabelValues>>,
+    ) -> Result<Response, PageError> {
+        let base = base_of(repo);
+        let labels = label::list(&state.db, repo.id).await?;
+        let rows = labels.iter().map(|l| {
+            let item = LabelItem {
+                chip: Chip::of(l),
+                description: l.description.clone(),
+                issues_href: format!("{base}/issues?state=all&label={}", l.id.0),
+            };
+            (l.id.0, item, LabelValues::of(l))
+        });
+        let list = EditableList::new(rows, LabelValues::new_label(), failure);
+        Ok(render(&LabelsView {
+            ctx,
+            head: RepoHead::new(state, repo, access, "issues"),
+            open_issues_count: open_count(state, repo).await?,
+            section: "labels",
+            label_css: label_css(list.rows.iter().map(|r| &r.item.chip)),
+            base,
+            list,
+            maintain: access >= Access::Write,
+        }))
+    }
 }
 
 pub(super) async fn edit_label(
@@ -223,17 +175,5 @@ pub(super) async fn edit_label(
     let id = path_number(&label_id)?;
     let values = LabelValues::from_fields(&Fields(fields));
     let result = label::update(&state.db, &user, &repo, LabelId(id), values.input()).await;
-    label_result(&state, &ctx, &repo, access, result, (Some(id), values)).await
-}
-
-pub(super) async fn delete_label(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    Path((owner, name, label_id)): Path<(String, String, String)>,
-    CsrfForm(_fields): CsrfForm<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    let (user, repo, _) = repo_target_or_answer!(state, ctx, owner, name);
-    let id = path_number(&label_id)?;
-    label::delete(&state.db, &user, &repo, LabelId(id)).await?;
-    Ok(see_other(&format!("{}/labels", base_of(&repo))))
+    saved_or_form_again::<LabelsPage>(&state, &ctx, &repo, access, result, Some(id), values).await
 }

@@ -1,27 +1,25 @@
 //! The milestones of a repository: the list with each one's progress, each
 //! milestone editable in place, and the form for a new one (maintainers
-//! only).
+//! only), on the page of `editable_list`.
 
-use super::{
-    Fields, open_count, path_number, readable, render_texts, repo_target_or_answer,
-    saved_or_form_again, tn, unprocessable,
-};
+use super::editable_list::{EditableList, EditablePage, FailedForm, saved_or_form_again};
+use super::{Fields, open_count, path_number, render_texts, repo_target_or_answer, tn};
 use crate::AppState;
 use crate::context::{CsrfForm, PageCtx};
 use crate::error::PageError;
 use crate::pages::repo_head::{RepoHead, base_of};
-use crate::pages::see_other;
-use crate::views::{FormErrors, date, render};
+use crate::views::{date, render};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use forge_core::milestone::{self, Milestone, MilestoneInput};
 use forge_core::repo::{Access, Repo};
-use forge_core::{Error, MilestoneId};
+use forge_core::user::User;
+use forge_core::{Db, Error, MilestoneId};
 
 #[derive(Debug, Clone, Default)]
-struct MilestoneValues {
+pub(super) struct MilestoneValues {
     title: String,
     description: String,
     /// `YYYY-MM-DD`, or empty.
@@ -80,8 +78,8 @@ fn parse_due(text: &str) -> Result<Option<i64>, Error> {
     Ok(Some((days + 1) * 86_400_000 - 1))
 }
 
-struct MilestoneRow {
-    id: i64,
+/// What a milestone's row shows.
+struct MilestoneItem {
     title: String,
     description_html: String,
     closed: bool,
@@ -94,9 +92,6 @@ struct MilestoneRow {
     progress_max: i64,
     progress_text: String,
     issues_href: String,
-    values: MilestoneValues,
-    errors: FormErrors,
-    failed: bool,
 }
 
 #[derive(Template)]
@@ -107,150 +102,104 @@ struct MilestonesView<'a> {
     open_issues_count: i64,
     section: &'static str,
     base: String,
-    rows: Vec<MilestoneRow>,
+    list: EditableList<MilestoneItem, MilestoneValues>,
     maintain: bool,
-    new_values: MilestoneValues,
-    new_errors: FormErrors,
 }
 
-/// A milestone form that failed: which milestone (`None`: the new one).
-struct MilestoneFailure {
-    milestone: Option<i64>,
-    values: MilestoneValues,
-    errors: FormErrors,
-}
+/// The milestones page (`/{owner}/{repo}/milestones`).
+pub(super) struct MilestonesPage;
 
-async fn milestones_view<'a>(
-    state: &AppState,
-    ctx: &'a PageCtx,
-    repo: &Repo,
-    access: Access,
-    failure: Option<MilestoneFailure>,
-) -> Result<MilestonesView<'a>, PageError> {
-    let base = base_of(repo);
-    let milestones = milestone::list(&state.db, repo.id).await?;
-    let descriptions = render_texts(
-        repo,
-        milestones.iter().map(|m| m.description.clone()).collect(),
-    )
-    .await?;
-    let now = forge_core::clock::now_ms();
-    let mut rows: Vec<MilestoneRow> = milestones
-        .iter()
-        .zip(descriptions)
-        .map(|(m, description_html)| {
-            let total = m.open_issues + m.closed_issues;
-            let progress_text = if total == 0 {
-                ctx.t("milestones-no-issues")
-            } else {
-                tn(
-                    ctx,
-                    "milestones-progress",
-                    &[
-                        ("closed", &m.closed_issues.to_string()),
-                        ("total", &total.to_string()),
-                        ("percent", &m.progress_percent().to_string()),
-                    ],
-                )
-            };
-            MilestoneRow {
-                id: m.id.0,
-                title: m.title.clone(),
-                description_html,
-                closed: m.closed,
-                state_label: ctx.t(if m.closed {
-                    "milestones-state-closed"
-                } else {
-                    "milestones-state-open"
-                }),
-                due: m.due_at.map(date),
-                due_iso: m.due_at.map(forge_core::clock::rfc3339).unwrap_or_default(),
-                overdue: !m.closed && m.due_at.is_some_and(|due| due < now),
-                closed_issues: m.closed_issues,
-                progress_max: total.max(1),
-                progress_text,
-                issues_href: format!("{base}/issues?state=all&milestone={}", m.id.0),
-                values: MilestoneValues::of(m),
-                errors: FormErrors::default(),
-                failed: false,
-            }
-        })
-        .collect();
-    let mut new_values = MilestoneValues::default();
-    let mut new_errors = FormErrors::default();
-    if let Some(failure) = failure {
-        match failure.milestone {
-            None => {
-                new_values = failure.values;
-                new_errors = failure.errors;
-            }
-            Some(id) => {
-                if let Some(row) = rows.iter_mut().find(|r| r.id == id) {
-                    row.values = failure.values;
-                    row.errors = failure.errors;
-                    row.failed = true;
-                }
-            }
-        }
+impl EditablePage for MilestonesPage {
+    type Thing = Milestone;
+    type Values = MilestoneValues;
+    const PATH: &'static str = "milestones";
+    const ROW: &'static str = "milestone";
+
+    fn id_of(milestone: &Milestone) -> i64 {
+        milestone.id.0
     }
-    Ok(MilestonesView {
-        ctx,
-        head: RepoHead::new(state, repo, access, "issues"),
-        open_issues_count: open_count(state, repo).await?,
-        section: "milestones",
-        base,
-        rows,
-        maintain: access >= Access::Write,
-        new_values,
-        new_errors,
-    })
-}
 
-pub(super) async fn milestones_page(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    Path((owner, name)): Path<(String, String)>,
-) -> Result<Response, PageError> {
-    let (repo, access) = readable(&state, &ctx, &owner, &name).await?;
-    Ok(render(
-        &milestones_view(&state, &ctx, &repo, access, None).await?,
-    ))
-}
+    fn values_from(fields: &Fields) -> MilestoneValues {
+        MilestoneValues::from_fields(fields)
+    }
 
-async fn milestone_result(
-    state: &AppState,
-    ctx: &PageCtx,
-    repo: &Repo,
-    access: Access,
-    result: Result<Milestone, Error>,
-    (milestone, values): (Option<i64>, MilestoneValues),
-) -> Result<Response, PageError> {
-    let href = |saved: &Milestone| format!("{}/milestones#milestone-{}", base_of(repo), saved.id.0);
-    saved_or_form_again(ctx, result, href, async |errors| {
-        let failure = MilestoneFailure {
-            milestone,
-            values,
-            errors,
-        };
-        let view = milestones_view(state, ctx, repo, access, Some(failure)).await?;
-        Ok(unprocessable(render(&view)))
-    })
-    .await
-}
+    /// A new milestone is open.
+    async fn create(
+        db: &Db,
+        actor: &User,
+        repo: &Repo,
+        values: &MilestoneValues,
+    ) -> Result<Milestone, Error> {
+        milestone::create(db, actor, repo, values.input(false)?).await
+    }
 
-pub(super) async fn create_milestone(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    Path((owner, name)): Path<(String, String)>,
-    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    let (user, repo, access) = repo_target_or_answer!(state, ctx, owner, name);
-    let values = MilestoneValues::from_fields(&Fields(fields));
-    let result = match values.input(false) {
-        Ok(input) => milestone::create(&state.db, &user, &repo, input).await,
-        Err(e) => Err(e),
-    };
-    milestone_result(&state, &ctx, &repo, access, result, (None, values)).await
+    async fn delete(db: &Db, actor: &User, repo: &Repo, id: i64) -> Result<(), Error> {
+        milestone::delete(db, actor, repo, MilestoneId(id)).await
+    }
+
+    async fn render(
+        state: &AppState,
+        ctx: &PageCtx,
+        repo: &Repo,
+        access: Access,
+        failure: Option<FailedForm<MilestoneValues>>,
+    ) -> Result<Response, PageError> {
+        let base = base_of(repo);
+        let milestones = milestone::list(&state.db, repo.id).await?;
+        let descriptions = render_texts(
+            repo,
+            milestones.iter().map(|m| m.description.clone()).collect(),
+        )
+        .await?;
+        let now = forge_core::clock::now_ms();
+        let rows = milestones
+            .iter()
+            .zip(descriptions)
+            .map(|(m, description_html)| {
+                let total = m.open_issues + m.closed_issues;
+                let progress_text = if total == 0 {
+                    ctx.t("milestones-no-issues")
+                } else {
+                    tn(
+                        ctx,
+                        "milestones-progress",
+                        &[
+                            ("closed", &m.closed_issues.to_string()),
+                            ("total", &total.to_string()),
+                            ("percent", &m.progress_percent().to_string()),
+                        ],
+                    )
+                };
+                let item = MilestoneItem {
+                    title: m.title.clone(),
+                    description_html,
+                    closed: m.closed,
+                    state_label: ctx.t(if m.closed {
+                        "milestones-state-closed"
+                    } else {
+                        "milestones-state-open"
+                    }),
+                    due: m.due_at.map(date),
+                    due_iso: m.due_at.map(forge_core::clock::rfc3339).unwrap_or_default(),
+                    overdue: !m.closed && m.due_at.is_some_and(|due| due < now),
+                    closed_issues: m.closed_issues,
+                    progress_max: total.max(1),
+                    progress_text,
+                    issues_href: format!("{base}/issues?state=all&milestone={}", m.id.0),
+                };
+                (m.id.0, item, MilestoneValues::of(m))
+            });
+        let list = EditableList::new(rows, MilestoneValues::default(), failure);
+        Ok(render(&MilestonesView {
+            ctx,
+            head: RepoHead::new(state, repo, access, "issues"),
+            open_issues_count: open_count(state, repo).await?,
+            section: "milestones",
+            base,
+            list,
+            maintain: access >= Access::Write,
+        }))
+    }
 }
 
 /// The milestone named in the path, for a change.
@@ -278,13 +227,14 @@ pub(super) async fn edit_milestone(
         Ok(input) => milestone::update(&state.db, &user, &repo, current.id, input).await,
         Err(e) => Err(e),
     };
-    milestone_result(
+    saved_or_form_again::<MilestonesPage>(
         &state,
         &ctx,
         &repo,
         access,
         result,
-        (Some(current.id.0), values),
+        Some(current.id.0),
+        values,
     )
     .await
 }
@@ -305,27 +255,16 @@ pub(super) async fn milestone_state(
         closed: Fields(fields).get("closed") == "1",
     };
     let result = milestone::update(&state.db, &user, &repo, current.id, input).await;
-    milestone_result(
+    saved_or_form_again::<MilestonesPage>(
         &state,
         &ctx,
         &repo,
         access,
         result,
-        (Some(current.id.0), values),
+        Some(current.id.0),
+        values,
     )
     .await
-}
-
-pub(super) async fn delete_milestone(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    Path((owner, name, milestone_id)): Path<(String, String, String)>,
-    CsrfForm(_fields): CsrfForm<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    let (user, repo, _) = repo_target_or_answer!(state, ctx, owner, name);
-    let id = path_number(&milestone_id)?;
-    milestone::delete(&state.db, &user, &repo, MilestoneId(id)).await?;
-    Ok(see_other(&format!("{}/milestones", base_of(&repo))))
 }
 
 #[cfg(test)]

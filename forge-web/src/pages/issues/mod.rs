@@ -15,13 +15,14 @@
 //! One module per concern: `list` (the list and its filters), `new` (the
 //! new-issue form), `show` (one issue) with `timeline` (the sentences of
 //! its events), `actions` (the forms that change an issue), `comments`,
-//! `labels` and `milestones`, and `chips` (label chips and their
-//! stylesheet). This module holds the router and what every page of the
+//! `labels` and `milestones` (both on the page of `editable_list`), and
+//! `chips` (label chips and their stylesheet). This module holds the router and what every page of the
 //! area shares.
 
 mod actions;
 mod chips;
 mod comments;
+mod editable_list;
 mod labels;
 mod list;
 mod milestones;
@@ -29,14 +30,14 @@ mod new;
 mod show;
 mod timeline;
 
+use super::load_repo;
 use super::repo_head::base_of;
-use super::{load_repo, see_other};
 use crate::AppState;
 use crate::context::PageCtx;
 use crate::error::PageError;
 use crate::i18n::{self, Lang};
 use crate::markdown::{self, RefContext};
-use crate::views::{FormErrors, url_encode};
+use crate::views::url_encode;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -45,6 +46,8 @@ use chips::Chip;
 use forge_core::Error;
 use forge_core::issue::{self, Issue, Rights};
 use forge_core::repo::{Access, Repo};
+use labels::LabelsPage;
+use milestones::MilestonesPage;
 
 pub fn router() -> Router<AppState> {
     let issue = "/{owner}/{repo}/issues/{index}";
@@ -74,7 +77,7 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/{owner}/{repo}/labels",
-            get(labels::labels_page).post(labels::create_label),
+            get(editable_list::page::<LabelsPage>).post(editable_list::create::<LabelsPage>),
         )
         .route(
             "/{owner}/{repo}/labels/{label}/edit",
@@ -82,11 +85,12 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/{owner}/{repo}/labels/{label}/delete",
-            post(labels::delete_label),
+            post(editable_list::delete::<LabelsPage>),
         )
         .route(
             "/{owner}/{repo}/milestones",
-            get(milestones::milestones_page).post(milestones::create_milestone),
+            get(editable_list::page::<MilestonesPage>)
+                .post(editable_list::create::<MilestonesPage>),
         )
         .route(
             "/{owner}/{repo}/milestones/{milestone}/edit",
@@ -98,7 +102,7 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/{owner}/{repo}/milestones/{milestone}/delete",
-            post(milestones::delete_milestone),
+            post(editable_list::delete::<MilestonesPage>),
         )
 }
 
@@ -292,21 +296,6 @@ macro_rules! repo_target_or_answer {
     };
 }
 use repo_target_or_answer;
-
-/// The answer to a form that saves a label or a milestone: on to `saved`'s
-/// place, or the page again with the form's errors (422), or the error.
-async fn saved_or_form_again<T>(
-    ctx: &PageCtx,
-    result: Result<T, Error>,
-    saved_href: impl FnOnce(&T) -> String,
-    form_again: impl AsyncFnOnce(FormErrors) -> Result<Response, PageError>,
-) -> Result<Response, PageError> {
-    match result {
-        Ok(saved) => Ok(see_other(&saved_href(&saved))),
-        Err(e) if is_form_error(&e) => form_again(FormErrors::from_error(ctx, e)?).await,
-        Err(e) => Err(e.into()),
-    }
-}
 
 #[cfg(test)]
 mod tests {
