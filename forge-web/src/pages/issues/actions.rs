@@ -27,6 +27,20 @@ pub(super) struct Target {
     pub(super) issue: Issue,
 }
 
+impl Target {
+    /// Applies `changes` to the issue; `Err` when the form could not be
+    /// read into changes, which then passes on as the change's failure.
+    async fn update(
+        &self,
+        state: &AppState,
+        changes: Result<IssueChanges, Error>,
+    ) -> Result<(), Error> {
+        issue::update(&state.db, &self.user, &self.repo, &self.issue, changes?)
+            .await
+            .map(|_| ())
+    }
+}
+
 /// The signed-in visitor (or the sign-in page, as the `Err` answer), the
 /// repository if they may read it, and the issue.
 pub(super) async fn target(
@@ -106,14 +120,11 @@ pub(super) async fn edit_issue(
         body: Some(body.clone()),
         ..IssueChanges::default()
     };
-    let result = issue::update(&state.db, &t.user, &t.repo, &t.issue, changes)
-        .await
-        .map(|_| ());
+    let result = t.update(&state, Ok(changes)).await;
     let failure = Failure {
-        form: "edit".into(),
         title: Some(title),
         body: Some(body),
-        ..Failure::default()
+        ..Failure::of("edit")
     };
     after_change(&state, &ctx, &t, result, "issue-body", failure).await
 }
@@ -126,26 +137,16 @@ pub(super) async fn change_state(
 ) -> Result<Response, PageError> {
     let t = target_or_answer!(state, ctx, owner, name, index);
     let fields = Fields(fields);
-    let result = match fields.get("action").as_str() {
+    let wanted = match fields.get("action").as_str() {
         "reopen" => Ok(None),
         _ => CloseReason::parse(&fields.get("reason")).map(Some),
     };
-    let result = match result {
-        Ok(wanted) => {
-            let changes = IssueChanges {
-                state: Some(wanted),
-                ..IssueChanges::default()
-            };
-            issue::update(&state.db, &t.user, &t.repo, &t.issue, changes)
-                .await
-                .map(|_| ())
-        }
-        Err(e) => Err(e),
-    };
-    let failure = Failure {
-        form: "state".into(),
-        ..Failure::default()
-    };
+    let changes = wanted.map(|wanted| IssueChanges {
+        state: Some(wanted),
+        ..IssueChanges::default()
+    });
+    let result = t.update(&state, changes).await;
+    let failure = Failure::of("state");
     after_change(&state, &ctx, &t, result, "issue-state", failure).await
 }
 
@@ -162,10 +163,7 @@ pub(super) async fn set_labels(
         .map(LabelId)
         .collect();
     let result = issue::set_labels(&state.db, &t.user, &t.repo, &t.issue, &ids).await;
-    let failure = Failure {
-        form: "labels".into(),
-        ..Failure::default()
-    };
+    let failure = Failure::of("labels");
     after_change(&state, &ctx, &t, result, "sidebar-labels", failure).await
 }
 
@@ -177,29 +175,19 @@ pub(super) async fn set_milestone(
 ) -> Result<Response, PageError> {
     let t = target_or_answer!(state, ctx, owner, name, index);
     let wanted = Fields(fields).get("milestone");
-    let result = match wanted.trim() {
+    let milestone = match wanted.trim() {
         "" => Ok(None),
         id => id
             .parse::<i64>()
             .map(|id| Some(MilestoneId(id)))
             .map_err(|_| Error::invalid("milestone", "error-milestone-not-found")),
     };
-    let result = match result {
-        Ok(milestone) => {
-            let changes = IssueChanges {
-                milestone: Some(milestone),
-                ..IssueChanges::default()
-            };
-            issue::update(&state.db, &t.user, &t.repo, &t.issue, changes)
-                .await
-                .map(|_| ())
-        }
-        Err(e) => Err(e),
-    };
-    let failure = Failure {
-        form: "milestone".into(),
-        ..Failure::default()
-    };
+    let changes = milestone.map(|milestone| IssueChanges {
+        milestone: Some(milestone),
+        ..IssueChanges::default()
+    });
+    let result = t.update(&state, changes).await;
+    let failure = Failure::of("milestone");
     after_change(&state, &ctx, &t, result, "sidebar-milestone", failure).await
 }
 
@@ -215,13 +203,10 @@ pub(super) async fn set_assignees(
         assignees: Some(names_of(&text)),
         ..IssueChanges::default()
     };
-    let result = issue::update(&state.db, &t.user, &t.repo, &t.issue, changes)
-        .await
-        .map(|_| ());
+    let result = t.update(&state, Ok(changes)).await;
     let failure = Failure {
-        form: "assignees".into(),
         text: Some(text),
-        ..Failure::default()
+        ..Failure::of("assignees")
     };
     after_change(&state, &ctx, &t, result, "sidebar-assignees", failure).await
 }
@@ -237,12 +222,14 @@ pub(super) async fn set_lock(
         locked: Some(Fields(fields).get("locked") == "1"),
         ..IssueChanges::default()
     };
-    let result = issue::update(&state.db, &t.user, &t.repo, &t.issue, changes)
-        .await
-        .map(|_| ());
-    let failure = Failure {
-        form: "lock".into(),
-        ..Failure::default()
-    };
-    after_change(&state, &ctx, &t, result, "sidebar-lock", failure).await
+    let result = t.update(&state, Ok(changes)).await;
+    after_change(
+        &state,
+        &ctx,
+        &t,
+        result,
+        "sidebar-lock",
+        Failure::of("lock"),
+    )
+    .await
 }

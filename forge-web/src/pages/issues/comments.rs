@@ -1,7 +1,7 @@
 //! Comments on an issue: adding, editing, hiding, and deleting (after a
 //! confirmation page).
 
-use super::actions::{after_change, target_or_answer};
+use super::actions::{Target, after_change, target_or_answer};
 use super::show::Failure;
 use super::{Fields, issue_href, open_count, path_number, render_texts};
 use crate::AppState;
@@ -14,9 +14,9 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use forge_core::CommentId;
 use forge_core::comment;
 use forge_core::repo::Access;
+use forge_core::{CommentId, Error};
 
 pub(super) async fn add_comment(
     State(state): State<AppState>,
@@ -34,9 +34,8 @@ pub(super) async fn add_comment(
         ))),
         Err(e) => {
             let failure = Failure {
-                form: "comment".into(),
                 text: Some(body),
-                ..Failure::default()
+                ..Failure::of("comment")
             };
             after_change(&state, &ctx, &t, Err(e), "new-comment", failure).await
         }
@@ -55,20 +54,7 @@ pub(super) async fn edit_comment(
     let result = comment::edit(&state.db, &t.user, &t.repo, &t.issue, id, &body)
         .await
         .map(|_| ());
-    let failure = Failure {
-        form: format!("comment-{}", id.0),
-        text: Some(body),
-        ..Failure::default()
-    };
-    after_change(
-        &state,
-        &ctx,
-        &t,
-        result,
-        &format!("comment-{}", id.0),
-        failure,
-    )
-    .await
+    after_comment_change(&state, &ctx, &t, id, result, Some(body)).await
 }
 
 pub(super) async fn hide_comment(
@@ -81,19 +67,25 @@ pub(super) async fn hide_comment(
     let id = CommentId(path_number(&comment_id)?);
     let hidden = Fields(fields).get("hidden") == "1";
     let result = comment::set_hidden(&state.db, &t.user, &t.repo, &t.issue, id, hidden).await;
+    after_comment_change(&state, &ctx, &t, id, result, None).await
+}
+
+/// After a change of comment `id`: back to the comment, or the issue page
+/// again (422) with the comment's form open, holding `text` if it had one.
+async fn after_comment_change(
+    state: &AppState,
+    ctx: &PageCtx,
+    target: &Target,
+    id: CommentId,
+    result: Result<(), Error>,
+    text: Option<String>,
+) -> Result<Response, PageError> {
+    let anchor = format!("comment-{}", id.0);
     let failure = Failure {
-        form: format!("comment-{}", id.0),
-        ..Failure::default()
+        text,
+        ..Failure::of(anchor.as_str())
     };
-    after_change(
-        &state,
-        &ctx,
-        &t,
-        result,
-        &format!("comment-{}", id.0),
-        failure,
-    )
-    .await
+    after_change(state, ctx, target, result, &anchor, failure).await
 }
 
 #[derive(Template)]

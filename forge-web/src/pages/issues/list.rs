@@ -319,44 +319,35 @@ pub(super) async fn list(
     .collect();
     let label_choices: Vec<Choice> = labels
         .iter()
-        .map(|l| Choice {
-            value: l.id.0.to_string(),
-            label: l.name.clone(),
-            chosen: filters.labels.contains(&l.id.0),
-            chip: Some(Chip::of(l)),
-        })
+        .map(|l| Choice::of_label(l, filters.labels.contains(&l.id.0)))
         .collect();
     let mut milestone_choices = vec![
-        Choice {
-            value: String::new(),
-            label: ctx.t("issues-filter-milestone-any"),
-            chosen: filters.milestone.is_empty(),
-            chip: None,
-        },
-        Choice {
-            value: "none".into(),
-            label: ctx.t("issues-filter-milestone-none"),
-            chosen: filters.milestone == "none",
-            chip: None,
-        },
+        Choice::plain(
+            "",
+            ctx.t("issues-filter-milestone-any"),
+            filters.milestone.is_empty(),
+        ),
+        Choice::plain(
+            "none",
+            ctx.t("issues-filter-milestone-none"),
+            filters.milestone == "none",
+        ),
     ];
-    milestone_choices.extend(milestones.iter().map(|m| Choice {
-        value: m.id.0.to_string(),
-        label: if m.closed {
+    milestone_choices.extend(milestones.iter().map(|m| {
+        let label = if m.closed {
             ctx.t1("issues-milestone-closed-choice", "title", &m.title)
         } else {
             m.title.clone()
-        },
-        chosen: filters.milestone == m.id.0.to_string(),
-        chip: None,
+        };
+        let value = m.id.0.to_string();
+        let chosen = filters.milestone == value;
+        Choice::plain(value, label, chosen)
     }));
     let sort_choices = Sort::ALL
         .iter()
-        .map(|s| Choice {
-            value: s.as_str().into(),
-            label: ctx.t(&format!("issues-sort-{}", s.as_str())),
-            chosen: *s == filters.sort,
-            chip: None,
+        .map(|s| {
+            let label = ctx.t(&format!("issues-sort-{}", s.as_str()));
+            Choice::plain(s.as_str(), label, *s == filters.sort)
         })
         .collect();
     let empty_message = if open + closed == 0 {

@@ -214,56 +214,59 @@ async fn existing_milestone(
         .ok_or_else(|| PageError::new(StatusCode::NOT_FOUND, "error-milestone-not-found"))
 }
 
-pub(super) async fn edit_milestone(
-    State(state): State<AppState>,
+/// Saves a change of the milestone named in the path. `change` reads the
+/// form against the milestone as it is now, into the values its edit form
+/// shows should the change fail, and the input to save (or why the form
+/// could not be read).
+async fn change_milestone(
+    state: AppState,
     ctx: PageCtx,
-    Path((owner, name, milestone_id)): Path<(String, String, String)>,
-    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+    (owner, name, milestone_id): (String, String, String),
+    change: impl FnOnce(&Milestone) -> (MilestoneValues, Result<MilestoneInput, Error>),
 ) -> Result<Response, PageError> {
     let (user, repo, access) = repo_target_or_answer!(state, ctx, owner, name);
     let current = existing_milestone(&state, &repo, &milestone_id).await?;
-    let values = MilestoneValues::from_fields(&Fields(fields));
-    let result = match values.input(current.closed) {
+    let (values, input) = change(&current);
+    let result = match input {
         Ok(input) => milestone::update(&state.db, &user, &repo, current.id, input).await,
         Err(e) => Err(e),
     };
-    saved_or_form_again::<MilestonesPage>(
-        &state,
-        &ctx,
-        &repo,
-        access,
-        result,
-        Some(current.id.0),
-        values,
-    )
+    let row = Some(current.id.0);
+    saved_or_form_again::<MilestonesPage>(&state, &ctx, &repo, access, result, row, values).await
+}
+
+/// A milestone's edit form; its state stays as it is.
+pub(super) async fn edit_milestone(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(path): Path<(String, String, String)>,
+    CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    change_milestone(state, ctx, path, |current| {
+        let values = MilestoneValues::from_fields(&Fields(fields));
+        let input = values.input(current.closed);
+        (values, input)
+    })
     .await
 }
 
+/// A milestone's close or reopen button; nothing else changes.
 pub(super) async fn milestone_state(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path((owner, name, milestone_id)): Path<(String, String, String)>,
+    Path(path): Path<(String, String, String)>,
     CsrfForm(fields): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let (user, repo, access) = repo_target_or_answer!(state, ctx, owner, name);
-    let current = existing_milestone(&state, &repo, &milestone_id).await?;
-    let values = MilestoneValues::of(&current);
-    let input = MilestoneInput {
-        title: current.title.clone(),
-        description: current.description.clone(),
-        due_at: current.due_at,
-        closed: Fields(fields).get("closed") == "1",
-    };
-    let result = milestone::update(&state.db, &user, &repo, current.id, input).await;
-    saved_or_form_again::<MilestonesPage>(
-        &state,
-        &ctx,
-        &repo,
-        access,
-        result,
-        Some(current.id.0),
-        values,
-    )
+    let closed = Fields(fields).get("closed") == "1";
+    change_milestone(state, ctx, path, |current| {
+        let input = MilestoneInput {
+            title: current.title.clone(),
+            description: current.description.clone(),
+            due_at: current.due_at,
+            closed,
+        };
+        (MilestoneValues::of(current), Ok(input))
+    })
     .await
 }
 

@@ -45,6 +45,8 @@ use axum::routing::{get, post};
 use chips::Chip;
 use forge_core::Error;
 use forge_core::issue::{self, Issue, Rights};
+use forge_core::label::Label;
+use forge_core::milestone::Milestone;
 use forge_core::repo::{Access, Repo};
 use labels::LabelsPage;
 use milestones::MilestonesPage;
@@ -244,6 +246,44 @@ struct Choice {
     label: String,
     chosen: bool,
     chip: Option<Chip>,
+}
+
+impl Choice {
+    /// A choice shown as its text.
+    fn plain(value: impl Into<String>, label: String, chosen: bool) -> Choice {
+        Choice {
+            value: value.into(),
+            label,
+            chosen,
+            chip: None,
+        }
+    }
+
+    /// A label to tick, shown as its chip.
+    fn of_label(label: &Label, chosen: bool) -> Choice {
+        Choice {
+            value: label.id.0.to_string(),
+            label: label.name.clone(),
+            chosen,
+            chip: Some(Chip::of(label)),
+        }
+    }
+}
+
+/// The choices of an issue's milestone: none, then each milestone
+/// `offered`; `chosen` is the value that is selected (`""` for none).
+fn milestone_choices<'a>(
+    ctx: &PageCtx,
+    offered: impl IntoIterator<Item = &'a Milestone>,
+    chosen: &str,
+) -> Vec<Choice> {
+    let none = Choice::plain("", ctx.t("issue-milestone-none"), chosen.is_empty());
+    let milestones = offered.into_iter().map(|m| {
+        let value = m.id.0.to_string();
+        let selected = value == chosen;
+        Choice::plain(value, m.title.clone(), selected)
+    });
+    std::iter::once(none).chain(milestones).collect()
 }
 
 /// What the Markdown of an issue page turns into (rendered on the blocking

@@ -1,10 +1,10 @@
 //! Opening an issue: the form, and the issue it creates. Labels, milestone
 //! and assignees are offered to maintainers only.
 
-use super::chips::{Chip, label_css};
+use super::chips::label_css;
 use super::{
-    Choice, Fields, is_form_error, issue_href, names_of, open_count, readable, rights_of,
-    unprocessable, user_or_sign_in,
+    Choice, Fields, is_form_error, issue_href, milestone_choices, names_of, open_count, readable,
+    rights_of, unprocessable, user_or_sign_in,
 };
 use crate::AppState;
 use crate::context::{CsrfForm, PageCtx};
@@ -62,25 +62,10 @@ async fn new_view<'a>(
         let milestones = milestone::list(db, repo.id).await?;
         let label_choices = labels
             .iter()
-            .map(|l| Choice {
-                value: l.id.0.to_string(),
-                label: l.name.clone(),
-                chosen: values.labels.contains(&l.id.0),
-                chip: Some(Chip::of(l)),
-            })
+            .map(|l| Choice::of_label(l, values.labels.contains(&l.id.0)))
             .collect();
-        let mut milestone_choices = vec![Choice {
-            value: String::new(),
-            label: ctx.t("issue-milestone-none"),
-            chosen: values.milestone.is_empty(),
-            chip: None,
-        }];
-        milestone_choices.extend(milestones.iter().filter(|m| !m.closed).map(|m| Choice {
-            value: m.id.0.to_string(),
-            label: m.title.clone(),
-            chosen: values.milestone == m.id.0.to_string(),
-            chip: None,
-        }));
+        let open_milestones = milestones.iter().filter(|m| !m.closed);
+        let milestone_choices = milestone_choices(ctx, open_milestones, &values.milestone);
         (label_choices, milestone_choices)
     } else {
         (Vec::new(), Vec::new())

@@ -5,7 +5,8 @@
 use super::chips::{Chip, label_css};
 use super::timeline::{Part, event_sentence, may_read, person, sentence, time_part};
 use super::{
-    Choice, issue_href, load_issue, open_count, readable, render_texts, rights_of, sign_in_href,
+    Choice, issue_href, load_issue, milestone_choices, open_count, readable, render_texts,
+    rights_of, sign_in_href,
 };
 use crate::AppState;
 use crate::context::PageCtx;
@@ -34,6 +35,16 @@ pub(super) struct Failure {
     pub(super) title: Option<String>,
     pub(super) body: Option<String>,
     pub(super) text: Option<String>,
+}
+
+impl Failure {
+    /// The form `form` failed; what was typed in it is added by the caller.
+    pub(super) fn of(form: impl Into<String>) -> Failure {
+        Failure {
+            form: form.into(),
+            ..Failure::default()
+        }
+    }
 }
 
 /// A comment in the timeline.
@@ -273,37 +284,19 @@ pub(super) async fn issue_page(
     };
     let label_choices: Vec<Choice> = all_labels
         .iter()
-        .map(|l| Choice {
-            value: l.id.0.to_string(),
-            label: l.name.clone(),
-            chosen: labels.iter().any(|x| x.id == l.id),
-            chip: Some(Chip::of(l)),
-        })
+        .map(|l| Choice::of_label(l, labels.iter().any(|x| x.id == l.id)))
         .collect();
-    let mut milestone_choices = vec![Choice {
-        value: String::new(),
-        label: ctx.t("issue-milestone-none"),
-        chosen: found.milestone_id.is_none(),
-        chip: None,
-    }];
-    milestone_choices.extend(
-        milestones
-            .iter()
-            .filter(|m| !m.closed || Some(m.id) == found.milestone_id)
-            .map(|m| Choice {
-                value: m.id.0.to_string(),
-                label: m.title.clone(),
-                chosen: Some(m.id) == found.milestone_id,
-                chip: None,
-            }),
-    );
+    // Closed milestones are not offered, except the issue's own.
+    let offered = milestones
+        .iter()
+        .filter(|m| !m.closed || Some(m.id) == found.milestone_id);
+    let current = found.milestone_id.map(|id| id.0.to_string());
+    let milestone_choices = milestone_choices(ctx, offered, current.as_deref().unwrap_or(""));
     let reason_choices = CloseReason::ALL
         .iter()
-        .map(|r| Choice {
-            value: r.as_str().into(),
-            label: ctx.t(&format!("issue-reason-{}", r.as_str())),
-            chosen: *r == CloseReason::Completed,
-            chip: None,
+        .map(|r| {
+            let label = ctx.t(&format!("issue-reason-{}", r.as_str()));
+            Choice::plain(r.as_str(), label, *r == CloseReason::Completed)
         })
         .collect();
     let event_chips = views.iter().flat_map(|v| {
