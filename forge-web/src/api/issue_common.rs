@@ -15,6 +15,7 @@ use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use forge_core::clock::rfc3339;
 use forge_core::issue::{self, Issue, Rights};
+use forge_core::issue_query::StateFilter;
 use forge_core::label::{self, Label};
 use forge_core::milestone::{self, Milestone};
 use forge_core::repo::{self, Access, Repo};
@@ -258,4 +259,14 @@ pub(super) fn first<'a>(pairs: &'a [(String, String)], names: &[&str]) -> Option
         .find(|(key, _)| names.contains(&key.as_str()))
         .map(|(_, value)| value.trim())
         .filter(|value| !value.is_empty())
+}
+
+/// A list's `state` filter: open unless the query says closed or all.
+pub(super) fn state_filter(pairs: &[(String, String)]) -> Result<StateFilter, ApiError> {
+    match first(pairs, &["state"]) {
+        None | Some("open") => Ok(StateFilter::Open),
+        Some("closed") => Ok(StateFilter::Closed),
+        Some("all") => Ok(StateFilter::All),
+        Some(_) => Err(Error::invalid("state", "error-state-filter").into()),
+    }
 }

@@ -4,7 +4,7 @@
 use super::ApiJson;
 use super::issue_common::{
     ApiPath, LabelRef, Lookups, first, label_json, present, query_pairs, readable_issue,
-    readable_repo, refuse_nul_names, repo_path, resolve_labels, user_ref,
+    readable_repo, refuse_nul_names, repo_path, resolve_labels, state_filter, user_ref,
 };
 use crate::AppState;
 use crate::auth::{MaybeCaller, RequireCaller};
@@ -15,7 +15,7 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use forge_core::clock::rfc3339;
 use forge_core::issue::{self, CloseReason, Issue, IssueChanges, NewIssue};
-use forge_core::issue_query::{self, IssueQuery, MilestoneFilter, Sort, StateFilter};
+use forge_core::issue_query::{self, IssueQuery, MilestoneFilter, Sort};
 use forge_core::label;
 use forge_core::milestone;
 use forge_core::repo::Repo;
@@ -102,12 +102,7 @@ async fn issue_query(
             _ => return Err(Error::invalid("limit", "error-limit").into()),
         },
     };
-    let state_filter = match first(pairs, &["state"]) {
-        None | Some("open") => StateFilter::Open,
-        Some("closed") => StateFilter::Closed,
-        Some("all") => StateFilter::All,
-        Some(_) => return Err(Error::invalid("state", "error-state-filter").into()),
-    };
+    let state_filter = state_filter(pairs)?;
     let sort = match first(pairs, &["sort"]) {
         Some(sort) => Sort::parse(sort)?,
         None => Sort::default(),

@@ -2,7 +2,9 @@
 //! editing, deleting. A milestone is named by id or, like Gitea, by title.
 
 use super::ApiJson;
-use super::issue_common::{ApiPath, first, milestone_json, present, query_pairs, readable_repo};
+use super::issue_common::{
+    ApiPath, milestone_json, present, query_pairs, readable_repo, state_filter,
+};
 use crate::AppState;
 use crate::auth::{MaybeCaller, RequireCaller};
 use crate::error::ApiError;
@@ -38,12 +40,7 @@ pub(super) async fn list_milestones(
     let viewer = caller.map(|c| c.user);
     let repo = readable_repo(&state, viewer.as_ref(), &owner, &name).await?;
     let pairs = query_pairs(raw.as_deref())?;
-    let wanted = match first(&pairs, &["state"]) {
-        None | Some("open") => StateFilter::Open,
-        Some("closed") => StateFilter::Closed,
-        Some("all") => StateFilter::All,
-        Some(_) => return Err(Error::invalid("state", "error-state-filter").into()),
-    };
+    let wanted = state_filter(&pairs)?;
     let milestones = milestone::list(&state.db, repo.id).await?;
     Ok(Json(
         milestones
