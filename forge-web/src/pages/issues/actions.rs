@@ -28,16 +28,24 @@ pub(super) struct Target {
 }
 
 impl Target {
-    /// Applies `changes` to the issue; `Err` when the form could not be
-    /// read into changes, which then passes on as the change's failure.
-    async fn update(
+    /// Applies `changes` to the issue (`Err` when the form could not be
+    /// read into changes, which then fails like a refused change), and
+    /// answers as every change does (see [`after_change`]).
+    async fn apply(
         &self,
         state: &AppState,
+        ctx: &PageCtx,
         changes: Result<IssueChanges, Error>,
-    ) -> Result<(), Error> {
-        issue::update(&state.db, &self.user, &self.repo, &self.issue, changes?)
-            .await
-            .map(|_| ())
+        anchor: &str,
+        failure: Failure,
+    ) -> Result<Response, PageError> {
+        let result = match changes {
+            Ok(changes) => issue::update(&state.db, &self.user, &self.repo, &self.issue, changes)
+                .await
+                .map(|_| ()),
+            Err(e) => Err(e),
+        };
+        after_change(state, ctx, self, result, anchor, failure).await
     }
 }
 
@@ -120,13 +128,13 @@ pub(super) async fn edit_issue(
         body: Some(body.clone()),
         ..IssueChanges::default()
     };
-    let result = t.update(&state, Ok(changes)).await;
     let failure = Failure {
         title: Some(title),
         body: Some(body),
         ..Failure::of("edit")
     };
-    after_change(&state, &ctx, &t, result, "issue-body", failure).await
+    t.apply(&state, &ctx, Ok(changes), "issue-body", failure)
+        .await
 }
 
 pub(super) async fn change_state(
@@ -145,9 +153,8 @@ pub(super) async fn change_state(
         state: Some(wanted),
         ..IssueChanges::default()
     });
-    let result = t.update(&state, changes).await;
     let failure = Failure::of("state");
-    after_change(&state, &ctx, &t, result, "issue-state", failure).await
+    t.apply(&state, &ctx, changes, "issue-state", failure).await
 }
 
 pub(super) async fn set_labels(
@@ -186,9 +193,9 @@ pub(super) async fn set_milestone(
         milestone: Some(milestone),
         ..IssueChanges::default()
     });
-    let result = t.update(&state, changes).await;
     let failure = Failure::of("milestone");
-    after_change(&state, &ctx, &t, result, "sidebar-milestone", failure).await
+    t.apply(&state, &ctx, changes, "sidebar-milestone", failure)
+        .await
 }
 
 pub(super) async fn set_assignees(
@@ -203,12 +210,12 @@ pub(super) async fn set_assignees(
         assignees: Some(names_of(&text)),
         ..IssueChanges::default()
     };
-    let result = t.update(&state, Ok(changes)).await;
     let failure = Failure {
         text: Some(text),
         ..Failure::of("assignees")
     };
-    after_change(&state, &ctx, &t, result, "sidebar-assignees", failure).await
+    t.apply(&state, &ctx, Ok(changes), "sidebar-assignees", failure)
+        .await
 }
 
 pub(super) async fn set_lock(
@@ -222,14 +229,7 @@ pub(super) async fn set_lock(
         locked: Some(Fields(fields).get("locked") == "1"),
         ..IssueChanges::default()
     };
-    let result = t.update(&state, Ok(changes)).await;
-    after_change(
-        &state,
-        &ctx,
-        &t,
-        result,
-        "sidebar-lock",
-        Failure::of("lock"),
-    )
-    .await
+    let failure = Failure::of("lock");
+    t.apply(&state, &ctx, Ok(changes), "sidebar-lock", failure)
+        .await
 }
