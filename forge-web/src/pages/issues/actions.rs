@@ -102,6 +102,8 @@ pub(super) async fn after_change(
     }
 }
 
+/// `target` in a handler: what the change starts from, or the sign-in page
+/// as the handler's answer.
 macro_rules! target_or_answer {
     ($state:expr, $ctx:expr, $owner:expr, $name:expr, $index:expr) => {
         match $crate::pages::issues::actions::target(&$state, &$ctx, &$owner, &$name, &$index)

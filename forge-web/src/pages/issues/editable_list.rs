@@ -3,7 +3,7 @@
 //!
 //! Written once for every such page: the rows with their edit forms, a
 //! failed form put back where it was typed (in its row, or in the new
-//! form), and the answers to the forms — the page itself, creating,
+//! form), and the answers to the forms: the page itself, creating,
 //! deleting, and after a save either a redirect to the saved row or the
 //! page again (422) with the form's values and errors. Each page says what
 //! it lists by implementing [`EditablePage`].

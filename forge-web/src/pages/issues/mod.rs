@@ -327,6 +327,8 @@ async fn repo_target(
     Ok(Ok((user, repo, access)))
 }
 
+/// `repo_target` in a handler: the user and repository, or the sign-in
+/// page as the handler's answer.
 macro_rules! repo_target_or_answer {
     ($state:expr, $ctx:expr, $owner:expr, $name:expr) => {
         match $crate::pages::issues::repo_target(&$state, &$ctx, &$owner, &$name).await? {
@@ -335,6 +337,7 @@ macro_rules! repo_target_or_answer {
         }
     };
 }
+// Imported by path (`super::repo_target_or_answer`) in the modules that use it.
 use repo_target_or_answer;
 
 #[cfg(test)]
