@@ -1,5 +1,5 @@
-//! The timeline of an issue: its events in order, in our own shape (Gitea
-//! has none to follow), funding events included.
+//! The timeline of an issue: its events in order, funding events included,
+//! in our own event shape rather than Gitea's.
 
 use super::issue_common::{ApiPath, Lookups, readable_issue};
 use crate::AppState;
