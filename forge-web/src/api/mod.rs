@@ -1,9 +1,15 @@
 //! The JSON API under `/api/v1`, shaped like Gitea's where the two overlap.
 
+mod comments;
 mod funding;
+mod issue_common;
+mod issue_labels;
 mod issues;
+mod labels;
+mod milestones;
 mod orgs;
 mod repos;
+mod timeline;
 mod users;
 
 use crate::AppState;
@@ -50,48 +56,48 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/repos/{owner}/{repo}/issues/{index}/comments",
-            get(issues::list_comments).post(issues::create_comment),
+            get(comments::list_comments).post(comments::create_comment),
         )
         .route(
             "/repos/{owner}/{repo}/issues/comments/{id}",
-            get(issues::get_comment)
-                .patch(issues::edit_comment)
-                .delete(issues::delete_comment),
+            get(comments::get_comment)
+                .patch(comments::edit_comment)
+                .delete(comments::delete_comment),
         )
         .route(
             "/repos/{owner}/{repo}/issues/{index}/labels",
-            get(issues::list_issue_labels)
-                .post(issues::add_issue_labels)
-                .put(issues::replace_issue_labels)
-                .delete(issues::clear_issue_labels),
+            get(issue_labels::list_issue_labels)
+                .post(issue_labels::add_issue_labels)
+                .put(issue_labels::replace_issue_labels)
+                .delete(issue_labels::clear_issue_labels),
         )
         .route(
             "/repos/{owner}/{repo}/issues/{index}/labels/{id}",
-            axum::routing::delete(issues::remove_issue_label),
+            axum::routing::delete(issue_labels::remove_issue_label),
         )
         .route(
             "/repos/{owner}/{repo}/issues/{index}/timeline",
-            get(issues::timeline),
+            get(timeline::timeline),
         )
         .route(
             "/repos/{owner}/{repo}/labels",
-            get(issues::list_labels).post(issues::create_label),
+            get(labels::list_labels).post(labels::create_label),
         )
         .route(
             "/repos/{owner}/{repo}/labels/{id}",
-            get(issues::get_label)
-                .patch(issues::edit_label)
-                .delete(issues::delete_label),
+            get(labels::get_label)
+                .patch(labels::edit_label)
+                .delete(labels::delete_label),
         )
         .route(
             "/repos/{owner}/{repo}/milestones",
-            get(issues::list_milestones).post(issues::create_milestone),
+            get(milestones::list_milestones).post(milestones::create_milestone),
         )
         .route(
             "/repos/{owner}/{repo}/milestones/{id}",
-            get(issues::get_milestone)
-                .patch(issues::edit_milestone)
-                .delete(issues::delete_milestone),
+            get(milestones::get_milestone)
+                .patch(milestones::edit_milestone)
+                .delete(milestones::delete_milestone),
         )
         .route("/orgs", post(orgs::create))
         .route("/orgs/{org}", get(orgs::get))
