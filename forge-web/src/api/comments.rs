@@ -2,7 +2,8 @@
 //! text by its author, `hidden` by maintainers: our extension), deleting.
 
 use super::ApiJson;
-use super::issue_common::{ApiPath, readable_issue, readable_repo, repo_path, user_ref};
+use super::ApiPath;
+use super::issue_common::{readable_issue, readable_repo, repo_path, user_ref};
 use crate::AppState;
 use crate::auth::{MaybeCaller, RequireCaller};
 use crate::error::ApiError;

@@ -12,12 +12,12 @@
 //! what the first request made, and the header `Idempotent-Replayed: true`.
 
 use super::ApiJson;
+use super::ApiPath;
 use crate::AppState;
 use crate::auth::{MaybeCaller, RequireCaller};
 use crate::error::ApiError;
 use axum::Router;
-use axum::extract::{FromRequestParts, Path, RawQuery, State};
-use axum::http::request::Parts;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
@@ -32,7 +32,6 @@ use forge_core::repo::{self, Access, Repo};
 use forge_core::user::User;
 use forge_core::{Error, org};
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 
@@ -58,28 +57,6 @@ pub fn router() -> Router<AppState> {
 
 // ---------------------------------------------------------------------------
 // Requests.
-
-/// Path parameters whose failures (a non-numeric index or id) answer 404 in
-/// JSON. A NUL character names nothing (PostgreSQL refuses it in text).
-pub struct FundingPath<T>(pub T);
-
-impl<S, T> FromRequestParts<S> for FundingPath<T>
-where
-    S: Send + Sync,
-    T: DeserializeOwned + Send,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        if parts.uri.path().contains("%00") {
-            return Err(ApiError::not_found());
-        }
-        match Path::<T>::from_request_parts(parts, state).await {
-            Ok(Path(value)) => Ok(FundingPath(value)),
-            Err(_) => Err(ApiError::not_found()),
-        }
-    }
-}
 
 /// The `Idempotency-Key` header, if sent.
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
@@ -311,7 +288,7 @@ fn csv_response(filename: &str, body: String) -> Response {
 pub async fn get_goal(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
-    FundingPath((owner, name, index)): FundingPath<(String, String, i64)>,
+    ApiPath((owner, name, index)): ApiPath<(String, String, i64)>,
 ) -> Result<axum::Json<Value>, ApiError> {
     let viewer = caller.map(|c| c.user);
     let (found, issue) = load(&state, viewer.as_ref(), &owner, &name, index).await?;
@@ -334,7 +311,7 @@ pub struct PutGoal {
 pub async fn put_goal(
     State(state): State<AppState>,
     RequireCaller(caller): RequireCaller,
-    FundingPath((owner, name, index)): FundingPath<(String, String, i64)>,
+    ApiPath((owner, name, index)): ApiPath<(String, String, i64)>,
     ApiJson(body): ApiJson<PutGoal>,
 ) -> Result<(StatusCode, axum::Json<Value>), ApiError> {
     let actor = caller.user;
@@ -375,7 +352,7 @@ pub async fn put_goal(
 pub async fn cancel(
     State(state): State<AppState>,
     RequireCaller(caller): RequireCaller,
-    FundingPath((owner, name, index)): FundingPath<(String, String, i64)>,
+    ApiPath((owner, name, index)): ApiPath<(String, String, i64)>,
 ) -> Result<axum::Json<Value>, ApiError> {
     let actor = caller.user;
     let (found, issue) = load(&state, Some(&actor), &owner, &name, index).await?;
@@ -396,7 +373,7 @@ pub struct PledgeBody {
 pub async fn pledge(
     State(state): State<AppState>,
     RequireCaller(caller): RequireCaller,
-    FundingPath((owner, name, index)): FundingPath<(String, String, i64)>,
+    ApiPath((owner, name, index)): ApiPath<(String, String, i64)>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<PledgeBody>,
 ) -> Result<Response, ApiError> {
@@ -443,7 +420,7 @@ pub async fn pledge(
 pub async fn withdraw(
     State(state): State<AppState>,
     RequireCaller(caller): RequireCaller,
-    FundingPath((owner, name, index, id)): FundingPath<(String, String, i64, PledgeId)>,
+    ApiPath((owner, name, index, id)): ApiPath<(String, String, i64, PledgeId)>,
 ) -> Result<StatusCode, ApiError> {
     let actor = caller.user;
     let (found, issue) = load(&state, Some(&actor), &owner, &name, index).await?;
@@ -464,7 +441,7 @@ pub struct DeliverBody {
 pub async fn deliver(
     State(state): State<AppState>,
     RequireCaller(caller): RequireCaller,
-    FundingPath((owner, name, index)): FundingPath<(String, String, i64)>,
+    ApiPath((owner, name, index)): ApiPath<(String, String, i64)>,
     ApiJson(body): ApiJson<DeliverBody>,
 ) -> Result<axum::Json<Value>, ApiError> {
     let actor = caller.user;
@@ -484,7 +461,7 @@ pub struct ReviewBody {
 pub async fn review(
     State(state): State<AppState>,
     RequireCaller(caller): RequireCaller,
-    FundingPath((owner, name, index)): FundingPath<(String, String, i64)>,
+    ApiPath((owner, name, index)): ApiPath<(String, String, i64)>,
     ApiJson(body): ApiJson<ReviewBody>,
 ) -> Result<axum::Json<Value>, ApiError> {
     let actor = caller.user;
@@ -515,7 +492,7 @@ pub struct ResolveBody {
 pub async fn resolve(
     State(state): State<AppState>,
     RequireCaller(caller): RequireCaller,
-    FundingPath((owner, name, index)): FundingPath<(String, String, i64)>,
+    ApiPath((owner, name, index)): ApiPath<(String, String, i64)>,
     ApiJson(body): ApiJson<ResolveBody>,
 ) -> Result<axum::Json<Value>, ApiError> {
     let actor = caller.user;
@@ -572,7 +549,7 @@ async fn payment_answer(
 pub async fn pay(
     State(state): State<AppState>,
     RequireCaller(caller): RequireCaller,
-    FundingPath((owner, name, index, pledge)): FundingPath<(String, String, i64, PledgeId)>,
+    ApiPath((owner, name, index, pledge)): ApiPath<(String, String, i64, PledgeId)>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<PaymentBody>,
 ) -> Result<Response, ApiError> {
@@ -597,7 +574,7 @@ pub async fn pay(
 pub async fn reverse_payment(
     State(state): State<AppState>,
     RequireCaller(caller): RequireCaller,
-    FundingPath((owner, name, index, payment)): FundingPath<(String, String, i64, PaymentId)>,
+    ApiPath((owner, name, index, payment)): ApiPath<(String, String, i64, PaymentId)>,
 ) -> Result<Response, ApiError> {
     let actor = caller.user;
     let (found, issue) = load(&state, Some(&actor), &owner, &name, index).await?;
@@ -611,7 +588,7 @@ pub async fn reverse_payment(
 pub async fn goal_ledger(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
-    FundingPath((owner, name, index)): FundingPath<(String, String, i64)>,
+    ApiPath((owner, name, index)): ApiPath<(String, String, i64)>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -701,7 +678,7 @@ pub async fn goal_ledger(
 pub async fn repo_goals(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
-    FundingPath((owner, name)): FundingPath<(String, String)>,
+    ApiPath((owner, name)): ApiPath<(String, String)>,
 ) -> Result<axum::Json<Value>, ApiError> {
     let viewer = caller.map(|c| c.user);
     let (found, _) = repo::find_readable(&state.db, viewer.as_ref(), &owner, &name).await?;
@@ -756,7 +733,7 @@ fn clamp(total: i128) -> i64 {
 pub async fn org_pledges(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
-    FundingPath(name): FundingPath<String>,
+    ApiPath(name): ApiPath<String>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {

@@ -11,8 +11,6 @@
 
 use crate::AppState;
 use crate::error::ApiError;
-use axum::extract::{FromRequestParts, Path};
-use axum::http::request::Parts;
 use forge_core::clock::rfc3339;
 use forge_core::issue::{self, Issue, Rights};
 use forge_core::issue_query::StateFilter;
@@ -21,33 +19,9 @@ use forge_core::milestone::{self, Milestone};
 use forge_core::repo::{self, Access, Repo};
 use forge_core::user::{self, User};
 use forge_core::{Db, Error, LabelId, MilestoneId};
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 use std::collections::HashMap;
-
-/// Path parameters whose failures (a non-numeric index) answer 404 in
-/// JSON rather than axum's plain-text 400. A NUL character names nothing
-/// (PostgreSQL refuses it in text), so it is not found either.
-pub(super) struct ApiPath<T>(pub(super) T);
-
-impl<S, T> FromRequestParts<S> for ApiPath<T>
-where
-    S: Send + Sync,
-    T: DeserializeOwned + Send,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        if parts.uri.path().contains("%00") {
-            return Err(ApiError::not_found());
-        }
-        match Path::<T>::from_request_parts(parts, state).await {
-            Ok(Path(value)) => Ok(ApiPath(value)),
-            Err(_) => Err(ApiError::not_found()),
-        }
-    }
-}
 
 /// Tells a field sent as `null` (`Some(None)`) from a missing one (`None`).
 pub(super) fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>

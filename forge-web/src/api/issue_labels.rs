@@ -2,9 +2,8 @@
 //! replacing, clearing, removing one.
 
 use super::ApiJson;
-use super::issue_common::{
-    ApiPath, LabelRef, existing_label, label_json, readable_issue, resolve_labels,
-};
+use super::ApiPath;
+use super::issue_common::{LabelRef, existing_label, label_json, readable_issue, resolve_labels};
 use crate::AppState;
 use crate::auth::{MaybeCaller, RequireCaller};
 use crate::error::ApiError;

@@ -2,9 +2,10 @@
 //! one.
 
 use super::ApiJson;
+use super::ApiPath;
 use super::issue_common::{
-    ApiPath, LabelRef, Lookups, first, label_json, present, query_pairs, readable_issue,
-    readable_repo, refuse_nul_names, repo_path, resolve_labels, state_filter, user_ref,
+    LabelRef, Lookups, first, label_json, present, query_pairs, readable_issue, readable_repo,
+    refuse_nul_names, repo_path, resolve_labels, state_filter, user_ref,
 };
 use crate::AppState;
 use crate::auth::{MaybeCaller, RequireCaller};

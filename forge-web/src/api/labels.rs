@@ -2,7 +2,8 @@
 //! deleting.
 
 use super::ApiJson;
-use super::issue_common::{ApiPath, existing_label, label_json, readable_repo};
+use super::ApiPath;
+use super::issue_common::{existing_label, label_json, readable_repo};
 use crate::AppState;
 use crate::auth::{MaybeCaller, RequireCaller};
 use crate::error::ApiError;

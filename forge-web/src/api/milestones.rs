@@ -2,9 +2,8 @@
 //! editing, deleting. A milestone is named by id or, like Gitea, by title.
 
 use super::ApiJson;
-use super::issue_common::{
-    ApiPath, milestone_json, present, query_pairs, readable_repo, state_filter,
-};
+use super::ApiPath;
+use super::issue_common::{milestone_json, present, query_pairs, readable_repo, state_filter};
 use crate::AppState;
 use crate::auth::{MaybeCaller, RequireCaller};
 use crate::error::ApiError;

@@ -15,7 +15,8 @@ mod users;
 use crate::AppState;
 use crate::error::ApiError;
 use axum::Router;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::request::Parts;
 use axum::routing::{get, post, put};
 use serde::de::DeserializeOwned;
 
@@ -125,6 +126,29 @@ where
         match axum::Json::<T>::from_request(request, state).await {
             Ok(axum::Json(value)) => Ok(ApiJson(value)),
             Err(rejection) => Err(ApiError::bad_body(rejection.body_text())),
+        }
+    }
+}
+
+/// Path parameters whose failures (a non-numeric index) answer 404 in
+/// JSON rather than axum's plain-text 400. A NUL character names nothing
+/// (PostgreSQL refuses it in text), so it is not found either.
+pub(crate) struct ApiPath<T>(pub(crate) T);
+
+impl<S, T> FromRequestParts<S> for ApiPath<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Send,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if parts.uri.path().contains("%00") {
+            return Err(ApiError::not_found());
+        }
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(ApiPath(value)),
+            Err(_) => Err(ApiError::not_found()),
         }
     }
 }

@@ -1,7 +1,8 @@
 //! The timeline of an issue: its events in order, funding events included,
 //! in our own event shape rather than Gitea's.
 
-use super::issue_common::{ApiPath, Lookups, readable_issue};
+use super::ApiPath;
+use super::issue_common::{Lookups, readable_issue};
 use crate::AppState;
 use crate::auth::MaybeCaller;
 use crate::error::ApiError;

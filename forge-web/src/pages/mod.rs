@@ -87,3 +87,20 @@ pub async fn load_repo(
 ) -> Result<(forge_core::repo::Repo, forge_core::repo::Access), PageError> {
     Ok(forge_core::repo::find_readable(&state.db, ctx.user.as_ref(), owner, name).await?)
 }
+
+/// The repository if the visitor may read it; whatever is missing, the
+/// same "page not found" as for any unknown address.
+async fn readable(
+    state: &AppState,
+    ctx: &crate::context::PageCtx,
+    owner: &str,
+    name: &str,
+) -> Result<(forge_core::repo::Repo, forge_core::repo::Access), PageError> {
+    load_repo(state, ctx, owner, name).await.map_err(|e| {
+        if e.status == axum::http::StatusCode::NOT_FOUND {
+            PageError::not_found()
+        } else {
+            e
+        }
+    })
+}

@@ -34,7 +34,7 @@ mod history;
 mod refs;
 mod tree;
 
-use super::load_repo;
+use super::readable;
 use super::repo_head::RepoHead;
 use super::see_other;
 use crate::context::PageCtx;
@@ -47,7 +47,7 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use forge_core::repo::{Access, Repo};
+use forge_core::repo::Repo;
 use forge_git::browse::{self, BrowseError, EntryKind, Oid, RefKind, Repository, Resolved};
 
 pub fn router() -> Router<AppState> {
@@ -250,24 +250,6 @@ where
             Err(internal())
         }
     }
-}
-
-/// The repository if the visitor may read it. Whatever is missing (owner,
-/// repository, or the right to see it), the answer is the same "page not
-/// found" as for any unknown address: `/{a}/{b}` is a repository's URL.
-async fn readable(
-    state: &AppState,
-    ctx: &PageCtx,
-    owner: &str,
-    name: &str,
-) -> Result<(Repo, Access), PageError> {
-    load_repo(state, ctx, owner, name).await.map_err(|e| {
-        if e.status == StatusCode::NOT_FOUND {
-            PageError::not_found()
-        } else {
-            e
-        }
-    })
 }
 
 /// The branch the home page shows (see [`browse::home_branch`]), if any.

@@ -30,7 +30,7 @@ mod new;
 mod show;
 mod timeline;
 
-use super::load_repo;
+use super::readable;
 use super::repo_head::base_of;
 use crate::AppState;
 use crate::context::PageCtx;
@@ -113,23 +113,6 @@ pub fn router() -> Router<AppState> {
 
 fn issue_href(repo: &Repo, number: i64) -> String {
     format!("{}/issues/{number}", base_of(repo))
-}
-
-/// The repository if the visitor may read it; whatever is missing, the
-/// same "page not found" as for any unknown address.
-async fn readable(
-    state: &AppState,
-    ctx: &PageCtx,
-    owner: &str,
-    name: &str,
-) -> Result<(Repo, Access), PageError> {
-    load_repo(state, ctx, owner, name).await.map_err(|e| {
-        if e.status == StatusCode::NOT_FOUND {
-            PageError::not_found()
-        } else {
-            e
-        }
-    })
 }
 
 fn rights_of(ctx: &PageCtx, access: Access) -> Rights {
