@@ -10,6 +10,7 @@ pub mod clock;
 pub mod comment;
 pub mod commit_refs;
 pub mod consistency;
+pub mod consumer;
 pub mod dashboard;
 pub mod db;
 pub mod error;

@@ -33,6 +33,8 @@ use crate::error::{Error, Result};
 use crate::ids::{AccountId, EventId, IssueId, RepoId};
 use serde_json::Value;
 use sqlx::Row;
+use std::sync::LazyLock;
+use tokio::sync::Notify;
 
 pub type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
@@ -129,6 +131,17 @@ pub struct Event {
     pub created_at: i64,
 }
 
+/// Rung whenever this process records an event, for the consumers running
+/// in it: a hint to look at the log sooner than their next round, never a
+/// message (the event is not committed yet when it rings, and events of
+/// other processes do not ring it).
+static RECORDED: LazyLock<Notify> = LazyLock::new(Notify::new);
+
+/// Resolves after this process records an event (see [`RECORDED`]).
+pub async fn recorded() {
+    RECORDED.notified().await;
+}
+
 fn payload_text(payload: &Value) -> Result<String> {
     serde_json::to_string(payload)
         .map_err(|e| Error::Internal(format!("an event's payload does not serialise: {e}")))
@@ -149,6 +162,7 @@ pub async fn record(tx: &mut Tx<'_>, event: NewEvent<'_>, at: i64) -> Result<Eve
     .bind(at)
     .fetch_one(&mut **tx)
     .await?;
+    RECORDED.notify_one();
     Ok(EventId(row.try_get("id")?))
 }
 
@@ -174,6 +188,7 @@ pub(crate) async fn record_for_issue(
     .bind(issue.0)
     .fetch_one(&mut **tx)
     .await?;
+    RECORDED.notify_one();
     Ok(EventId(row.try_get("id")?))
 }
 

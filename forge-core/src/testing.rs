@@ -95,3 +95,16 @@ pub async fn user(db: &Db, name: &str) -> crate::user::User {
     .await
     .expect("creating a test user")
 }
+
+/// The numbers a query's first column holds, for tests that check what
+/// was written.
+pub async fn numbers(db: &Db, sql: &'static str) -> Vec<i64> {
+    use sqlx::Row;
+    sqlx::query(sql)
+        .fetch_all(db.pool())
+        .await
+        .expect("a test query runs")
+        .iter()
+        .map(|row| row.try_get::<i64, _>(0).expect("a number"))
+        .collect()
+}

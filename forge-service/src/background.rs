@@ -8,8 +8,12 @@
 
 use crate::Forge;
 use forge_core::clock::now_ms;
-use forge_core::{funding, identity, lease, secret, session};
+use forge_core::{funding, identity, lease, outbox, secret, session};
 use std::time::Duration;
+
+/// How long a job woken by an event waits for the transaction that
+/// recorded it to commit.
+const COMMIT_GRACE: Duration = Duration::from_millis(20);
 
 /// One kind of background work.
 #[derive(Debug, Clone, Copy)]
@@ -37,6 +41,15 @@ impl Job {
             Job::FundingDeadlines => "funding-deadlines",
             Job::ExpiredSessions => "expired-sessions",
             Job::InterruptedPushes => "interrupted-pushes",
+        }
+    }
+
+    /// Whether the job also runs as soon as this process records an event
+    /// (consumers of the outbox that must act within moments), besides its
+    /// rounds.
+    fn wakes_on_events(self) -> bool {
+        match self {
+            Job::FundingDeadlines | Job::ExpiredSessions | Job::InterruptedPushes => false,
         }
     }
 
@@ -122,7 +135,19 @@ async fn run_job(forge: Forge, holder: String, job: Job) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        tick.tick().await;
+        if job.wakes_on_events() {
+            tokio::select! {
+                _ = tick.tick() => {}
+                () = outbox::recorded() => {
+                    // The event was recorded inside a transaction that is
+                    // about to commit: give it a moment. Should it take
+                    // longer, the next round finds the event.
+                    tokio::time::sleep(COMMIT_GRACE).await;
+                }
+            }
+        } else {
+            tick.tick().await;
+        }
         let now = now_ms();
         match lease::try_take(&forge.db, job.name(), &holder, now, now + length).await {
             Ok(true) => job.run(&forge).await,
