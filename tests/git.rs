@@ -12,10 +12,27 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Duration;
 
-fn scratch() -> PathBuf {
+/// A scratch folder, removed with everything in it when dropped: the large
+/// push alone writes hundreds of megabytes.
+struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn scratch() -> Scratch {
     let dir = std::env::temp_dir().join(format!("forge-git-{}", forge_core::secret::random_hex(6)));
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    Scratch(dir)
 }
 
 /// Runs git in `dir` with a clean, prompt-free environment.
@@ -60,9 +77,8 @@ async fn git_fails(dir: &Path, args: &[&str]) -> String {
 }
 
 /// A working copy with `commits` commits on `main`.
-async fn working_copy(commits: usize) -> PathBuf {
-    let dir = scratch().join("work");
-    std::fs::create_dir_all(&dir).unwrap();
+async fn working_copy(commits: usize) -> Scratch {
+    let dir = scratch();
     git_ok(&dir, &["init", "-q"]).await;
     for i in 0..commits {
         std::fs::write(dir.join(format!("file{i}.txt")), format!("content {i}\n")).unwrap();
@@ -496,7 +512,7 @@ async fn the_first_push_chooses_the_default_branch_and_concurrent_pushes_all_lan
         }
         let mut tasks = Vec::new();
         for i in 0..4 {
-            let (here, there) = (work.clone(), work.clone());
+            let (here, there) = (work.to_path_buf(), work.to_path_buf());
             let to_branch = legacy.clone();
             let to_repo = url(&forge, Some(("alice", &token)), &format!("/alice/r{i}.git"));
             tasks.push(tokio::spawn(async move {

@@ -19,6 +19,8 @@ pub struct TestForge {
 impl Drop for TestForge {
     fn drop(&mut self) {
         self.server.abort();
+        // The repositories pushed during the test: some are large.
+        let _ = std::fs::remove_dir_all(self.storage.root());
     }
 }
 
