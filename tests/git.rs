@@ -155,7 +155,7 @@ async fn clone_fetch_and_push_with_the_git_command_line() {
         let push_url = url(&forge, Some(("alice", &token)), "/alice/project.git");
         git_ok(&work, &["push", "-q", &push_url, "main"]).await;
         // `git push` returns once the push is recorded, event included.
-        let pushes = forge.events_since(&mut seen, outbox::kind::PUSH).await;
+        let pushes = forge.events_since(&mut seen, outbox::kind::PUSH, 1).await;
         assert_eq!(pushes.len(), 1, "one push event: {pushes:?}");
         let push = &pushes[0];
         assert_eq!(push.repo.map(|r| r.0), created["id"].as_i64());
@@ -246,7 +246,7 @@ async fn clone_fetch_and_push_with_the_git_command_line() {
         git_ok(&work, &["add", "."]).await;
         git_ok(&work, &["commit", "-q", "-m", "Add new.txt"]).await;
         git_ok(&work, &["push", "-q", &push_url, "main"]).await;
-        let pushes = forge.events_since(&mut seen, outbox::kind::PUSH).await;
+        let pushes = forge.events_since(&mut seen, outbox::kind::PUSH, 1).await;
         assert_eq!(pushes.len(), 1);
         assert_eq!(
             pushes[0].payload["commit_count"], 1,

@@ -223,9 +223,10 @@ pub async fn record_now(db: &Db, event: NewEvent<'_>) -> Result<EventId> {
 
 /// The first transaction whose events may still change: on SQLite, none;
 /// on PostgreSQL, the oldest transaction of the snapshot still running,
-/// leaving out those known to run in another database of the cluster
-/// (they never write here), or, when none runs, the first transaction id
-/// not yet given out.
+/// leaving out those known never to write here (sessions of another
+/// database of the cluster, and the server's own workers such as
+/// autovacuum, whose ANALYZE holds a transaction id for a while), or, when
+/// none runs, the first transaction id not yet given out.
 ///
 /// `pg_stat_activity` shows which database a transaction runs in only for
 /// sessions the forge's role may see; the others count, which can only
@@ -237,7 +238,9 @@ const POSTGRES_HORIZON: &str = "\
         (SELECT MIN(CAST(CAST(x AS TEXT) AS BIGINT)) \
          FROM snapshot, pg_snapshot_xip(snapshot.s) AS x \
          WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity a \
-             WHERE a.datname <> current_database() AND a.backend_xid IS NOT NULL \
+             WHERE (a.datname IS DISTINCT FROM current_database() \
+                    OR a.backend_type <> 'client backend') \
+             AND a.backend_xid IS NOT NULL \
              AND CAST(CAST(a.backend_xid AS TEXT) AS BIGINT) = MOD(CAST(CAST(x AS TEXT) AS BIGINT), 4294967296))), \
         (SELECT CAST(CAST(pg_snapshot_xmax(snapshot.s) AS TEXT) AS BIGINT) FROM snapshot) \
     ) AS horizon";

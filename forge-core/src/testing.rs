@@ -108,3 +108,27 @@ pub async fn numbers(db: &Db, sql: &'static str) -> Vec<i64> {
         .map(|row| row.try_get::<i64, _>(0).expect("a number"))
         .collect()
 }
+
+/// The outbox events after `position` once at least `expected` of them are
+/// readable (or ten seconds have passed), moving `position` past them.
+/// Readers of the outbox may wait a moment before they see an event: on
+/// PostgreSQL, until every older transaction has ended.
+pub async fn events_since(
+    db: &Db,
+    position: &mut crate::outbox::Position,
+    expected: usize,
+) -> Vec<crate::outbox::Event> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let events = crate::outbox::read_after(db, *position, 1000)
+            .await
+            .expect("reading the outbox");
+        if events.len() >= expected || std::time::Instant::now() > deadline {
+            if let Some(last) = events.last() {
+                *position = last.position;
+            }
+            return events;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}

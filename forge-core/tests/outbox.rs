@@ -10,17 +10,8 @@ use forge_core::milestone::{self, MilestoneInput};
 use forge_core::org::{self, NewOrg, OrgKind, Role};
 use forge_core::outbox::{self, Event, Position};
 use forge_core::repo::{self, NewRepo, RepoChanges};
-use forge_core::{AccountId, Db, comment, funding, testing};
+use forge_core::{AccountId, comment, funding, testing};
 use serde_json::json;
-
-/// The events after `position`, which moves past them.
-async fn since(db: &Db, position: &mut Position) -> Vec<Event> {
-    let events = outbox::read_after(db, *position, 1000).await.unwrap();
-    if let Some(last) = events.last() {
-        *position = last.position;
-    }
-    events
-}
 
 fn kinds(events: &[Event]) -> Vec<&str> {
     events.iter().map(|e| e.kind.as_str()).collect()
@@ -51,7 +42,7 @@ async fn every_change_is_told_once_in_the_transaction_of_the_change() {
             .await
             .unwrap();
         org::remove_member(&db, &alice, &coop, "bob").await.unwrap();
-        let events = since(&db, &mut seen).await;
+        let events = testing::events_since(&db, &mut seen, 3).await;
         assert_eq!(
             kinds(&events),
             ["org.created", "org.member_set", "org.member_removed"]
@@ -98,7 +89,7 @@ async fn every_change_is_told_once_in_the_transaction_of_the_change() {
             ..RepoChanges::default()
         };
         let app = repo::update(&db, &alice, &app, changes).await.unwrap();
-        let events = since(&db, &mut seen).await;
+        let events = testing::events_since(&db, &mut seen, 2).await;
         assert_eq!(kinds(&events), ["repo.created", "repo.updated"]);
         assert!(events.iter().all(|e| e.repo == Some(app.id)));
         assert_eq!(events[1].payload["description"], "Our app");
@@ -129,7 +120,7 @@ async fn every_change_is_told_once_in_the_transaction_of_the_change() {
         )
         .await
         .unwrap();
-        let events = since(&db, &mut seen).await;
+        let events = testing::events_since(&db, &mut seen, 2).await;
         assert_eq!(kinds(&events), ["label.created", "milestone.created"]);
         assert_eq!(events[0].payload, json!({"label": bug.id.0, "name": "bug"}));
 
@@ -164,7 +155,7 @@ async fn every_change_is_told_once_in_the_transaction_of_the_change() {
         comment::delete(&db, &alice, &app, &crash, note.id)
             .await
             .unwrap();
-        let events = since(&db, &mut seen).await;
+        let events = testing::events_since(&db, &mut seen, 9).await;
         assert_eq!(
             kinds(&events),
             [
@@ -194,12 +185,12 @@ async fn every_change_is_told_once_in_the_transaction_of_the_change() {
         // A refused change tells nothing.
         let refused = label::delete(&db, &bob, &app, bug.id).await;
         assert!(refused.is_err());
-        assert!(since(&db, &mut seen).await.is_empty());
+        assert!(testing::events_since(&db, &mut seen, 0).await.is_empty());
 
         // Deletions are told with what the deleted thing was called.
         label::delete(&db, &alice, &app, bug.id).await.unwrap();
         milestone::delete(&db, &alice, &app, v1.id).await.unwrap();
-        let events = since(&db, &mut seen).await;
+        let events = testing::events_since(&db, &mut seen, 2).await;
         assert_eq!(kinds(&events), ["label.deleted", "milestone.deleted"]);
         assert_eq!(events[0].payload["name"], "bug");
         assert_eq!(events[1].payload["title"], "1.0");
@@ -219,7 +210,7 @@ async fn every_change_is_told_once_in_the_transaction_of_the_change() {
         .await
         .unwrap();
         repo::delete(&db, &alice, &other).await.unwrap();
-        let events = since(&db, &mut seen).await;
+        let events = testing::events_since(&db, &mut seen, 2).await;
         assert_eq!(kinds(&events), ["repo.created", "repo.deleted"]);
         assert_eq!(events[1].repo, Some(other.id));
         assert_eq!(
@@ -287,7 +278,7 @@ async fn funding_transitions_are_told_with_the_issue_they_concern() {
         funding::pledge(&db, &treasurer, &app, &export, request)
             .await
             .unwrap();
-        let events = since(&db, &mut seen).await;
+        let events = testing::events_since(&db, &mut seen, 3).await;
         assert_eq!(
             kinds(&events),
             ["issue.funding_opened", "issue.pledged", "issue.funded"]

@@ -180,9 +180,9 @@ async fn story(database_url: Option<String>) {
     )
     .await
     .unwrap();
-    let events = forge_core::outbox::read_after(&db, forge_core::outbox::Position::START, 1000)
-        .await
-        .unwrap();
+    // Repository, issue, first push, closing, second push.
+    let mut start = forge_core::outbox::Position::START;
+    let events = forge_core::testing::events_since(&db, &mut start, 5).await;
     let pushes: Vec<_> = events
         .iter()
         .filter(|e| e.kind == forge_core::outbox::kind::PUSH)

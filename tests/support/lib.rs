@@ -94,20 +94,25 @@ impl TestForge {
         outbox::end(&self.db).await.expect("reading the outbox")
     }
 
-    /// The events of `kind` recorded after `position`, which moves past
-    /// every event read.
+    /// The events of `kind` recorded after `position`, once `expected` of
+    /// them are readable (see [`testing::events_since`]); `position` moves
+    /// past every event read.
     pub async fn events_since(
         &self,
         position: &mut outbox::Position,
         kind: &str,
+        expected: usize,
     ) -> Vec<outbox::Event> {
-        let events = outbox::read_after(&self.db, *position, 1000)
-            .await
-            .expect("reading the outbox");
-        if let Some(last) = events.last() {
-            *position = last.position;
+        let mut found = Vec::new();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let events = testing::events_since(&self.db, position, 0).await;
+            found.extend(events.into_iter().filter(|e| e.kind == kind));
+            if found.len() >= expected || std::time::Instant::now() > deadline {
+                return found;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
-        events.into_iter().filter(|e| e.kind == kind).collect()
     }
 
     /// A user created directly in storage, as `forge admin create-user` does.
