@@ -1,6 +1,6 @@
 # fr: issues — les pages des tickets (liste, ticket, nouveau ticket, libellés, jalons)
-# « Libellés » (comme dans les messageries) plutôt qu’« étiquettes » : l’onglet
-# « Étiquettes » du dépôt désigne déjà les tags git.
+# « Libellés » (comme dans les messageries) pour les labels des tickets ; les tags
+# git s’appellent « tags ». Les termes choisis sont dans forge-web/locales/GLOSSARY.md.
 
 ## Onglet du dépôt et sous-navigation
 issues-tab = Tickets
