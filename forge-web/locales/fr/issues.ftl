@@ -69,6 +69,9 @@ issue-field-milestone = Jalon
 issue-field-assignees = Personnes assignées
 issue-field-assignees-hint = Noms des personnes chargées du ticket, séparés par des virgules. Laissez vide pour personne.
 issue-new-submit = Ouvrir le ticket
+issue-preview = Aperçu
+issue-preview-heading = Aperçu de la description
+issue-preview-empty = La description est vide : rien à afficher.
 
 ## Un ticket
 issue-state-open = Ouvert
