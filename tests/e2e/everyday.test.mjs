@@ -142,7 +142,7 @@ step('on a 390-pixel phone, tables of records become cards with every column', a
   await page.goto(`${forge.url}/user/settings/tokens`);
   await page.getByLabel(t('fr', 'tokens-name'), { exact: true }).fill('tableur du trésorier');
   await page.getByRole('button', { name: t('fr', 'tokens-generate'), exact: true }).click();
-  await page.getByRole('status').waitFor();
+  await page.getByRole('status').filter({ hasText: t('fr', 'tokens-created') }).waitFor();
   await page.setViewportSize({ width: 390, height: 844 });
   try {
     await page.reload();
@@ -175,4 +175,29 @@ step('French words: git tags are « Tags », issue labels « Libellés »', asyn
   assert.equal(t('fr', 'code-tab-tags'), 'Tags');
   assert.ok(nav.includes(t('fr', 'issues-subnav-labels')), 'the labels link');
   assert.ok(!/[ÉE]tiquette/.test(nav), 'no « étiquette » left to confuse readers');
+});
+
+step('a copy button copies the clone address with JavaScript; without it the address stays selectable', async () => {
+  const { page, context } = camille;
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: forge.url });
+  await page.goto(`${forge.url}/camille-martin/agenda`);
+  const field = page.getByLabel(t('fr', 'code-clone-label'), { exact: true });
+  const address = await field.inputValue();
+  assert.ok(address.endsWith('/camille-martin/agenda.git'), address);
+  const button = page.getByRole('button', { name: t('fr', 'copy-button'), exact: true });
+  await button.click();
+  await page.getByRole('button', { name: t('fr', 'copy-done'), exact: true }).waitFor();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), address);
+
+  const noScript = await browser.newContext({ javaScriptEnabled: false, locale: 'fr-FR', extraHTTPHeaders: { 'Accept-Language': 'fr-FR' } });
+  try {
+    const bare = await noScript.newPage();
+    await bare.goto(`${forge.url}/camille-martin/agenda`);
+    assert.equal(await bare.getByRole('button', { name: t('fr', 'copy-button'), exact: true }).count(), 0);
+    const plainField = bare.getByLabel(t('fr', 'code-clone-label'), { exact: true });
+    assert.equal(await plainField.inputValue(), address);
+    assert.equal(await plainField.getAttribute('readonly'), '');
+  } finally {
+    await noScript.close();
+  }
 });

@@ -12,6 +12,8 @@ nav-sign-out = Se déconnecter
 footer-language = Langue
 footer-language-apply = Changer
 footer-tagline = Une forge où les organisations cofinancent les logiciels libres qu’elles partagent.
+copy-button = Copier
+copy-done = Copié
 lang-name-en = English
 lang-name-fr = Français
 
