@@ -12,6 +12,8 @@ nav-sign-out = Sign out
 footer-language = Language
 footer-language-apply = Change
 footer-tagline = A forge where organisations co-finance the free software they share.
+copy-button = Copy
+copy-done = Copied
 lang-name-en = English
 lang-name-fr = Français
 

@@ -10,6 +10,7 @@ mod milestones;
 mod orgs;
 mod repos;
 mod timeline;
+mod user_settings;
 mod users;
 
 use crate::AppState;
@@ -24,6 +25,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin/users", post(users::admin_create))
         .route("/user", get(users::current))
+        .route(
+            "/user/settings",
+            get(user_settings::get).patch(user_settings::edit),
+        )
         .route("/users/{username}", get(users::get))
         .route(
             "/users/{username}/tokens",
