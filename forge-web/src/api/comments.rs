@@ -54,7 +54,7 @@ fn comment_json(
         "id": found.id,
         "body": body,
         "hidden": found.hidden,
-        "user": user_ref(found.author_id.0, &found.author_name),
+        "user": user_ref(state, found.author_id.0, &found.author_name),
         "html_url": format!("{issue_url}#issuecomment-{}", found.id),
         "issue_url": issue_url,
         "pull_request_url": "",

@@ -5,7 +5,7 @@ use super::ApiJson;
 use super::ApiPath;
 use super::issue_common::{
     LabelRef, Lookups, first, label_json, present, query_pairs, readable_issue, readable_repo,
-    refuse_nul_names, repo_path, resolve_labels, state_filter, user_ref,
+    refuse_nul_names, repo_path, resolve_labels, state_filter,
 };
 use crate::AppState;
 use crate::auth::{MaybeCaller, RequireCaller};
@@ -42,7 +42,7 @@ async fn issue_json(
         .collect();
     let mut assignees = Vec::new();
     for name in issue::assignees_of(db, found.id).await? {
-        assignees.push(lookups.user(db, &name).await?);
+        assignees.push(lookups.user(state, &name).await?);
     }
     let milestone = match found.milestone_id {
         Some(id) => lookups.milestone(db, repo, id).await?,
@@ -56,7 +56,7 @@ async fn issue_json(
         "html_url": format!("{html}/issues/{}", found.number),
         "title": found.title,
         "body": found.body,
-        "user": user_ref(found.author_id.0, &found.author_name),
+        "user": lookups.user(state, &found.author_name).await?,
         "labels": labels,
         "milestone": milestone,
         "assignee": assignees.first().cloned().unwrap_or(Value::Null),

@@ -94,14 +94,20 @@ pub async fn mine(
     ))
 }
 
-fn member_json(member: &org::Member) -> Value {
-    json!({
-        "id": member.user_id,
-        "login": member.name,
-        "username": member.name,
-        "full_name": member.full_name,
-        "role": member.role,
-    })
+/// A member as Gitea's `User` object, with the member's role in this
+/// organisation as an extra field.
+fn member_json(base_url: &str, member: &org::Member) -> Value {
+    let mut value = super::users::gitea_user(
+        base_url,
+        super::users::UserFields {
+            id: member.user_id.0,
+            login: &member.name,
+            full_name: &member.full_name,
+            ..Default::default()
+        },
+    );
+    value["role"] = json!(member.role);
+    value
 }
 
 pub async fn members(
@@ -111,7 +117,12 @@ pub async fn members(
 ) -> Result<Json<Value>, ApiError> {
     let org = find(&state, &name).await?;
     let members = org::members(&state.db, org.id).await?;
-    Ok(Json(members.iter().map(member_json).collect()))
+    Ok(Json(
+        members
+            .iter()
+            .map(|m| member_json(&state.config.base_url, m))
+            .collect(),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -138,7 +149,7 @@ pub async fn set_member(
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(member_json(member))))
+    Ok((status, Json(member_json(&state.config.base_url, member))))
 }
 
 pub async fn remove_member(

@@ -17,11 +17,15 @@ async fn repo_json(state: &AppState, repo: &Repo, access: Access) -> Result<Valu
     let html_url = format!("{}/{}", state.config.base_url, repo.full_name());
     Ok(json!({
         "id": repo.id,
-        "owner": {
-            "id": repo.owner_id,
-            "login": repo.owner_name,
-            "username": repo.owner_name,
-        },
+        "owner": super::users::gitea_user(
+            &state.config.base_url,
+            super::users::UserFields {
+                id: repo.owner_id.0,
+                login: &repo.owner_name,
+                is_org: repo.owner_is_org,
+                ..Default::default()
+            },
+        ),
         "name": repo.name,
         "full_name": repo.full_name(),
         "description": repo.description,

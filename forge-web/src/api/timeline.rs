@@ -52,7 +52,7 @@ pub(super) async fn timeline(
         value.insert("id".into(), json!(event.id));
         value.insert("type".into(), json!(event.kind));
         let actor = match &event.actor {
-            Some(name) => lookups.user(db, name).await?,
+            Some(name) => lookups.user(&state, name).await?,
             None => Value::Null,
         };
         value.insert("actor".into(), actor);
@@ -72,10 +72,17 @@ pub(super) async fn timeline(
                 // amount as "minor-units CURRENCY".
                 value.insert(
                     "org".into(),
-                    json!({ "login": subject, "username": subject }),
+                    super::users::gitea_user(
+                        &state.config.base_url,
+                        super::users::UserFields {
+                            login: subject,
+                            is_org: true,
+                            ..Default::default()
+                        },
+                    ),
                 );
             } else {
-                value.insert("assignee".into(), lookups.user(db, subject).await?);
+                value.insert("assignee".into(), lookups.user(&state, subject).await?);
             }
         }
         if is_funding_event(&event.kind)
