@@ -699,3 +699,85 @@ async fn embedded_users_are_whole_gitea_users() {
         assert_eq!(comment["user"]["login"], "alice");
     }
 }
+
+/// Every list walks by numbered pages as Gitea's clients expect: `page` is
+/// never ignored (a client that loops until an empty page must end), and
+/// the total and the other pages are in the headers.
+#[tokio::test]
+async fn every_list_has_numbered_pages() {
+    for forge in TestForge::on_each_engine().await {
+        let (_, token) = forge.user_with_token("alice", false).await;
+        let client = http();
+        let auth = format!("token {token}");
+        for name in ["one", "three", "two"] {
+            let response = client
+                .post(forge.at("/api/v1/user/repos"))
+                .header("authorization", &auth)
+                .json(&json!({"name": name}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::CREATED);
+        }
+        for label in ["a", "b", "c"] {
+            client
+                .post(forge.at("/api/v1/repos/alice/one/labels"))
+                .header("authorization", &auth)
+                .json(&json!({"name": label, "color": "#000000"}))
+                .send()
+                .await
+                .unwrap();
+        }
+        for list in [
+            "/api/v1/user/repos",
+            "/api/v1/users/alice/repos",
+            "/api/v1/repos/alice/one/labels",
+        ] {
+            let mut seen = Vec::new();
+            let mut page = 1;
+            loop {
+                let response = client
+                    .get(forge.at(&format!("{list}?limit=2&page={page}")))
+                    .header("authorization", &auth)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(response.status(), StatusCode::OK, "{list}");
+                assert_eq!(response.headers()["x-total-count"], "3", "{list}");
+                let link = response
+                    .headers()
+                    .get("link")
+                    .map(|l| l.to_str().unwrap().to_string())
+                    .unwrap_or_default();
+                let (_, items) = json_of(response).await;
+                let items = items.as_array().unwrap().clone();
+                if page == 1 {
+                    assert!(
+                        link.contains("limit=2&page=2>; rel=\"next\"")
+                            || link.contains("page=2&limit=2>; rel=\"next\""),
+                        "{list}: {link}"
+                    );
+                    assert!(
+                        link.contains("page=2&limit=2>; rel=\"last\""),
+                        "{list}: {link}"
+                    );
+                }
+                if items.is_empty() {
+                    break;
+                }
+                assert!(items.len() <= 2);
+                seen.extend(
+                    items
+                        .iter()
+                        .map(|i| i["name"].as_str().unwrap().to_string()),
+                );
+                page += 1;
+                assert!(page < 10, "{list}: the pages never end");
+            }
+            assert_eq!(seen.len(), 3, "{list}: {seen:?}");
+            seen.sort();
+            seen.dedup();
+            assert_eq!(seen.len(), 3, "{list}: each item once");
+        }
+    }
+}

@@ -3,11 +3,14 @@
 
 use super::ApiPath;
 use super::issue_common::{Lookups, readable_issue};
+use super::list_url;
+use super::paging::paged;
 use crate::AppState;
 use crate::auth::MaybeCaller;
 use crate::error::ApiError;
-use axum::Json;
 use axum::extract::State;
+use axum::extract::{OriginalUri, RawQuery};
+use axum::response::Response;
 use forge_core::clock::rfc3339;
 use forge_core::timeline::{self, kind};
 use serde_json::{Map, Value, json};
@@ -40,7 +43,9 @@ pub(super) async fn timeline(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
     ApiPath((owner, name, index)): ApiPath<(String, String, i64)>,
-) -> Result<Json<Value>, ApiError> {
+    OriginalUri(uri): OriginalUri,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
     let viewer = caller.map(|c| c.user);
     let (_, found, _) = readable_issue(&state, viewer.as_ref(), &owner, &name, index).await?;
     let db = &state.db;
@@ -127,5 +132,5 @@ pub(super) async fn timeline(
         }
         out.push(Value::Object(value));
     }
-    Ok(Json(Value::Array(out)))
+    paged(out, raw.as_deref(), &list_url(&state, &uri))
 }

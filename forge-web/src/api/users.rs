@@ -1,10 +1,14 @@
 use super::ApiJson;
+use super::list_url;
+use super::paging::paged;
 use crate::AppState;
 use crate::auth::{Method, RequireCaller};
 use crate::error::ApiError;
 use axum::Json;
+use axum::extract::{OriginalUri, RawQuery};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use forge_core::clock::rfc3339;
 use forge_core::user::{self, NewUser, User};
 use forge_core::{TokenId, token};
@@ -212,10 +216,13 @@ pub async fn list_tokens(
     State(state): State<AppState>,
     RequireCaller(caller): RequireCaller,
     Path(username): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+    OriginalUri(uri): OriginalUri,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
     require_password_of(&caller, &username)?;
     let tokens = token::list(&state.db, caller.user.id).await?;
-    Ok(Json(tokens.iter().map(|t| token_json(t, None)).collect()))
+    let items = tokens.iter().map(|t| token_json(t, None)).collect();
+    paged(items, raw.as_deref(), &list_url(&state, &uri))
 }
 
 pub async fn revoke_token(
