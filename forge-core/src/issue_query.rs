@@ -222,37 +222,35 @@ fn select(db: &Db, repo: RepoId, query: &IssueQuery, with_cursor: bool) -> Resul
             Bind::Text(escape_like(word)),
         );
     }
-    if with_cursor {
-        if let Some(after) = &query.after {
-            let (key, number) = parse_cursor(after, query.sort)?;
-            match query.sort {
-                Sort::Newest => push(&mut sql, " AND i.number < $?", Bind::Int(number)),
-                Sort::Oldest => push(&mut sql, " AND i.number > $?", Bind::Int(number)),
-                Sort::RecentlyUpdated | Sort::MostCommented => {
-                    let column = if query.sort == Sort::RecentlyUpdated {
-                        "i.updated_at"
-                    } else {
-                        "i.comment_count"
-                    };
-                    push(&mut sql, &format!(" AND ({column} < $?"), Bind::Int(key));
-                    push(&mut sql, &format!(" OR ({column} = $?"), Bind::Int(key));
-                    push(&mut sql, " AND i.number < $?))", Bind::Int(number));
-                }
-            }
-            if !indexed.is_empty() {
-                // The same cursor as an id bound, which the index can seek to.
-                let (op, none) = match query.sort {
-                    Sort::Oldest => (">", "0"),
-                    _ => ("<", "9223372036854775807"),
+    if with_cursor && let Some(after) = &query.after {
+        let (key, number) = parse_cursor(after, query.sort)?;
+        match query.sort {
+            Sort::Newest => push(&mut sql, " AND i.number < $?", Bind::Int(number)),
+            Sort::Oldest => push(&mut sql, " AND i.number > $?", Bind::Int(number)),
+            Sort::RecentlyUpdated | Sort::MostCommented => {
+                let column = if query.sort == Sort::RecentlyUpdated {
+                    "i.updated_at"
+                } else {
+                    "i.comment_count"
                 };
-                push(
-                    &mut sql,
-                    &format!(
-                        " AND s.rowid {op} COALESCE((SELECT id FROM issues WHERE repo_id = $1 AND number = $?), {none})"
-                    ),
-                    Bind::Int(number),
-                );
+                push(&mut sql, &format!(" AND ({column} < $?"), Bind::Int(key));
+                push(&mut sql, &format!(" OR ({column} = $?"), Bind::Int(key));
+                push(&mut sql, " AND i.number < $?))", Bind::Int(number));
             }
+        }
+        if !indexed.is_empty() {
+            // The same cursor as an id bound, which the index can seek to.
+            let (op, none) = match query.sort {
+                Sort::Oldest => (">", "0"),
+                _ => ("<", "9223372036854775807"),
+            };
+            push(
+                &mut sql,
+                &format!(
+                    " AND s.rowid {op} COALESCE((SELECT id FROM issues WHERE repo_id = $1 AND number = $?), {none})"
+                ),
+                Bind::Int(number),
+            );
         }
     }
     Ok(Selection {

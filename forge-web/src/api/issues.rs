@@ -26,8 +26,6 @@ use forge_core::{Db, Error, MilestoneId, UserId};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-/// Issues per page when the client does not say.
-
 async fn issue_json(
     state: &AppState,
     repo: &Repo,
