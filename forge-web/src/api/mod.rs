@@ -8,6 +8,7 @@ mod issues;
 mod labels;
 mod milestones;
 mod orgs;
+mod paging;
 mod repos;
 mod timeline;
 mod user_settings;
@@ -156,4 +157,10 @@ where
             Err(_) => Err(ApiError::not_found()),
         }
     }
+}
+
+/// The absolute address of the list a request asked for, without its query:
+/// the base of the `Link` header's pages.
+fn list_url(state: &AppState, uri: &axum::http::Uri) -> String {
+    format!("{}{}", state.config.base_url, uri.path())
 }
