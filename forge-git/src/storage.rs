@@ -63,7 +63,24 @@ impl Storage {
         // Keep every pushed object reachable through the reflog for a while,
         // so an unlucky force push can be undone by an admin.
         config.set_bool("core.logAllRefUpdates", true)?;
-        Ok(())
+        for (name, value) in crate::process::DURABILITY {
+            config.set_str(name, value)?;
+        }
+        drop(config);
+        drop(repo);
+        // libgit2 wrote HEAD, the configuration and the folders without
+        // syncing them (git2 offers no safe switch for libgit2's fsync):
+        // sync them now, so a repository whose creation was acknowledged
+        // survives a power loss.
+        sync_all(&[
+            path.join("HEAD"),
+            path.join("config"),
+            path.join("refs").join("heads"),
+            path.join("refs"),
+            path.join("objects"),
+            path.clone(),
+            path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        ])
     }
 
     /// Removes a repository's folder; a missing folder is not an error.
@@ -97,6 +114,29 @@ pub fn has_branch(repo: &git2::Repository, name: &str) -> bool {
 /// Points HEAD at `branch` (used when the default branch changes).
 pub fn set_head(repo: &git2::Repository, branch: &str) -> Result<(), GitError> {
     repo.set_head(&format!("refs/heads/{branch}"))?;
+    sync_all(&[repo.path().join("HEAD"), repo.path().to_path_buf()])
+}
+
+/// Flushes files and folders to the disk (a folder's entry list is what
+/// makes a renamed file findable after a power loss). Paths that do not
+/// exist are skipped.
+fn sync_all(paths: &[PathBuf]) -> Result<(), GitError> {
+    for path in paths.iter().filter(|p| !p.as_os_str().is_empty()) {
+        let file = match std::fs::File::open(path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(source) => {
+                return Err(GitError::Io {
+                    context: format!("opening {} to sync it", path.display()),
+                    source,
+                });
+            }
+        };
+        file.sync_all().map_err(|source| GitError::Io {
+            context: format!("syncing {}", path.display()),
+            source,
+        })?;
+    }
     Ok(())
 }
 
