@@ -15,6 +15,7 @@ pub mod dashboard;
 pub mod db;
 pub mod error;
 pub mod funding;
+pub mod health;
 pub mod identity;
 pub mod ids;
 pub mod issue;

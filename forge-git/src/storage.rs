@@ -96,6 +96,37 @@ impl Storage {
         }
     }
 
+    /// Proves the storage accepts writes: creates a small file under the
+    /// root, syncs it and removes it. Fails on a full disk, a read-only file
+    /// system, or a root that is not a folder.
+    pub fn probe_write(&self) -> Result<(), GitError> {
+        use std::io::Write;
+        static PROBES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = PROBES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = self
+            .root
+            .join(format!(".write-probe-{}-{n}", std::process::id()));
+        let io = |context: &str, source| GitError::Io {
+            context: format!("{context} {}", path.display()),
+            source,
+        };
+        // The root is made on first use, as the server does at start.
+        std::fs::create_dir_all(&self.root).map_err(|e| io("creating the folder of", e))?;
+        let mut file = std::fs::File::create(&path).map_err(|e| io("creating", e))?;
+        let written = file
+            .write_all(b"probe\n")
+            .and_then(|()| file.sync_all())
+            .map_err(|e| io("writing", e));
+        drop(file);
+        let removed = std::fs::remove_file(&path).map_err(|e| io("removing", e));
+        written.and(removed)
+    }
+
+    /// Whether the root is a folder the forge can list.
+    pub fn is_readable(&self) -> bool {
+        std::fs::read_dir(&self.root).is_ok()
+    }
+
     pub fn open(&self, id: i64) -> Result<git2::Repository, GitError> {
         Ok(git2::Repository::open_bare(self.path_of(id))?)
     }
