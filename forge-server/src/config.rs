@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_DATA_DIR: &str = "./forge-data";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
 pub const DEFAULT_SITE_NAME: &str = "Forge";
+pub const DEFAULT_SHUTDOWN_TIMEOUT_SECS: u64 = 30;
 
 /// The settings every command shares, as flags or environment variables.
 #[derive(Debug, Clone, Default, Args)]
@@ -30,6 +31,15 @@ pub struct Flags {
     /// The public URL of the forge, used in links and clone URLs [default: http://LISTEN].
     #[arg(long, env = "FORGE_BASE_URL", global = true, value_name = "URL")]
     pub base_url: Option<String>,
+    /// Seconds requests in flight get to finish after SIGTERM, before the
+    /// transfers still running are cut [default: 30].
+    #[arg(
+        long,
+        env = "FORGE_SHUTDOWN_TIMEOUT",
+        global = true,
+        value_name = "SECONDS"
+    )]
+    pub shutdown_timeout: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -40,6 +50,8 @@ pub struct FileConfig {
     pub database_url: Option<String>,
     pub base_url: Option<String>,
     pub site_name: Option<String>,
+    /// Seconds, as `--shutdown-timeout`.
+    pub shutdown_timeout: Option<u64>,
     #[serde(default)]
     pub auth: AuthConfig,
 }
@@ -149,6 +161,8 @@ pub struct Config {
     /// administrators.
     pub local_signin: bool,
     pub providers: Vec<ProviderConfig>,
+    /// How long requests in flight get after SIGTERM.
+    pub shutdown_timeout: std::time::Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -246,7 +260,14 @@ impl Config {
                 );
             }
         }
+        let shutdown_timeout = std::time::Duration::from_secs(
+            flags
+                .shutdown_timeout
+                .or(file.shutdown_timeout)
+                .unwrap_or(DEFAULT_SHUTDOWN_TIMEOUT_SECS),
+        );
         Ok(Config {
+            shutdown_timeout,
             data_dir,
             listen,
             database_url,
@@ -278,6 +299,21 @@ mod tests {
         assert_eq!(config.database_url, "sqlite://./forge-data/forge.db");
         assert_eq!(config.base_url, None);
         assert!(config.local_signup);
+        assert_eq!(config.shutdown_timeout, std::time::Duration::from_secs(30));
+    }
+
+    #[test]
+    fn the_shutdown_deadline_comes_from_the_flag_or_the_file() {
+        let file: FileConfig = toml::from_str("shutdown_timeout = 5").unwrap();
+        let config = Config::merge(&Flags::default(), file).unwrap();
+        assert_eq!(config.shutdown_timeout, std::time::Duration::from_secs(5));
+        let file: FileConfig = toml::from_str("shutdown_timeout = 5").unwrap();
+        let flags = Flags {
+            shutdown_timeout: Some(2),
+            ..Flags::default()
+        };
+        let config = Config::merge(&flags, file).unwrap();
+        assert_eq!(config.shutdown_timeout, std::time::Duration::from_secs(2));
     }
 
     #[test]
