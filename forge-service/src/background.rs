@@ -1,5 +1,6 @@
 //! Work nobody asks for: funding deadlines and review windows, expired
-//! sessions and sign-ins, pushes whose process died.
+//! sessions and sign-ins, pushes whose process died, and the uploads that
+//! interrupted pushes left behind.
 //!
 //! Every process that shares the database starts the same jobs, and each
 //! job runs in one of them at a time: before each round, a job takes or
@@ -27,13 +28,21 @@ enum Job {
     ExpiredSessions,
     /// Finishes pushes whose process died before recording them.
     InterruptedPushes,
+    /// Removes the quarantine folders that interrupted pushes leave in
+    /// the repositories (`objects/tmp_objdir-incoming-*`).
+    AbandonedUploads,
 }
 
+/// How long a push's quarantine folder may go unchanged before it counts
+/// as abandoned: far longer than any live push goes without writing.
+const UPLOAD_GRACE: Duration = Duration::from_secs(3600);
+
 impl Job {
-    const ALL: [Job; 3] = [
+    const ALL: [Job; 4] = [
         Job::FundingDeadlines,
         Job::ExpiredSessions,
         Job::InterruptedPushes,
+        Job::AbandonedUploads,
     ];
 
     fn name(self) -> &'static str {
@@ -41,6 +50,7 @@ impl Job {
             Job::FundingDeadlines => "funding-deadlines",
             Job::ExpiredSessions => "expired-sessions",
             Job::InterruptedPushes => "interrupted-pushes",
+            Job::AbandonedUploads => "abandoned-uploads",
         }
     }
 
@@ -49,7 +59,10 @@ impl Job {
     /// rounds.
     fn wakes_on_events(self) -> bool {
         match self {
-            Job::FundingDeadlines | Job::ExpiredSessions | Job::InterruptedPushes => false,
+            Job::FundingDeadlines
+            | Job::ExpiredSessions
+            | Job::InterruptedPushes
+            | Job::AbandonedUploads => false,
         }
     }
 
@@ -58,6 +71,7 @@ impl Job {
             Job::FundingDeadlines => Duration::from_secs(60),
             Job::ExpiredSessions => Duration::from_secs(3600),
             Job::InterruptedPushes => Duration::from_secs(10),
+            Job::AbandonedUploads => Duration::from_secs(600),
         }
     }
 
@@ -77,6 +91,21 @@ impl Job {
                 }
                 if let Err(e) = identity::purge_expired(db).await {
                     tracing::warn!(error = %e, "purging expired sign-ins with providers failed");
+                }
+            }
+            Job::AbandonedUploads => {
+                let storage = forge.storage.clone();
+                let removed = tokio::task::spawn_blocking(move || {
+                    storage.remove_abandoned_quarantines(UPLOAD_GRACE)
+                })
+                .await;
+                match removed {
+                    Ok(Ok(0)) => {}
+                    Ok(Ok(n)) => tracing::info!(folders = n, "removed abandoned push uploads"),
+                    Ok(Err(e)) => {
+                        tracing::warn!(error = %e, "removing abandoned push uploads failed")
+                    }
+                    Err(e) => tracing::warn!(error = %e, "removing abandoned push uploads failed"),
                 }
             }
             Job::InterruptedPushes => match forge.finish_interrupted_pushes().await {
