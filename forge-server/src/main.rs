@@ -1,5 +1,6 @@
 //! The `forge` binary: `forge serve`, `forge migrate` and `forge admin ...`.
 
+mod admin;
 mod config;
 mod serve;
 
@@ -60,6 +61,26 @@ enum AdminCommand {
     /// prints each discrepancy and exits non-zero when there is one. The
     /// ledger is append-only, so nothing is repaired here.
     CheckLedger,
+    /// Back the whole forge up into DEST, a new folder, while it runs: the
+    /// database (SQLite's VACUUM INTO, or pg_dump on PostgreSQL), every
+    /// repository (git clone --mirror), and manifest.json with versions,
+    /// figures and the checksum of every file.
+    Backup {
+        #[arg(value_name = "DEST")]
+        dest: std::path::PathBuf,
+    },
+    /// Restore the backup in SRC into the configured, empty, data folder and
+    /// database; refuses a damaged backup (a checksum that does not match),
+    /// one of a newer forge, one of another engine, or a target that is not
+    /// empty.
+    Restore {
+        #[arg(value_name = "SRC")]
+        source: std::path::PathBuf,
+    },
+    /// Check the forge in place: the database's integrity check, the funding
+    /// ledger, the stored counters, and git fsck of every repository; prints
+    /// every problem and exits non-zero when there is one.
+    Verify,
 }
 
 fn init_logging() {
@@ -140,6 +161,9 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             Ok(())
         }
         Command::Admin(AdminCommand::CheckLedger) => check_ledger(&config).await,
+        Command::Admin(AdminCommand::Backup { dest }) => admin::backup(&config, &dest).await,
+        Command::Admin(AdminCommand::Restore { source }) => admin::restore(&config, &source).await,
+        Command::Admin(AdminCommand::Verify) => admin::verify(&config).await,
         Command::Admin(AdminCommand::CheckCounters { repair }) => {
             let db = open_database(&config).await?;
             migrations::migrate(&db).await.map_err(|e| e.to_string())?;
