@@ -40,6 +40,36 @@ pub struct Flags {
         value_name = "SECONDS"
     )]
     pub shutdown_timeout: Option<u64>,
+    /// Serve Prometheus metrics at /metrics.
+    #[arg(long, env = "FORGE_METRICS", global = true)]
+    pub metrics: bool,
+    /// A token /metrics asks for (`Authorization: Bearer TOKEN`).
+    #[arg(
+        long,
+        env = "FORGE_METRICS_TOKEN",
+        global = true,
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub metrics_token: Option<String>,
+}
+
+/// The `[metrics]` table.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsEntry {
+    #[serde(default)]
+    pub enabled: bool,
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for MetricsEntry {
+    /// The token is never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsEntry")
+            .field("enabled", &self.enabled)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -54,6 +84,8 @@ pub struct FileConfig {
     pub shutdown_timeout: Option<u64>,
     #[serde(default)]
     pub auth: AuthConfig,
+    #[serde(default)]
+    pub metrics: MetricsEntry,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -163,6 +195,7 @@ pub struct Config {
     pub providers: Vec<ProviderConfig>,
     /// How long requests in flight get after SIGTERM.
     pub shutdown_timeout: std::time::Duration,
+    pub metrics: forge_web::metrics::MetricsConfig,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -266,7 +299,17 @@ impl Config {
                 .or(file.shutdown_timeout)
                 .unwrap_or(DEFAULT_SHUTDOWN_TIMEOUT_SECS),
         );
+        let metrics = forge_web::metrics::MetricsConfig {
+            enabled: flags.metrics || file.metrics.enabled,
+            token: flags
+                .metrics_token
+                .clone()
+                .or(file.metrics.token)
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty()),
+        };
         Ok(Config {
+            metrics,
             shutdown_timeout,
             data_dir,
             listen,
@@ -300,6 +343,33 @@ mod tests {
         assert_eq!(config.base_url, None);
         assert!(config.local_signup);
         assert_eq!(config.shutdown_timeout, std::time::Duration::from_secs(30));
+    }
+
+    #[test]
+    fn metrics_are_off_unless_asked_for_and_their_token_is_never_printed() {
+        let config = Config::merge(&Flags::default(), FileConfig::default()).unwrap();
+        assert!(!config.metrics.enabled);
+        let file: FileConfig = toml::from_str(
+            r#"
+            [metrics]
+            enabled = true
+            token = "scrape-secret"
+            "#,
+        )
+        .unwrap();
+        assert!(!format!("{file:?}").contains("scrape-secret"));
+        let config = Config::merge(&Flags::default(), file).unwrap();
+        assert!(config.metrics.enabled);
+        assert_eq!(config.metrics.token.as_deref(), Some("scrape-secret"));
+        assert!(!format!("{config:?}").contains("scrape-secret"));
+        let flags = Flags {
+            metrics: true,
+            metrics_token: Some("from-env".into()),
+            ..Flags::default()
+        };
+        let config = Config::merge(&flags, FileConfig::default()).unwrap();
+        assert!(config.metrics.enabled);
+        assert_eq!(config.metrics.token.as_deref(), Some("from-env"));
     }
 
     #[test]

@@ -40,6 +40,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
             local_signup: config.local_signup,
             local_signin: config.local_signin,
             providers: config.providers.clone(),
+            metrics: config.metrics.clone(),
             ..WebConfig::default()
         },
         forge_git::Storage::new(repositories),

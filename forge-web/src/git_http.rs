@@ -234,7 +234,13 @@ async fn rpc(
         advertise: false,
         protocol: protocol_of(&headers),
     };
-    let stream = body.into_data_stream().map_err(std::io::Error::other);
+    let metrics = state.metrics.clone();
+    let name = service.name();
+    metrics.git_transfer(name);
+    let stream = body
+        .into_data_stream()
+        .inspect_ok(move |chunk| metrics.git_bytes(name, "received", chunk.len()))
+        .map_err(std::io::Error::other);
     let reader = tokio_util::io::StreamReader::new(stream);
     let input: Input = if gzip {
         Box::new(GzipDecoder::new(reader))
@@ -258,13 +264,16 @@ fn start(
     input: Option<Input>,
     content_type: String,
 ) -> Response {
+    let name = transfer.service.name();
     let output = match state.forge.start_transfer(transfer, prefix, input) {
         Ok(output) => output,
         Err(e) => return internal(e),
     };
+    let metrics = state.metrics.clone();
     let stream = futures_util::stream::unfold(output, |mut output| async move {
         output.recv().await.map(|item| (item, output))
-    });
+    })
+    .inspect_ok(move |chunk| metrics.git_bytes(name, "sent", chunk.len()));
     let mut response = Response::new(Body::from_stream(stream));
     let headers = response.headers_mut();
     if let Ok(value) = content_type.parse() {

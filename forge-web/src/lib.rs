@@ -14,6 +14,7 @@ mod git_http;
 mod highlight;
 pub mod i18n;
 pub mod markdown;
+pub mod metrics;
 pub mod oidc;
 mod pages;
 mod view_cache;
@@ -45,6 +46,8 @@ pub struct WebConfig {
     /// The deadline of one exchange with a provider (connecting, then
     /// answering); a slower provider gives an error page.
     pub provider_timeout: std::time::Duration,
+    /// Whether `/metrics` is served, and with which token.
+    pub metrics: metrics::MetricsConfig,
 }
 
 impl Default for WebConfig {
@@ -58,6 +61,7 @@ impl Default for WebConfig {
             local_signin: true,
             providers: Vec::new(),
             provider_timeout: oidc::DEFAULT_TIMEOUT,
+            metrics: metrics::MetricsConfig::default(),
         }
     }
 }
@@ -82,6 +86,8 @@ pub struct AppState {
     pub oidc: Arc<oidc::Providers>,
     /// Highlighted files and commit diffs, kept between requests.
     pub views: Arc<view_cache::ViewCaches>,
+    /// Requests, git transfers and their timings, counted in memory.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
@@ -97,6 +103,7 @@ impl AppState {
             config: Arc::new(config),
             storage,
             views: Arc::new(view_cache::ViewCaches::new(view_cache::BUDGET_BYTES)),
+            metrics: Arc::new(metrics::Metrics::default()),
         }
     }
 }
@@ -118,10 +125,16 @@ pub fn app(state: AppState) -> Router {
         .route("/-/health", get(health))
         .route("/-/ready", get(ready))
         .route("/-/assets/style.css", get(stylesheet))
+        .route("/metrics", get(metrics::metrics))
         .nest("/api/v1", api::router())
         .merge(git_http::router())
         .merge(pages)
+        .route_layer(axum::middleware::from_fn(metrics::route_label))
         .layer(axum::middleware::map_response(security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .with_state(state)
 }
 

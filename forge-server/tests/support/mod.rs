@@ -53,6 +53,26 @@ impl Server {
 
     /// A server with more settings in its environment.
     pub fn start_with(data_dir: &Path, database_url: Option<&str>, env: &[(&str, &str)]) -> Server {
+        Server::spawn(data_dir, database_url, env, Stdio::inherit())
+    }
+
+    /// A server whose log (standard error) goes to `log`.
+    pub fn start_logging_to(
+        data_dir: &Path,
+        database_url: Option<&str>,
+        env: &[(&str, &str)],
+        log: &Path,
+    ) -> Server {
+        let file = std::fs::File::create(log).unwrap();
+        Server::spawn(data_dir, database_url, env, Stdio::from(file))
+    }
+
+    fn spawn(
+        data_dir: &Path,
+        database_url: Option<&str>,
+        env: &[(&str, &str)],
+        stderr: Stdio,
+    ) -> Server {
         let mut command = forge(data_dir, database_url);
         for (name, value) in env {
             command.env(name, value);
@@ -60,7 +80,7 @@ impl Server {
         let mut child = command
             .args(["serve", "--listen", "127.0.0.1:0"])
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("starting forge serve");
         let stdout = child.stdout.take().unwrap();
