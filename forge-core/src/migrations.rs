@@ -51,6 +51,12 @@ const MIGRATION_LOCK: i64 = 0x666f_7267_6501;
 /// included, holds a lock (an advisory lock on PostgreSQL, the writer lock
 /// on SQLite), so a second process waits, then finds nothing left to do.
 pub async fn migrate(db: &Db) -> Result<Vec<i64>> {
+    migrate_to(db, i64::MAX).await
+}
+
+/// Applies the pending migrations up to version `last` included: the
+/// schema of an older forge, for upgrade tests.
+pub async fn migrate_to(db: &Db, last: i64) -> Result<Vec<i64>> {
     // A connection of its own, outside the pool: the advisory lock belongs
     // to the session, and closing the connection releases it whatever
     // happened, so a failed run never leaves it held in a pooled connection.
@@ -61,7 +67,7 @@ pub async fn migrate(db: &Db) -> Result<Vec<i64>> {
                 .bind(MIGRATION_LOCK)
                 .execute(&mut conn)
                 .await?;
-            let result = apply_pending(db.engine(), &mut conn).await;
+            let result = apply_pending(db.engine(), &mut conn, last).await;
             if result.is_ok() {
                 sqlx::query("SELECT pg_advisory_unlock($1)")
                     .bind(MIGRATION_LOCK)
@@ -76,7 +82,7 @@ pub async fn migrate(db: &Db) -> Result<Vec<i64>> {
             // committed bookkeeping. SQLite's DDL is transactional, so the
             // whole run commits or none of it does.
             conn.execute("BEGIN IMMEDIATE").await?;
-            match apply_pending(db.engine(), &mut conn).await {
+            match apply_pending(db.engine(), &mut conn, last).await {
                 Ok(applied) => {
                     conn.execute("COMMIT").await?;
                     Ok(applied)
@@ -104,7 +110,11 @@ pub async fn migrate(db: &Db) -> Result<Vec<i64>> {
 /// list, on a connection that already holds the migration lock. On
 /// PostgreSQL each migration is a transaction of its own; on SQLite the
 /// caller's transaction holds them all.
-async fn apply_pending(engine: Engine, conn: &mut sqlx::AnyConnection) -> Result<Vec<i64>> {
+async fn apply_pending(
+    engine: Engine,
+    conn: &mut sqlx::AnyConnection,
+    last: i64,
+) -> Result<Vec<i64>> {
     conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (\
            version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
@@ -117,7 +127,10 @@ async fn apply_pending(engine: Engine, conn: &mut sqlx::AnyConnection) -> Result
         .map(|row| row.try_get::<i64, _>("version"))
         .collect::<std::result::Result<_, _>>()?;
     let mut applied = Vec::new();
-    for migration in MIGRATIONS.iter().filter(|m| !done.contains(&m.version)) {
+    for migration in MIGRATIONS
+        .iter()
+        .filter(|m| m.version <= last && !done.contains(&m.version))
+    {
         let sql = match engine {
             Engine::Sqlite => migration.sqlite,
             Engine::Postgres => migration.postgres,
