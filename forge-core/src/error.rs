@@ -93,4 +93,52 @@ impl Error {
     pub fn is_unique_violation(&self) -> bool {
         matches!(self, Error::Database(sqlx::Error::Database(e)) if e.is_unique_violation())
     }
+
+    /// Whether the database could not be reached or could not write
+    /// (connection refused or lost, pool exhausted, disk full, read-only
+    /// file system or database, server shutting down): a passing condition
+    /// that callers answer with 503, not a fault of the request.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Error::Database(e) => database_unavailable(e),
+            _ => false,
+        }
+    }
+}
+
+fn database_unavailable(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::BeginFailed => true,
+        sqlx::Error::Database(e) => {
+            let Some(code) = e.code() else {
+                return false;
+            };
+            // A PostgreSQL SQLSTATE has five characters, often all digits;
+            // SQLite's extended result codes have at most four digits.
+            if code.len() < 5
+                && let Ok(extended) = code.parse::<i64>()
+            {
+                // SQLite: the primary result code is the low byte. BUSY,
+                // LOCKED, NOMEM, READONLY, IOERR, CORRUPT, FULL, CANTOPEN.
+                return matches!(extended & 0xff, 5 | 6 | 7 | 8 | 10 | 11 | 13 | 14);
+            }
+            // PostgreSQL SQLSTATE classes: connection exceptions (08), the
+            // server refusing the forge's own role (28), insufficient
+            // resources (53), operator intervention (57, the server
+            // shutting down), system errors (58); a read-only transaction
+            // (25006), as on a standby or a read-only database; a database
+            // closed to connections (55000) or missing (3D000).
+            ["08", "28", "53", "57", "58"]
+                .iter()
+                .any(|c| code.starts_with(c))
+                || ["25006", "55000", "3D000"].contains(&code.as_ref())
+        }
+        _ => false,
+    }
 }

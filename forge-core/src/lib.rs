@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod account_settings;
+pub mod backup;
 pub mod clock;
 pub mod comment;
 pub mod commit_refs;
@@ -16,6 +17,7 @@ pub mod dashboard;
 pub mod db;
 pub mod error;
 pub mod funding;
+pub mod health;
 pub mod identity;
 pub mod ids;
 pub mod issue;

@@ -25,6 +25,7 @@ const RESERVED: &[&str] = &[
     "ledger",
     "login",
     "logout",
+    "metrics",
     "new",
     "notifications",
     "org",
@@ -157,6 +158,11 @@ mod tests {
         );
         assert_eq!(
             key_of(validate_name("username", "Admin")),
+            "error-name-reserved"
+        );
+        // `/metrics` is the Prometheus endpoint, never a profile.
+        assert_eq!(
+            key_of(validate_name("username", "metrics")),
             "error-name-reserved"
         );
         assert_eq!(

@@ -69,6 +69,15 @@ pub async fn execute(db: &Db, sql: &'static str) {
     db.pool().execute(sql).await.expect("a test statement runs");
 }
 
+/// Runs a statement built at run time (naming a test database, say), for
+/// tests that play the operator: never with a visitor's text.
+pub async fn execute_built(db: &Db, sql: String) {
+    db.pool()
+        .execute(sqlx::AssertSqlSafe(sql))
+        .await
+        .expect("a test statement runs");
+}
+
 /// Runs a statement directly and reports the database's refusal instead of
 /// panicking, for tests that check what the database itself forbids.
 pub async fn try_execute(db: &Db, sql: &'static str) -> Result<(), String> {

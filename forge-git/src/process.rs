@@ -20,6 +20,13 @@ use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, ReadBuf};
 use tokio::process::{Child, ChildStdout};
 
+/// The settings that make git write durably, for every git process the
+/// forge starts and in every repository's configuration.
+pub const DURABILITY: [(&str, &str); 2] = [
+    ("core.fsync", "objects,derived-metadata,reference"),
+    ("core.fsyncMethod", "fsync"),
+];
+
 /// A text refused before it could reach git's command line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ArgumentError {
@@ -69,6 +76,14 @@ impl GitCommand {
             .env("GIT_TERMINAL_PROMPT", "0")
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env_remove("GIT_DIR");
+        // Acknowledged means durable: objects, the index and packs git
+        // derives, and refs reach the disk before git reports success, so a
+        // push that was answered survives a power loss. Given on the command
+        // line as well as in each repository's configuration, so that
+        // repositories created before this setting are covered too.
+        for (name, value) in DURABILITY {
+            command.arg("-c").arg(format!("{name}={value}"));
+        }
         GitCommand { command }
     }
 
@@ -128,6 +143,51 @@ impl GitCommand {
         git.command.arg("cat-file").arg("blob");
         git.operand(&blob.to_string(), "the blob id")?;
         Ok(git)
+    }
+
+    /// `git fsck --full --strict --no-progress` on the bare repository at
+    /// `git_dir`: checks every object and the connectivity of every ref.
+    pub fn fsck(git_dir: &Path) -> GitCommand {
+        let mut git = GitCommand::on_repository(git_dir);
+        git.command
+            .arg("fsck")
+            .arg("--full")
+            .arg("--strict")
+            .arg("--no-progress");
+        git
+    }
+
+    /// `git clone --mirror --no-local --no-hardlinks SOURCE DEST`: a
+    /// consistent copy of a bare repository, through git's own transfer, so
+    /// that objects arrive before the refs that name them even while pushes
+    /// land on the source. Both paths come from the storage, never from a
+    /// visitor.
+    pub fn mirror(source: &Path, dest: &Path) -> GitCommand {
+        let mut git = GitCommand::hardened();
+        git.command
+            .arg("clone")
+            .arg("--mirror")
+            .arg("--no-local")
+            .arg("--no-hardlinks")
+            .arg("--quiet")
+            .arg("--")
+            .arg(source)
+            .arg(dest);
+        git
+    }
+
+    /// `git config --get NAME` as git sees it, for checks of the settings
+    /// every git process receives.
+    pub fn config_value(git_dir: &Path, name: &'static str) -> GitCommand {
+        let mut git = GitCommand::on_repository(git_dir);
+        git.command.arg("config").arg("--get").arg(name);
+        git
+    }
+
+    /// Runs the command to its end on the calling thread (meant for
+    /// tokio's blocking pool or the command line), with its output kept.
+    pub fn output(mut self) -> io::Result<std::process::Output> {
+        self.command.stdin(Stdio::null()).output()
     }
 
     /// Adds `--name=value`, refusing a value the operating system would cut
@@ -269,11 +329,20 @@ mod tests {
     use super::*;
     use std::ffi::OsStr;
 
+    /// The arguments after the durability settings, which every command
+    /// must start with.
     fn args(git: &GitCommand) -> Vec<String> {
-        git.command
+        let all: Vec<String> = git
+            .command
             .get_args()
             .map(|a| a.to_string_lossy().into_owned())
-            .collect()
+            .collect();
+        let prefix: Vec<String> = DURABILITY
+            .iter()
+            .flat_map(|(name, value)| ["-c".to_string(), format!("{name}={value}")])
+            .collect();
+        assert!(all.starts_with(&prefix), "{all:?}");
+        all[prefix.len()..].to_vec()
     }
 
     fn env(git: &GitCommand, name: &str) -> Option<Option<String>> {
@@ -440,5 +509,42 @@ mod tests {
         assert!(bytes.is_empty());
         assert!(!output.wait().await.unwrap().success());
         storage.delete(7).unwrap();
+    }
+
+    #[test]
+    fn every_git_process_writes_durably() {
+        let storage = crate::Storage::new(crate::storage::tests::temp_root());
+        storage.create(8, "main").unwrap();
+        for (name, value) in DURABILITY {
+            // What a git started by the forge sees.
+            let output = GitCommand::config_value(&storage.path_of(8), leak(name))
+                .output()
+                .unwrap();
+            assert!(output.status.success(), "{name} is not set");
+            assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), value);
+            // And what the repository's own configuration says, for any git
+            // run on it by hand.
+            let config = git2::Repository::open_bare(storage.path_of(8))
+                .unwrap()
+                .config()
+                .unwrap()
+                .open_level(git2::ConfigLevel::Local)
+                .unwrap();
+            assert_eq!(config.get_string(name).unwrap(), value);
+        }
+        // The command line carries the settings before the subcommand
+        // (`args` checks the prefix).
+        let git = GitCommand::pack_service(
+            &storage.path_of(8),
+            crate::service::Service::ReceivePack,
+            true,
+            None,
+        );
+        assert_eq!(args(&git)[0], "receive-pack");
+        storage.delete(8).unwrap();
+    }
+
+    fn leak(name: &str) -> &'static str {
+        Box::leak(name.to_string().into_boxed_str())
     }
 }

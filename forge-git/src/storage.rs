@@ -63,7 +63,24 @@ impl Storage {
         // Keep every pushed object reachable through the reflog for a while,
         // so an unlucky force push can be undone by an admin.
         config.set_bool("core.logAllRefUpdates", true)?;
-        Ok(())
+        for (name, value) in crate::process::DURABILITY {
+            config.set_str(name, value)?;
+        }
+        drop(config);
+        drop(repo);
+        // libgit2 wrote HEAD, the configuration and the folders without
+        // syncing them (git2 offers no safe switch for libgit2's fsync):
+        // sync them now, so a repository whose creation was acknowledged
+        // survives a power loss.
+        sync_all(&[
+            path.join("HEAD"),
+            path.join("config"),
+            path.join("refs").join("heads"),
+            path.join("refs"),
+            path.join("objects"),
+            path.clone(),
+            path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        ])
     }
 
     /// Removes a repository's folder; a missing folder is not an error.
@@ -77,6 +94,109 @@ impl Storage {
                 source,
             }),
         }
+    }
+
+    /// Proves the storage accepts writes: creates a small file under the
+    /// root, syncs it and removes it. Fails on a full disk, a read-only file
+    /// system, or a root that is not a folder.
+    pub fn probe_write(&self) -> Result<(), GitError> {
+        use std::io::Write;
+        static PROBES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = PROBES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = self
+            .root
+            .join(format!(".write-probe-{}-{n}", std::process::id()));
+        let io = |context: &str, source| GitError::Io {
+            context: format!("{context} {}", path.display()),
+            source,
+        };
+        // The root is made on first use, as the server does at start.
+        std::fs::create_dir_all(&self.root).map_err(|e| io("creating the folder of", e))?;
+        let mut file = std::fs::File::create(&path).map_err(|e| io("creating", e))?;
+        let written = file
+            .write_all(b"probe\n")
+            .and_then(|()| file.sync_all())
+            .map_err(|e| io("writing", e));
+        drop(file);
+        let removed = std::fs::remove_file(&path).map_err(|e| io("removing", e));
+        written.and(removed)
+    }
+
+    /// Whether the root is a folder the forge can list.
+    pub fn is_readable(&self) -> bool {
+        std::fs::read_dir(&self.root).is_ok()
+    }
+
+    /// Removes the quarantine folders of pushes that never finished
+    /// (`objects/tmp_objdir-incoming-*` and `objects/incoming-*`, where git
+    /// receive-pack keeps a push's objects until it accepts them) when
+    /// nothing in them changed for `grace`: a push still streaming writes
+    /// into its folder, an interrupted one never does again. Returns how
+    /// many folders were removed.
+    pub fn remove_abandoned_quarantines(
+        &self,
+        grace: std::time::Duration,
+    ) -> Result<usize, GitError> {
+        let cutoff = std::time::SystemTime::now()
+            .checked_sub(grace)
+            .unwrap_or(std::time::UNIX_EPOCH);
+        let mut removed = 0;
+        for repo in self.repository_paths()? {
+            let objects = repo.join("objects");
+            let Ok(entries) = std::fs::read_dir(&objects) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
+                if !(name.starts_with("tmp_objdir-incoming-") || name.starts_with("incoming-")) {
+                    continue;
+                }
+                let path = entry.path();
+                if !path.is_dir() || newest_change(&path) > cutoff {
+                    continue;
+                }
+                match std::fs::remove_dir_all(&path) {
+                    Ok(()) => removed += 1,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(source) => {
+                        return Err(GitError::Io {
+                            context: format!("removing {}", path.display()),
+                            source,
+                        });
+                    }
+                }
+            }
+        }
+        Ok(removed)
+    }
+
+    /// The folder of every repository in the storage (`ROOT/NN/ID.git`),
+    /// in no particular order.
+    pub fn repository_paths(&self) -> Result<Vec<PathBuf>, GitError> {
+        let mut paths = Vec::new();
+        let shards = match std::fs::read_dir(&self.root) {
+            Ok(shards) => shards,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(paths),
+            Err(source) => {
+                return Err(GitError::Io {
+                    context: format!("listing {}", self.root.display()),
+                    source,
+                });
+            }
+        };
+        for shard in shards.flatten() {
+            let Ok(repos) = std::fs::read_dir(shard.path()) else {
+                continue;
+            };
+            for repo in repos.flatten() {
+                let path = repo.path();
+                if path.extension().is_some_and(|e| e == "git") && path.is_dir() {
+                    paths.push(path);
+                }
+            }
+        }
+        Ok(paths)
     }
 
     pub fn open(&self, id: i64) -> Result<git2::Repository, GitError> {
@@ -97,6 +217,49 @@ pub fn has_branch(repo: &git2::Repository, name: &str) -> bool {
 /// Points HEAD at `branch` (used when the default branch changes).
 pub fn set_head(repo: &git2::Repository, branch: &str) -> Result<(), GitError> {
     repo.set_head(&format!("refs/heads/{branch}"))?;
+    sync_all(&[repo.path().join("HEAD"), repo.path().to_path_buf()])
+}
+
+/// The latest modification time of a folder and everything under it.
+fn newest_change(path: &Path) -> std::time::SystemTime {
+    let mut newest = std::fs::symlink_metadata(path)
+        .and_then(|m| m.modified())
+        .unwrap_or(std::time::UNIX_EPOCH);
+    if let Ok(entries) = std::fs::read_dir(path) {
+        for entry in entries.flatten() {
+            let changed = match entry.file_type() {
+                Ok(kind) if kind.is_dir() => newest_change(&entry.path()),
+                _ => entry
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .unwrap_or(std::time::UNIX_EPOCH),
+            };
+            newest = newest.max(changed);
+        }
+    }
+    newest
+}
+
+/// Flushes files and folders to the disk (a folder's entry list is what
+/// makes a renamed file findable after a power loss). Paths that do not
+/// exist are skipped.
+fn sync_all(paths: &[PathBuf]) -> Result<(), GitError> {
+    for path in paths.iter().filter(|p| !p.as_os_str().is_empty()) {
+        let file = match std::fs::File::open(path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(source) => {
+                return Err(GitError::Io {
+                    context: format!("opening {} to sync it", path.display()),
+                    source,
+                });
+            }
+        };
+        file.sync_all().map_err(|source| GitError::Io {
+            context: format!("syncing {}", path.display()),
+            source,
+        })?;
+    }
     Ok(())
 }
 
@@ -136,5 +299,56 @@ pub(crate) mod tests {
         storage.delete(1234).unwrap();
         assert!(!path.exists());
         storage.delete(1234).unwrap();
+    }
+
+    /// Sets the modification time of a file or folder `age` in the past.
+    fn age(path: &Path, age: std::time::Duration) {
+        let when = std::time::SystemTime::now() - age;
+        std::fs::File::open(path)
+            .unwrap()
+            .set_times(std::fs::FileTimes::new().set_modified(when))
+            .unwrap();
+    }
+
+    #[test]
+    fn abandoned_push_quarantines_are_removed_after_their_grace() {
+        let storage = Storage::new(temp_root());
+        storage.create(5, "main").unwrap();
+        let objects = storage.path_of(5).join("objects");
+        let hour = std::time::Duration::from_secs(3600);
+        // An interrupted push, two hours old, with a pack in it.
+        let old = objects.join("tmp_objdir-incoming-aB3dEf");
+        std::fs::create_dir_all(old.join("pack")).unwrap();
+        std::fs::write(old.join("pack").join("tmp_pack_x"), b"half a pack").unwrap();
+        age(&old.join("pack").join("tmp_pack_x"), 2 * hour);
+        age(&old.join("pack"), 2 * hour);
+        age(&old, 2 * hour);
+        let old_plain = objects.join("incoming-Zz9");
+        std::fs::create_dir_all(&old_plain).unwrap();
+        age(&old_plain, 2 * hour);
+        // A push still streaming: its folder is old, the pack it writes is
+        // fresh.
+        let streaming = objects.join("tmp_objdir-incoming-Q1w2e3");
+        std::fs::create_dir_all(&streaming).unwrap();
+        std::fs::write(streaming.join("tmp_pack_y"), b"arriving").unwrap();
+        age(&streaming, 2 * hour);
+        // Ordinary object folders are never touched, however old.
+        let objects_folder = objects.join("ab");
+        std::fs::create_dir_all(&objects_folder).unwrap();
+        age(&objects_folder, 2 * hour);
+
+        assert_eq!(storage.remove_abandoned_quarantines(hour).unwrap(), 2);
+        assert!(!old.exists());
+        assert!(!old_plain.exists());
+        assert!(streaming.exists());
+        assert!(objects_folder.exists());
+        assert!(objects.join("pack").exists());
+        // Nothing left to remove on the next round.
+        assert_eq!(storage.remove_abandoned_quarantines(hour).unwrap(), 0);
+        assert_eq!(
+            storage.repository_paths().unwrap(),
+            vec![storage.path_of(5)]
+        );
+        std::fs::remove_dir_all(storage.root()).unwrap();
     }
 }

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_DATA_DIR: &str = "./forge-data";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
 pub const DEFAULT_SITE_NAME: &str = "Forge";
+pub const DEFAULT_SHUTDOWN_TIMEOUT_SECS: u64 = 30;
 
 /// The settings every command shares, as flags or environment variables.
 #[derive(Debug, Clone, Default, Args)]
@@ -30,6 +31,45 @@ pub struct Flags {
     /// The public URL of the forge, used in links and clone URLs [default: http://LISTEN].
     #[arg(long, env = "FORGE_BASE_URL", global = true, value_name = "URL")]
     pub base_url: Option<String>,
+    /// Seconds requests in flight get to finish after SIGTERM, before the
+    /// transfers still running are cut [default: 30].
+    #[arg(
+        long,
+        env = "FORGE_SHUTDOWN_TIMEOUT",
+        global = true,
+        value_name = "SECONDS"
+    )]
+    pub shutdown_timeout: Option<u64>,
+    /// Serve Prometheus metrics at /metrics.
+    #[arg(long, env = "FORGE_METRICS", global = true)]
+    pub metrics: bool,
+    /// A token /metrics asks for (`Authorization: Bearer TOKEN`).
+    #[arg(
+        long,
+        env = "FORGE_METRICS_TOKEN",
+        global = true,
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub metrics_token: Option<String>,
+}
+
+/// The `[metrics]` table.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsEntry {
+    #[serde(default)]
+    pub enabled: bool,
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for MetricsEntry {
+    /// The token is never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MetricsEntry")
+            .field("enabled", &self.enabled)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -40,8 +80,12 @@ pub struct FileConfig {
     pub database_url: Option<String>,
     pub base_url: Option<String>,
     pub site_name: Option<String>,
+    /// Seconds, as `--shutdown-timeout`.
+    pub shutdown_timeout: Option<u64>,
     #[serde(default)]
     pub auth: AuthConfig,
+    #[serde(default)]
+    pub metrics: MetricsEntry,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -149,6 +193,9 @@ pub struct Config {
     /// administrators.
     pub local_signin: bool,
     pub providers: Vec<ProviderConfig>,
+    /// How long requests in flight get after SIGTERM.
+    pub shutdown_timeout: std::time::Duration,
+    pub metrics: forge_web::metrics::MetricsConfig,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -246,7 +293,24 @@ impl Config {
                 );
             }
         }
+        let shutdown_timeout = std::time::Duration::from_secs(
+            flags
+                .shutdown_timeout
+                .or(file.shutdown_timeout)
+                .unwrap_or(DEFAULT_SHUTDOWN_TIMEOUT_SECS),
+        );
+        let metrics = forge_web::metrics::MetricsConfig {
+            enabled: flags.metrics || file.metrics.enabled,
+            token: flags
+                .metrics_token
+                .clone()
+                .or(file.metrics.token)
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty()),
+        };
         Ok(Config {
+            metrics,
+            shutdown_timeout,
             data_dir,
             listen,
             database_url,
@@ -278,6 +342,48 @@ mod tests {
         assert_eq!(config.database_url, "sqlite://./forge-data/forge.db");
         assert_eq!(config.base_url, None);
         assert!(config.local_signup);
+        assert_eq!(config.shutdown_timeout, std::time::Duration::from_secs(30));
+    }
+
+    #[test]
+    fn metrics_are_off_unless_asked_for_and_their_token_is_never_printed() {
+        let config = Config::merge(&Flags::default(), FileConfig::default()).unwrap();
+        assert!(!config.metrics.enabled);
+        let file: FileConfig = toml::from_str(
+            r#"
+            [metrics]
+            enabled = true
+            token = "scrape-secret"
+            "#,
+        )
+        .unwrap();
+        assert!(!format!("{file:?}").contains("scrape-secret"));
+        let config = Config::merge(&Flags::default(), file).unwrap();
+        assert!(config.metrics.enabled);
+        assert_eq!(config.metrics.token.as_deref(), Some("scrape-secret"));
+        assert!(!format!("{config:?}").contains("scrape-secret"));
+        let flags = Flags {
+            metrics: true,
+            metrics_token: Some("from-env".into()),
+            ..Flags::default()
+        };
+        let config = Config::merge(&flags, FileConfig::default()).unwrap();
+        assert!(config.metrics.enabled);
+        assert_eq!(config.metrics.token.as_deref(), Some("from-env"));
+    }
+
+    #[test]
+    fn the_shutdown_deadline_comes_from_the_flag_or_the_file() {
+        let file: FileConfig = toml::from_str("shutdown_timeout = 5").unwrap();
+        let config = Config::merge(&Flags::default(), file).unwrap();
+        assert_eq!(config.shutdown_timeout, std::time::Duration::from_secs(5));
+        let file: FileConfig = toml::from_str("shutdown_timeout = 5").unwrap();
+        let flags = Flags {
+            shutdown_timeout: Some(2),
+            ..Flags::default()
+        };
+        let config = Config::merge(&flags, file).unwrap();
+        assert_eq!(config.shutdown_timeout, std::time::Duration::from_secs(2));
     }
 
     #[test]

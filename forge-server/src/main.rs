@@ -1,5 +1,6 @@
 //! The `forge` binary: `forge serve`, `forge migrate` and `forge admin ...`.
 
+mod admin;
 mod config;
 mod serve;
 
@@ -60,6 +61,26 @@ enum AdminCommand {
     /// prints each discrepancy and exits non-zero when there is one. The
     /// ledger is append-only, so nothing is repaired here.
     CheckLedger,
+    /// Back the whole forge up into DEST, a new folder, while it runs: the
+    /// database (SQLite's VACUUM INTO, or pg_dump on PostgreSQL), every
+    /// repository (git clone --mirror), and manifest.json with versions,
+    /// figures and the checksum of every file.
+    Backup {
+        #[arg(value_name = "DEST")]
+        dest: std::path::PathBuf,
+    },
+    /// Restore the backup in SRC into the configured, empty, data folder and
+    /// database; refuses a damaged backup (a checksum that does not match),
+    /// one of a newer forge, one of another engine, or a target that is not
+    /// empty.
+    Restore {
+        #[arg(value_name = "SRC")]
+        source: std::path::PathBuf,
+    },
+    /// Check the forge in place: the database's integrity check, the funding
+    /// ledger, the stored counters, and git fsck of every repository; prints
+    /// every problem and exits non-zero when there is one.
+    Verify,
 }
 
 fn init_logging() {
@@ -69,14 +90,27 @@ fn init_logging() {
         .unwrap_or_else(|| "info".parse().expect("\"info\" is a valid filter"));
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
-    tracing_subscriber::registry()
-        .with(
-            tracing_subscriber::fmt::layer()
-                .with_writer(std::io::stderr)
-                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())),
-        )
-        .with(filter)
-        .init();
+    // FORGE_LOG_FORMAT=json: one JSON object per line, for log collectors.
+    let json = std::env::var("FORGE_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    let registry = tracing_subscriber::registry().with(filter);
+    if json {
+        registry
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .json()
+                    .flatten_event(true)
+                    .with_writer(std::io::stderr),
+            )
+            .init();
+    } else {
+        registry
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(std::io::stderr)
+                    .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())),
+            )
+            .init();
+    }
 }
 
 #[tokio::main]
@@ -140,6 +174,9 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             Ok(())
         }
         Command::Admin(AdminCommand::CheckLedger) => check_ledger(&config).await,
+        Command::Admin(AdminCommand::Backup { dest }) => admin::backup(&config, &dest).await,
+        Command::Admin(AdminCommand::Restore { source }) => admin::restore(&config, &source).await,
+        Command::Admin(AdminCommand::Verify) => admin::verify(&config).await,
         Command::Admin(AdminCommand::CheckCounters { repair }) => {
             let db = open_database(&config).await?;
             migrations::migrate(&db).await.map_err(|e| e.to_string())?;

@@ -3,6 +3,9 @@
 use crate::config::Config;
 use axum::serve::ListenerExt;
 use forge_web::{AppState, WebConfig};
+use std::future::IntoFuture;
+use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 
 pub async fn serve(config: Config) -> Result<(), String> {
@@ -37,6 +40,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
             local_signup: config.local_signup,
             local_signin: config.local_signin,
             providers: config.providers.clone(),
+            metrics: config.metrics.clone(),
             ..WebConfig::default()
         },
         forge_git::Storage::new(repositories),
@@ -57,20 +61,49 @@ pub async fn serve(config: Config) -> Result<(), String> {
             tracing::debug!(error = %e, "cannot set TCP_NODELAY on a connection");
         }
     });
-    axum::serve(listener, forge_web::app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| format!("the server stopped: {e}"))?;
+    let draining = Arc::new(tokio::sync::Notify::new());
+    let server = axum::serve(listener, forge_web::app(state)).with_graceful_shutdown({
+        let draining = draining.clone();
+        async move { draining.notified().await }
+    });
+    let mut server = std::pin::pin!(server.into_future());
+    let served = tokio::select! {
+        served = &mut server => served,
+        () = shutdown_signal() => {
+            // The listener closes (new connections are refused) and the
+            // requests in flight get until the deadline to finish.
+            draining.notify_one();
+            match tokio::time::timeout(config.shutdown_timeout, &mut server).await {
+                Ok(served) => served,
+                Err(_) => {
+                    tracing::warn!(
+                        timeout_s = config.shutdown_timeout.as_secs(),
+                        "requests still running at the shutdown deadline are cut"
+                    );
+                    Ok(())
+                }
+            }
+        }
+    };
+    served.map_err(|e| format!("the server stopped: {e}"))?;
 
     background.stop().await;
-    db.close().await;
+    // A transfer cut at the deadline may still hold a connection: closing
+    // the pool waits for it no longer than a moment.
+    if tokio::time::timeout(Duration::from_secs(5), db.close())
+        .await
+        .is_err()
+    {
+        tracing::warn!("database connections still in use at exit are dropped");
+    }
     tracing::info!("forge stopped");
     Ok(())
 }
 
 /// Resolves on SIGINT or SIGTERM. Requests in flight then finish before
-/// `axum::serve` returns; each of them writes in its own transaction, so
-/// nothing is left half-written.
+/// `axum::serve` returns, or are cut at the shutdown deadline; each of them
+/// writes in its own transaction, and a push cut short is finished by the
+/// push journal, so nothing is left half-written.
 async fn shutdown_signal() {
     let interrupt = async {
         if let Err(e) = tokio::signal::ctrl_c().await {

@@ -1,5 +1,6 @@
 //! Work nobody asks for: funding deadlines and review windows, expired
-//! sessions and sign-ins, pushes whose process died.
+//! sessions and sign-ins, pushes whose process died, and the uploads that
+//! interrupted pushes left behind.
 //!
 //! Every process that shares the database starts the same jobs, and each
 //! job runs in one of them at a time: before each round, a job takes or
@@ -9,6 +10,7 @@
 use crate::Forge;
 use forge_core::clock::now_ms;
 use forge_core::{funding, identity, lease, outbox, secret, session};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// How long a job woken by an event waits for the transaction that
@@ -27,13 +29,21 @@ enum Job {
     ExpiredSessions,
     /// Finishes pushes whose process died before recording them.
     InterruptedPushes,
+    /// Removes the quarantine folders that interrupted pushes leave in
+    /// the repositories (`objects/tmp_objdir-incoming-*`).
+    AbandonedUploads,
 }
 
+/// How long a push's quarantine folder may go unchanged before it counts
+/// as abandoned: far longer than any live push goes without writing.
+const UPLOAD_GRACE: Duration = Duration::from_secs(3600);
+
 impl Job {
-    const ALL: [Job; 3] = [
+    const ALL: [Job; 4] = [
         Job::FundingDeadlines,
         Job::ExpiredSessions,
         Job::InterruptedPushes,
+        Job::AbandonedUploads,
     ];
 
     fn name(self) -> &'static str {
@@ -41,6 +51,7 @@ impl Job {
             Job::FundingDeadlines => "funding-deadlines",
             Job::ExpiredSessions => "expired-sessions",
             Job::InterruptedPushes => "interrupted-pushes",
+            Job::AbandonedUploads => "abandoned-uploads",
         }
     }
 
@@ -49,7 +60,10 @@ impl Job {
     /// rounds.
     fn wakes_on_events(self) -> bool {
         match self {
-            Job::FundingDeadlines | Job::ExpiredSessions | Job::InterruptedPushes => false,
+            Job::FundingDeadlines
+            | Job::ExpiredSessions
+            | Job::InterruptedPushes
+            | Job::AbandonedUploads => false,
         }
     }
 
@@ -58,34 +72,114 @@ impl Job {
             Job::FundingDeadlines => Duration::from_secs(60),
             Job::ExpiredSessions => Duration::from_secs(3600),
             Job::InterruptedPushes => Duration::from_secs(10),
+            Job::AbandonedUploads => Duration::from_secs(600),
         }
     }
 
-    async fn run(self, forge: &Forge) {
+    /// Runs one round; returns whether it succeeded.
+    async fn run(self, forge: &Forge) -> bool {
         let db = &forge.db;
         match self {
             Job::FundingDeadlines => match funding::sweep(db).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(goals = n, "applied funding deadlines and review windows"),
-                Err(e) => tracing::warn!(error = %e, "applying funding deadlines failed"),
+                Ok(0) => true,
+                Ok(n) => {
+                    tracing::info!(goals = n, "applied funding deadlines and review windows");
+                    true
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "applying funding deadlines failed");
+                    false
+                }
             },
             Job::ExpiredSessions => {
-                match session::purge_expired(db).await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(removed = n, "purged expired sessions"),
-                    Err(e) => tracing::warn!(error = %e, "purging expired sessions failed"),
+                let sessions = match session::purge_expired(db).await {
+                    Ok(0) => true,
+                    Ok(n) => {
+                        tracing::info!(removed = n, "purged expired sessions");
+                        true
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "purging expired sessions failed");
+                        false
+                    }
+                };
+                match identity::purge_expired(db).await {
+                    Ok(_) => sessions,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "purging expired sign-ins with providers failed");
+                        false
+                    }
                 }
-                if let Err(e) = identity::purge_expired(db).await {
-                    tracing::warn!(error = %e, "purging expired sign-ins with providers failed");
+            }
+            Job::AbandonedUploads => {
+                let storage = forge.storage.clone();
+                let removed = tokio::task::spawn_blocking(move || {
+                    storage.remove_abandoned_quarantines(UPLOAD_GRACE)
+                })
+                .await;
+                match removed {
+                    Ok(Ok(0)) => true,
+                    Ok(Ok(n)) => {
+                        tracing::info!(folders = n, "removed abandoned push uploads");
+                        true
+                    }
+                    Ok(Err(e)) => {
+                        tracing::warn!(error = %e, "removing abandoned push uploads failed");
+                        false
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "removing abandoned push uploads failed");
+                        false
+                    }
                 }
             }
             Job::InterruptedPushes => match forge.finish_interrupted_pushes().await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(pushes = n, "finished interrupted pushes"),
-                Err(e) => tracing::warn!(error = %e, "finishing interrupted pushes failed"),
+                Ok(0) => true,
+                Ok(n) => {
+                    tracing::info!(pushes = n, "finished interrupted pushes");
+                    true
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "finishing interrupted pushes failed");
+                    false
+                }
             },
         }
     }
+}
+
+/// Rounds run and failed by this process, per job (in `Job::ALL`'s order),
+/// for metrics: counted in memory, never read from the database.
+struct Counters {
+    runs: AtomicU64,
+    failures: AtomicU64,
+}
+
+static STATS: [Counters; Job::ALL.len()] = [const {
+    Counters {
+        runs: AtomicU64::new(0),
+        failures: AtomicU64::new(0),
+    }
+}; Job::ALL.len()];
+
+/// What one job did in this process since it started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobStats {
+    pub name: &'static str,
+    pub runs: u64,
+    pub failures: u64,
+}
+
+/// Every job's rounds and failures in this process.
+pub fn job_stats() -> Vec<JobStats> {
+    Job::ALL
+        .into_iter()
+        .map(|job| JobStats {
+            name: job.name(),
+            runs: STATS[job as usize].runs.load(Ordering::Relaxed),
+            failures: STATS[job as usize].failures.load(Ordering::Relaxed),
+        })
+        .collect()
 }
 
 /// The background jobs of one process.
@@ -150,9 +244,19 @@ async fn run_job(forge: Forge, holder: String, job: Job) {
         }
         let now = now_ms();
         match lease::try_take(&forge.db, job.name(), &holder, now, now + length).await {
-            Ok(true) => job.run(&forge).await,
+            Ok(true) => {
+                let ok = job.run(&forge).await;
+                let stats = &STATS[job as usize];
+                stats.runs.fetch_add(1, Ordering::Relaxed);
+                if !ok {
+                    stats.failures.fetch_add(1, Ordering::Relaxed);
+                }
+            }
             Ok(false) => {}
-            Err(e) => tracing::warn!(job = job.name(), error = %e, "taking a job's lease failed"),
+            Err(e) => {
+                STATS[job as usize].failures.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(job = job.name(), error = %e, "taking a job's lease failed");
+            }
         }
     }
 }

@@ -22,6 +22,7 @@
 //! `forge-git`; this crate orders them.
 
 pub mod background;
+pub mod backup;
 mod blocking;
 pub mod git_access;
 pub mod push;

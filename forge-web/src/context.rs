@@ -112,11 +112,15 @@ fn same_origin(parts: &Parts) -> bool {
 
 pub async fn page_context(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
+    // A session that cannot be read (the database is down) is not an
+    // anonymous visit: the visitor gets a 503 page, not a sign-in form.
+    let mut unavailable = false;
     let user = match cookies::get(&parts.headers, cookies::SESSION) {
         Some(cookie) => match forge_core::session::user_of(&state.db, &cookie).await {
             Ok(user) => user,
             Err(e) => {
                 tracing::error!(error = %e, "could not read a session");
+                unavailable = e.is_unavailable();
                 None
             }
         },
@@ -170,6 +174,8 @@ pub async fn page_context(State(state): State<AppState>, request: Request, next:
 
     let mut response = if cross_site {
         PageError::csrf().into_response()
+    } else if unavailable {
+        PageError::new(StatusCode::SERVICE_UNAVAILABLE, "error-unavailable").into_response()
     } else {
         next.run(Request::from_parts(parts, body)).await
     };

@@ -17,6 +17,7 @@ fn status_of(error: &Error) -> StatusCode {
         Error::NotFound(_) => StatusCode::NOT_FOUND,
         Error::Conflict { .. } => StatusCode::CONFLICT,
         Error::Forbidden(_) => StatusCode::FORBIDDEN,
+        Error::Database(_) if error.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
         Error::Database(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -29,6 +30,10 @@ fn problem_of(error: Error) -> (StatusCode, Option<&'static str>, Problem) {
         Error::Invalid { field, problem } => (status, Some(field), problem),
         Error::Conflict { field, problem } => (status, field, problem),
         Error::NotFound(problem) | Error::Forbidden(problem) => (status, None, problem),
+        Error::Database(_) if status == StatusCode::SERVICE_UNAVAILABLE => {
+            tracing::error!(error = %error, "the database is unavailable");
+            (status, None, Problem::new("error-unavailable"))
+        }
         Error::Database(_) | Error::Internal(_) => {
             tracing::error!(error = %error, "request failed");
             (status, None, Problem::new("error-internal"))
@@ -155,6 +160,18 @@ mod tests {
         assert!(e.message.starts_with("email: "));
         let e: ApiError = Error::forbidden("error-org-owner-only").into();
         assert_eq!(e.status, StatusCode::FORBIDDEN);
+    }
+
+    #[test]
+    fn an_unreachable_database_is_a_passing_unavailability() {
+        let e: ApiError = Error::Database(sqlx::Error::PoolTimedOut).into();
+        assert_eq!(e.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(e.message.contains("try again"), "{}", e.message);
+        let e: PageError = Error::Database(sqlx::Error::PoolClosed).into();
+        assert_eq!(e.status, StatusCode::SERVICE_UNAVAILABLE);
+        // A query that finds nothing is no outage.
+        let e: ApiError = Error::Database(sqlx::Error::RowNotFound).into();
+        assert_eq!(e.status, StatusCode::INTERNAL_SERVER_ERROR);
     }
 
     #[test]

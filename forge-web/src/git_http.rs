@@ -77,15 +77,31 @@ async fn authorize(
         Some(value) => Some(value.to_str().map_err(|_| unauthorized())?),
         None => None,
     };
+    // Credentials that could not be checked (the database is down) are not
+    // wrong ones: a 401 would make git's credential helpers forget a good
+    // password, so the answer is 503 and the client may retry.
     let caller = auth::authenticate(state, header)
         .await
-        .map_err(|_| unauthorized())?
+        .map_err(|e| {
+            if e.status == StatusCode::SERVICE_UNAVAILABLE {
+                unavailable()
+            } else {
+                unauthorized()
+            }
+        })?
         .map(|caller| caller.user);
     let decision = state
         .forge
         .authorize_git(caller.as_ref(), owner, name, service)
         .await
-        .map_err(internal)?;
+        .map_err(|e| {
+            if e.is_unavailable() {
+                tracing::error!(error = %e, "git over HTTP: the database is unavailable");
+                unavailable()
+            } else {
+                internal(e)
+            }
+        })?;
     match decision {
         Ok(repo) => Ok((repo, caller)),
         Err(Denied::NeedsCredentials) => Err(unauthorized()),
@@ -95,6 +111,21 @@ async fn authorize(
             format!("{user} may read {repo} but not push to it."),
         )),
     }
+}
+
+/// 503 with a sentence git shows its user, and a hint to retry.
+fn unavailable() -> Response {
+    let mut response = plain(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "The forge cannot reach its database right now; nothing was changed. \
+         Try again in a moment."
+            .into(),
+    );
+    response.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        "30".parse().expect("a valid header value"),
+    );
+    response
 }
 
 fn internal(error: impl std::fmt::Display) -> Response {
@@ -203,7 +234,13 @@ async fn rpc(
         advertise: false,
         protocol: protocol_of(&headers),
     };
-    let stream = body.into_data_stream().map_err(std::io::Error::other);
+    let metrics = state.metrics.clone();
+    let name = service.name();
+    metrics.git_transfer(name);
+    let stream = body
+        .into_data_stream()
+        .inspect_ok(move |chunk| metrics.git_bytes(name, "received", chunk.len()))
+        .map_err(std::io::Error::other);
     let reader = tokio_util::io::StreamReader::new(stream);
     let input: Input = if gzip {
         Box::new(GzipDecoder::new(reader))
@@ -227,13 +264,16 @@ fn start(
     input: Option<Input>,
     content_type: String,
 ) -> Response {
+    let name = transfer.service.name();
     let output = match state.forge.start_transfer(transfer, prefix, input) {
         Ok(output) => output,
         Err(e) => return internal(e),
     };
+    let metrics = state.metrics.clone();
     let stream = futures_util::stream::unfold(output, |mut output| async move {
         output.recv().await.map(|item| (item, output))
-    });
+    })
+    .inspect_ok(move |chunk| metrics.git_bytes(name, "sent", chunk.len()));
     let mut response = Response::new(Body::from_stream(stream));
     let headers = response.headers_mut();
     if let Ok(value) = content_type.parse() {

@@ -14,6 +14,7 @@ mod git_http;
 mod highlight;
 pub mod i18n;
 pub mod markdown;
+pub mod metrics;
 pub mod oidc;
 mod pages;
 mod view_cache;
@@ -45,6 +46,8 @@ pub struct WebConfig {
     /// The deadline of one exchange with a provider (connecting, then
     /// answering); a slower provider gives an error page.
     pub provider_timeout: std::time::Duration,
+    /// Whether `/metrics` is served, and with which token.
+    pub metrics: metrics::MetricsConfig,
 }
 
 impl Default for WebConfig {
@@ -58,6 +61,7 @@ impl Default for WebConfig {
             local_signin: true,
             providers: Vec::new(),
             provider_timeout: oidc::DEFAULT_TIMEOUT,
+            metrics: metrics::MetricsConfig::default(),
         }
     }
 }
@@ -82,6 +86,8 @@ pub struct AppState {
     pub oidc: Arc<oidc::Providers>,
     /// Highlighted files and commit diffs, kept between requests.
     pub views: Arc<view_cache::ViewCaches>,
+    /// Requests, git transfers and their timings, counted in memory.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
@@ -97,6 +103,7 @@ impl AppState {
             config: Arc::new(config),
             storage,
             views: Arc::new(view_cache::ViewCaches::new(view_cache::BUDGET_BYTES)),
+            metrics: Arc::new(metrics::Metrics::default()),
         }
     }
 }
@@ -116,21 +123,76 @@ pub fn app(state: AppState) -> Router {
     ));
     Router::new()
         .route("/-/health", get(health))
+        .route("/-/ready", get(ready))
         .route("/-/assets/style.css", get(stylesheet))
         .route("/-/assets/copy.js", get(copy_script))
+        .route("/metrics", get(metrics::metrics))
         .nest("/api/v1", api::router())
         .merge(git_http::router())
         .merge(pages)
+        .route_layer(axum::middleware::from_fn(metrics::route_label))
         .layer(axum::middleware::map_response(security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .with_state(state)
 }
 
-/// 200 when the database answers, 503 otherwise; for load balancers.
-async fn health(State(state): State<AppState>) -> impl IntoResponse {
-    if state.db.ping().await {
-        (StatusCode::OK, "ok")
+/// 200 when the database and the repository storage both accept a small
+/// write, 503 otherwise, with a JSON body saying which part fails (the
+/// details are logged, not shown). For monitoring: reads may still work
+/// while writes fail (a full disk, a read-only file system).
+async fn health(State(state): State<AppState>) -> Response {
+    let database = match forge_core::health::probe_write(&state.db).await {
+        Ok(()) => "ok",
+        Err(e) => {
+            tracing::error!(error = %e, "health: the database refuses writes");
+            "failing"
+        }
+    };
+    let storage = state.storage.clone();
+    let storage = match tokio::task::spawn_blocking(move || storage.probe_write()).await {
+        Ok(Ok(())) => "ok",
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "health: the repository storage refuses writes");
+            "failing"
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "health: the storage probe did not finish");
+            "failing"
+        }
+    };
+    let healthy = database == "ok" && storage == "ok";
+    let status = if healthy {
+        StatusCode::OK
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = serde_json::json!({
+        "status": if healthy { "ok" } else { "failing" },
+        "database": database,
+        "storage": storage,
+    });
+    (status, [(CACHE_CONTROL, "no-store")], axum::Json(body)).into_response()
+}
+
+/// 200 when this process can serve requests (the database answers a read
+/// and the repository storage is there), 503 otherwise; cheap, for load
+/// balancers deciding where to send traffic.
+async fn ready(State(state): State<AppState>) -> impl IntoResponse {
+    let storage = state.storage.clone();
+    let storage_ok = tokio::task::spawn_blocking(move || storage.is_readable())
+        .await
+        .unwrap_or(false);
+    if state.db.ping().await && storage_ok {
+        (StatusCode::OK, [(CACHE_CONTROL, "no-store")], "ready\n")
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(CACHE_CONTROL, "no-store")],
+            "not ready\n",
+        )
     }
 }
 

@@ -25,6 +25,10 @@ pub fn forge(data_dir: &Path, database_url: Option<&str>) -> Command {
         "FORGE_DATA_DIR",
         "FORGE_DATABASE_URL",
         "FORGE_BASE_URL",
+        "FORGE_SHUTDOWN_TIMEOUT",
+        "FORGE_METRICS",
+        "FORGE_METRICS_TOKEN",
+        "FORGE_LOG_FORMAT",
     ] {
         command.env_remove(var);
     }
@@ -44,10 +48,39 @@ pub struct Server {
 
 impl Server {
     pub fn start(data_dir: &Path, database_url: Option<&str>) -> Server {
-        let mut child = forge(data_dir, database_url)
+        Server::start_with(data_dir, database_url, &[])
+    }
+
+    /// A server with more settings in its environment.
+    pub fn start_with(data_dir: &Path, database_url: Option<&str>, env: &[(&str, &str)]) -> Server {
+        Server::spawn(data_dir, database_url, env, Stdio::inherit())
+    }
+
+    /// A server whose log (standard error) goes to `log`.
+    pub fn start_logging_to(
+        data_dir: &Path,
+        database_url: Option<&str>,
+        env: &[(&str, &str)],
+        log: &Path,
+    ) -> Server {
+        let file = std::fs::File::create(log).unwrap();
+        Server::spawn(data_dir, database_url, env, Stdio::from(file))
+    }
+
+    fn spawn(
+        data_dir: &Path,
+        database_url: Option<&str>,
+        env: &[(&str, &str)],
+        stderr: Stdio,
+    ) -> Server {
+        let mut command = forge(data_dir, database_url);
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let mut child = command
             .args(["serve", "--listen", "127.0.0.1:0"])
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("starting forge serve");
         let stdout = child.stdout.take().unwrap();

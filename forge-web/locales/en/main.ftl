@@ -111,6 +111,7 @@ error-form-too-large = The form is too large.
 
 ## Domain and API messages
 error-internal = An internal error occurred. It has been logged for the administrator.
+error-unavailable = The forge cannot reach its database or its storage right now. Nothing was changed; try again in a moment.
 error-not-found = Not found.
 error-unauthenticated = Authentication is required: send a token or a username and password.
 error-bad-body = The request body is not valid JSON for this endpoint

@@ -111,6 +111,7 @@ error-form-too-large = Le formulaire est trop volumineux.
 
 ## Messages du domaine et de l’API
 error-internal = Une erreur interne est survenue. Elle a été consignée pour l’administrateur.
+error-unavailable = La forge ne peut pas joindre sa base de données ou son stockage pour le moment. Rien n’a été modifié ; réessayez dans un instant.
 error-not-found = Introuvable.
 error-unauthenticated = Une authentification est nécessaire : envoyez un jeton, ou un nom d’utilisateur et un mot de passe.
 error-bad-body = Le corps de la requête n’est pas un JSON valide pour cette adresse
