@@ -269,21 +269,26 @@ impl Browser {
         self.read(response).await
     }
 
-    /// Signs up through the form; returns the final page's response.
+    /// Signs up through the form, then signs in (a new account is not
+    /// signed in by the sign-up itself); returns the sign-in's response.
     pub async fn sign_up(&mut self, name: &str) -> Page {
         self.get("/user/sign_up").await;
         let password = password_of(name);
         let email = format!("{name}@example.org");
-        self.post(
-            "/user/sign_up",
-            &[
-                ("username", name),
-                ("email", &email),
-                ("password", &password),
-                ("password_confirm", &password),
-            ],
-        )
-        .await
+        let page = self
+            .post(
+                "/user/sign_up",
+                &[
+                    ("username", name),
+                    ("email", &email),
+                    ("password", &password),
+                    ("password_confirm", &password),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        assert_eq!(page.location.as_deref(), Some("/user/login?signed_up=1"));
+        self.sign_in(name).await
     }
 
     pub async fn sign_in(&mut self, name: &str) -> Page {

@@ -30,13 +30,19 @@ struct LoginView<'a> {
     password_form: bool,
     /// Local sign-in is off: only site administrators may use a password.
     admins_only: bool,
+    /// Coming from the sign-up form: say what happened, the same for all.
+    signed_up: bool,
 }
 
 #[derive(Deserialize)]
 pub struct RedirectQuery {
     redirect_to: Option<String>,
     local: Option<String>,
+    signed_up: Option<String>,
 }
+
+/// Where every sign-up ends, whether it created an account or not.
+const SIGNED_UP: &str = "/user/login?signed_up=1";
 
 pub async fn login_form(
     State(state): State<AppState>,
@@ -55,6 +61,7 @@ pub async fn login_form(
         errors: FormErrors::default(),
         password_form: state.config.local_signin || query.local.is_some(),
         admins_only: !state.config.local_signin,
+        signed_up: query.signed_up.is_some(),
     })
 }
 
@@ -76,7 +83,9 @@ pub(super) async fn start_session(
 ) -> Result<Response, PageError> {
     let cookie = session::create(&state.db, user.id).await?;
     let secure = state.config.secure_cookies();
-    let mut response = see_other(to);
+    // Every way of signing in ends here; the target is checked once more so
+    // that none, now or later, can skip the check.
+    let mut response = see_other(&safe_next(Some(to)));
     let headers = response.headers_mut();
     for value in [
         cookies::set(
@@ -120,6 +129,7 @@ pub async fn login(
                 errors,
                 password_form: true,
                 admins_only: !state.config.local_signin,
+                signed_up: false,
             });
             Ok((StatusCode::UNAUTHORIZED, page).into_response())
         }
@@ -221,11 +231,23 @@ pub async fn sign_up(
         },
     )
     .await;
+    // Whether the address was free or already registered, the answer is
+    // the same, so that sign-up cannot tell who has an account here. Without
+    // e-mail, a new account is not signed in at once (that would differ);
+    // once the forge sends e-mail, the address's owner will be told.
     match created {
         Ok(created) => {
             // People sign up in the language they are reading; keep it.
             user::set_locale(&state.db, created.id, ctx.lang.code()).await?;
-            start_session(&state, &created, "/").await
+            tracing::info!(user = %created.id, "an account was created");
+            Ok(see_other(SIGNED_UP))
+        }
+        Err(forge_core::Error::Conflict {
+            field: Some("email"),
+            ..
+        }) => {
+            tracing::info!("a sign-up gave an e-mail address that is already registered");
+            Ok(see_other(SIGNED_UP))
         }
         Err(e) => rerender(FormErrors::from_error(&ctx, e)?),
     }

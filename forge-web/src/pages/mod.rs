@@ -85,7 +85,12 @@ pub async fn load_repo(
     owner: &str,
     name: &str,
 ) -> Result<(forge_core::repo::Repo, forge_core::repo::Access), PageError> {
-    Ok(forge_core::repo::find_readable(&state.db, ctx.user.as_ref(), owner, name).await?)
+    let (repo, access) =
+        forge_core::repo::find_readable(&state.db, ctx.user.as_ref(), owner, name).await?;
+    if repo.private {
+        ctx.mark_private();
+    }
+    Ok((repo, access))
 }
 
 /// The repository if the visitor may read it; whatever is missing, the
