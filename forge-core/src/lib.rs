@@ -6,6 +6,7 @@
 //! into responses and its message keys into translated text.
 
 pub mod account;
+pub mod auth_limit;
 pub mod clock;
 pub mod comment;
 pub mod commit_refs;
@@ -32,11 +33,13 @@ pub mod push_journal;
 pub mod refs;
 pub mod repo;
 pub mod secret;
+pub mod security_log;
 pub mod session;
 pub mod site;
 pub mod testing;
 pub mod timeline;
 pub mod token;
+pub mod totp;
 pub mod user;
 
 pub use db::{Db, Engine};

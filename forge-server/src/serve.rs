@@ -57,7 +57,10 @@ pub async fn serve(config: Config) -> Result<(), String> {
             tracing::debug!(error = %e, "cannot set TCP_NODELAY on a connection");
         }
     });
-    axum::serve(listener, forge_web::app(state))
+    // The peer's address keys the guessing limits and shows in the
+    // security log.
+    let app = forge_web::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| format!("the server stopped: {e}"))?;

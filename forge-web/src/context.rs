@@ -191,6 +191,10 @@ pub async fn page_context(State(state): State<AppState>, request: Request, next:
         for cookie in response.headers().get_all(SET_COOKIE) {
             page.headers_mut().append(SET_COOKIE, cookie.clone());
         }
+        if let Some(wait) = response.headers().get(axum::http::header::RETRY_AFTER) {
+            page.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, wait.clone());
+        }
         response = page;
     }
     if new_csrf {

@@ -17,6 +17,7 @@ fn status_of(error: &Error) -> StatusCode {
         Error::NotFound(_) => StatusCode::NOT_FOUND,
         Error::Conflict { .. } => StatusCode::CONFLICT,
         Error::Forbidden(_) => StatusCode::FORBIDDEN,
+        Error::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
         Error::Database(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -28,7 +29,9 @@ fn problem_of(error: Error) -> (StatusCode, Option<&'static str>, Problem) {
     match error {
         Error::Invalid { field, problem } => (status, Some(field), problem),
         Error::Conflict { field, problem } => (status, field, problem),
-        Error::NotFound(problem) | Error::Forbidden(problem) => (status, None, problem),
+        Error::NotFound(problem) | Error::Forbidden(problem) | Error::Busy(problem) => {
+            (status, None, problem)
+        }
         Error::Database(_) | Error::Internal(_) => {
             tracing::error!(error = %error, "request failed");
             (status, None, Problem::new("error-internal"))
@@ -41,6 +44,8 @@ fn problem_of(error: Error) -> (StatusCode, Option<&'static str>, Problem) {
 pub struct ApiError {
     pub status: StatusCode,
     pub message: String,
+    /// Seconds to wait, sent as `Retry-After` (429 and 503 answers).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -48,6 +53,7 @@ impl ApiError {
         ApiError {
             status,
             message: i18n::t(Lang::En, key),
+            retry_after: None,
         }
     }
 
@@ -64,6 +70,7 @@ impl ApiError {
         ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             message: format!("{}: {detail}", i18n::t(Lang::En, "error-bad-body")),
+            retry_after: None,
         }
     }
 }
@@ -76,7 +83,11 @@ impl From<Error> for ApiError {
             Some(field) => format!("{field}: {text}"),
             None => text,
         };
-        ApiError { status, message }
+        ApiError {
+            status,
+            message,
+            retry_after: (status == StatusCode::SERVICE_UNAVAILABLE).then_some(1),
+        }
     }
 }
 
@@ -92,6 +103,11 @@ impl IntoResponse for ApiError {
                 axum::http::header::WWW_AUTHENTICATE,
                 axum::http::HeaderValue::from_static("Basic realm=\"forge\""),
             );
+        }
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
         }
         response
     }
@@ -136,6 +152,12 @@ pub struct ErrorPage(pub Problem);
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let mut response = self.status.into_response();
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("1"),
+            );
+        }
         response.extensions_mut().insert(ErrorPage(self.problem));
         response
     }

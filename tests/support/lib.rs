@@ -55,7 +55,9 @@ impl TestForge {
         )));
         let state = AppState::new(db.clone(), config, storage.clone());
         let server = tokio::spawn(async move {
-            axum::serve(listener, forge_web::app(state))
+            let app =
+                forge_web::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+            axum::serve(listener, app)
                 .await
                 .expect("the test server runs");
         });

@@ -13,8 +13,10 @@ mod orgs;
 mod profile;
 mod repo_head;
 mod repo_settings;
+mod security;
 mod settings;
 mod setup;
+mod two_factor;
 
 use crate::AppState;
 use crate::error::PageError;
@@ -43,6 +45,22 @@ pub fn router() -> Router<AppState> {
             "/user/settings/tokens/{id}/delete",
             post(settings::revoke_token),
         )
+        .route("/user/settings/security", get(security::mine))
+        .route(
+            two_factor::SIGN_IN_PAGE,
+            get(two_factor::sign_in_form).post(two_factor::sign_in),
+        )
+        .route(two_factor::SETTINGS_PAGE, get(two_factor::settings))
+        .route("/user/settings/two_factor/enrol", post(two_factor::enrol))
+        .route(
+            "/user/settings/two_factor/confirm",
+            post(two_factor::confirm),
+        )
+        .route(
+            "/user/settings/two_factor/disable",
+            post(two_factor::disable),
+        )
+        .route("/-/admin/security", get(security::site))
         .route("/org/create", get(orgs::new_form).post(orgs::create))
         .route("/org/{org}/members", post(orgs::set_member))
         .route(
