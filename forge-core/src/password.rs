@@ -57,24 +57,29 @@ impl HashQueue {
         HashQueue { sender }
     }
 
-    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    /// Puts `work` in the queue, or refuses at once when it is full.
+    fn submit<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<tokio::sync::oneshot::Receiver<T>> {
         let (answer, answered) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move || {
             let _ = answer.send(work());
         });
         match self.sender.try_send(job) {
-            Ok(()) => {}
+            Ok(()) => Ok(answered),
             Err(std::sync::mpsc::TrySendError::Full(_)) => {
                 tracing::warn!("the password hashing queue is full; a check is refused");
-                return Err(Error::Busy(Problem::new("error-busy")));
+                Err(Error::Busy(Problem::new("error-busy")))
             }
-            Err(std::sync::mpsc::TrySendError::Disconnected(_)) => {
-                return Err(Error::Internal(
-                    "the password hashing thread is gone".into(),
-                ));
-            }
+            Err(std::sync::mpsc::TrySendError::Disconnected(_)) => Err(Error::Internal(
+                "the password hashing thread is gone".into(),
+            )),
         }
-        answered
+    }
+
+    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+        self.submit(work)?
             .await
             .map_err(|_| Error::Internal("a password hashing job failed".into()))
     }
@@ -216,24 +221,24 @@ mod tests {
 
     #[tokio::test]
     async fn a_full_queue_refuses_at_once() {
-        // Leaked: the spawned task needs it for 'static, and a test ends soon.
-        let queue: &'static HashQueue = Box::leak(Box::new(HashQueue::start(1)));
+        let queue = HashQueue::start(1);
         // The first job holds the thread until released; the second fills
         // the queue; the third is refused without waiting.
         let (release, held) = std::sync::mpsc::channel::<()>();
         let (started, running) = tokio::sync::oneshot::channel::<()>();
-        let first = queue.run(move || {
-            let _ = started.send(());
-            let _ = held.recv();
-            1
-        });
-        let first = tokio::spawn(first);
+        let first = queue
+            .submit(move || {
+                let _ = started.send(());
+                let _ = held.recv();
+                1
+            })
+            .expect("an empty queue takes a job");
         running.await.expect("the first job starts");
-        let second = queue.run(|| 2);
-        let third = queue.run(|| 3).await;
+        let second = queue.submit(|| 2).expect("one job may wait");
+        let third = queue.submit(|| 3);
         assert!(matches!(third, Err(Error::Busy(_))), "{third:?}");
         release.send(()).expect("the first job waits");
-        assert_eq!(first.await.expect("the task runs").expect("first runs"), 1);
+        assert_eq!(first.await.expect("first runs"), 1);
         assert_eq!(second.await.expect("second runs"), 2);
         assert_eq!(queue.run(|| 4).await.expect("room again"), 4);
     }
