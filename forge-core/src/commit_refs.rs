@@ -4,6 +4,11 @@
 //! closing keywords) closes issue 12 with an event naming the commit; any
 //! other mention adds a "referenced" event. Events are recorded once per
 //! issue, kind and commit, so seeing a commit again changes nothing.
+//!
+//! A commit of another repository acts on an issue only when everyone who
+//! can read the issue can read the commit's repository (see
+//! [`may_act_on`]): otherwise a private commit would close a public issue
+//! and show its id, and its existence, to everyone.
 
 use crate::clock::now_ms;
 use crate::db::Db;
@@ -49,6 +54,9 @@ pub async fn apply(
                     let Some(other) = repo::find(db, owner, name).await? else {
                         continue;
                     };
+                    if !may_act_on(repo, &other) {
+                        continue;
+                    }
                     let access = repo::access(db, pusher, &other).await?;
                     if access < Access::Read {
                         continue;
@@ -90,4 +98,52 @@ pub async fn apply(
         }
     }
     Ok(outcome)
+}
+
+/// Whether a commit of `source` may close or mention issues of `target`:
+/// only when every reader of `target` can read `source`. A public source
+/// satisfies it; a private one only when the target is a private repository
+/// of the same owner, whose readers (the owner, or the organisation's
+/// members, and the site administrators) are exactly the source's.
+pub fn may_act_on(source: &Repo, target: &Repo) -> bool {
+    source.id == target.id
+        || !source.private
+        || (target.private && source.owner_id == target.owner_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::RepoId;
+
+    fn repo(id: i64, owner: i64, private: bool) -> Repo {
+        Repo {
+            id: RepoId(id),
+            owner_id: AccountId(owner),
+            owner_name: format!("owner{owner}"),
+            owner_is_org: false,
+            name: format!("repo{id}"),
+            description: String::new(),
+            private,
+            default_branch: "main".into(),
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn private_commits_act_only_where_every_reader_sees_them() {
+        let public = repo(1, 1, false);
+        let private = repo(2, 1, true);
+        let private_sibling = repo(3, 1, true);
+        let private_elsewhere = repo(4, 2, true);
+        let public_elsewhere = repo(5, 2, false);
+        assert!(may_act_on(&public, &public_elsewhere));
+        assert!(may_act_on(&public, &private_elsewhere));
+        assert!(may_act_on(&private, &private));
+        assert!(may_act_on(&private, &private_sibling));
+        assert!(!may_act_on(&private, &public));
+        assert!(!may_act_on(&private, &public_elsewhere));
+        assert!(!may_act_on(&private, &private_elsewhere));
+    }
 }

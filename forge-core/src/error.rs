@@ -59,6 +59,10 @@ pub enum Error {
     /// The actor is known but may not do this.
     #[error("forbidden: {0}")]
     Forbidden(Problem),
+    /// The forge is too busy for this right now (a bounded queue is full);
+    /// trying again shortly may work.
+    #[error("busy: {0}")]
+    Busy(Problem),
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
     #[error("internal: {0}")]

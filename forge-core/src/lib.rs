@@ -8,6 +8,7 @@
 pub mod account;
 pub mod account_settings;
 pub mod backup;
+pub mod auth_limit;
 pub mod clock;
 pub mod comment;
 pub mod commit_refs;
@@ -35,11 +36,13 @@ pub mod push_journal;
 pub mod refs;
 pub mod repo;
 pub mod secret;
+pub mod security_log;
 pub mod session;
 pub mod site;
 pub mod testing;
 pub mod timeline;
 pub mod token;
+pub mod totp;
 pub mod user;
 
 pub use db::{Db, Engine};

@@ -83,6 +83,13 @@ pub fn validate_name(field: &'static str, raw: &str) -> Result<String> {
 
 /// A deliberately simple e-mail check: one `@`, a non-empty local part, a
 /// domain with a dot and no spaces. Anything stricter rejects real addresses.
+/// The invisible characters that change the order in which text is shown
+/// (embeddings, overrides, isolates and the directional marks): U+202E
+/// makes "gnp.exe" read as "exe.png".
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
 pub fn validate_email(raw: &str) -> Result<String> {
     let email = raw.trim();
     let valid = email.len() <= 254

@@ -28,21 +28,20 @@ pub fn validate(password: &str) -> Result<()> {
 
 type Job = Box<dyn FnOnce() + Send>;
 
-/// Runs `work` on the one thread kept for password hashing.
-///
-/// Each argon2 computation needs 19 MiB. Allocated anew each time (it is
-/// 64-byte aligned, which glibc serves through memalign), that memory was
-/// never reused: the server grew by 19 MiB at every sign-in, to 151 MB after
-/// eight. The hashing thread allocates it once and reuses it (see
-/// `with_memory`), and running every hash there bounds both the memory and
-/// the CPU a burst of sign-ins can take: the others wait in line, and the
-/// threads serving requests never wait for a hash.
-async fn on_hashing_thread<T: Send + 'static>(
-    work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T> {
-    static QUEUE: std::sync::OnceLock<std::sync::mpsc::Sender<Job>> = std::sync::OnceLock::new();
-    let queue = QUEUE.get_or_init(|| {
-        let (sender, receiver) = std::sync::mpsc::channel::<Job>();
+/// Password checks waiting for the hashing thread, at most. When the queue
+/// is full, a check is refused at once (`Error::Busy`, a 503 with
+/// `Retry-After`) rather than queued: 256 anonymous bad requests once made a
+/// real sign-in wait six seconds behind them.
+pub const QUEUE_BOUND: usize = 32;
+
+/// A hashing thread and its bounded queue.
+struct HashQueue {
+    sender: std::sync::mpsc::SyncSender<Job>,
+}
+
+impl HashQueue {
+    fn start(bound: usize) -> HashQueue {
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Job>(bound);
         let spawned = std::thread::Builder::new()
             .name("password".into())
             .spawn(move || {
@@ -55,17 +54,54 @@ async fn on_hashing_thread<T: Send + 'static>(
         if let Err(e) = spawned {
             tracing::error!(error = %e, "cannot start the password hashing thread");
         }
-        sender
-    });
-    let (answer, answered) = tokio::sync::oneshot::channel();
-    queue
-        .send(Box::new(move || {
+        HashQueue { sender }
+    }
+
+    /// Puts `work` in the queue, or refuses at once when it is full.
+    fn submit<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<tokio::sync::oneshot::Receiver<T>> {
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
             let _ = answer.send(work());
-        }))
-        .map_err(|_| Error::Internal("the password hashing thread is gone".into()))?;
-    answered
+        });
+        match self.sender.try_send(job) {
+            Ok(()) => Ok(answered),
+            Err(std::sync::mpsc::TrySendError::Full(_)) => {
+                tracing::warn!("the password hashing queue is full; a check is refused");
+                Err(Error::Busy(Problem::new("error-busy")))
+            }
+            Err(std::sync::mpsc::TrySendError::Disconnected(_)) => Err(Error::Internal(
+                "the password hashing thread is gone".into(),
+            )),
+        }
+    }
+
+    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+        self.submit(work)?
+            .await
+            .map_err(|_| Error::Internal("a password hashing job failed".into()))
+    }
+}
+
+/// Runs `work` on the one thread kept for password hashing.
+///
+/// Each argon2 computation needs 19 MiB. Allocated anew each time (it is
+/// 64-byte aligned, which glibc serves through memalign), that memory was
+/// never reused: the server grew by 19 MiB at every sign-in, to 151 MB after
+/// eight. The hashing thread allocates it once and reuses it (see
+/// `with_memory`), and running every hash there bounds both the memory and
+/// the CPU a burst of sign-ins can take: the others wait in a bounded line,
+/// and the threads serving requests never wait for a hash.
+async fn on_hashing_thread<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T> {
+    static QUEUE: std::sync::OnceLock<HashQueue> = std::sync::OnceLock::new();
+    QUEUE
+        .get_or_init(|| HashQueue::start(QUEUE_BOUND))
+        .run(work)
         .await
-        .map_err(|_| Error::Internal("a password hashing job failed".into()))
 }
 
 /// Runs `work` with this thread's argon2 memory, allocated on first use and
@@ -182,6 +218,30 @@ fn dummy_hash() -> Result<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_full_queue_refuses_at_once() {
+        let queue = HashQueue::start(1);
+        // The first job holds the thread until released; the second fills
+        // the queue; the third is refused without waiting.
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let (started, running) = tokio::sync::oneshot::channel::<()>();
+        let first = queue
+            .submit(move || {
+                let _ = started.send(());
+                let _ = held.recv();
+                1
+            })
+            .expect("an empty queue takes a job");
+        running.await.expect("the first job starts");
+        let second = queue.submit(|| 2).expect("one job may wait");
+        let third = queue.submit(|| 3);
+        assert!(matches!(third, Err(Error::Busy(_))), "{third:?}");
+        release.send(()).expect("the first job waits");
+        assert_eq!(first.await.expect("first runs"), 1);
+        assert_eq!(second.await.expect("second runs"), 2);
+        assert_eq!(queue.run(|| 4).await.expect("room again"), 4);
+    }
 
     #[tokio::test]
     async fn hashes_are_argon2id_and_verify() {

@@ -30,6 +30,14 @@ pub async fn create(db: &Db, user: UserId, name: &str) -> Result<(AccessToken, S
     if name.is_empty() {
         return Err(Error::invalid("name", "error-token-name-empty"));
     }
+    // Control characters (NUL first: PostgreSQL refuses it in text) and
+    // marks that reorder text have no place in a label people read.
+    if name
+        .chars()
+        .any(|c| c.is_control() || crate::names::is_bidi_control(c))
+    {
+        return Err(Error::invalid("name", "error-token-name-characters"));
+    }
     if name.chars().count() > 100 {
         return Err(Error::Invalid {
             field: "name",

@@ -146,6 +146,20 @@ pub async fn by_name(db: &Db, name: &str) -> Result<Option<User>> {
 
 /// Finds the user signing in with `login` (a name or an e-mail address) and
 /// `password`. Unknown users cost as much time as wrong passwords.
+/// The user a login (name or e-mail address) names, if any.
+pub async fn id_of_login(db: &Db, login: &str) -> Result<Option<UserId>> {
+    let login = login.trim();
+    let row = sqlx::query(
+        "SELECT u.id FROM users u JOIN accounts a ON a.id = u.id \
+         WHERE a.name = $1 OR lower(u.email) = lower($2)",
+    )
+    .bind(login.to_lowercase())
+    .bind(login)
+    .fetch_optional(db.pool())
+    .await?;
+    row.map(|r| Ok(UserId(r.try_get("id")?))).transpose()
+}
+
 pub async fn authenticate(db: &Db, login: &str, password: &str) -> Result<Option<User>> {
     let login = login.trim();
     let row = sqlx::query(

@@ -81,6 +81,16 @@ enum AdminCommand {
     /// ledger, the stored counters, and git fsck of every repository; prints
     /// every problem and exits non-zero when there is one.
     Verify,
+    /// Lift the guessing limits (growing delays after failed sign-ins) of
+    /// an address, of an account, or of one pair when both are given.
+    LiftLimit {
+        /// The address, as the security log shows it (e.g. 203.0.113.7).
+        #[arg(long)]
+        address: Option<String>,
+        /// The username or e-mail address that was tried.
+        #[arg(long)]
+        account: Option<String>,
+    },
 }
 
 fn init_logging() {
@@ -177,6 +187,38 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
         Command::Admin(AdminCommand::Backup { dest }) => admin::backup(&config, &dest).await,
         Command::Admin(AdminCommand::Restore { source }) => admin::restore(&config, &source).await,
         Command::Admin(AdminCommand::Verify) => admin::verify(&config).await,
+        Command::Admin(AdminCommand::LiftLimit { address, account }) => {
+            if address.is_none() && account.is_none() {
+                return Err("give --address, --account, or both".into());
+            }
+            let db = open_database(&config).await?;
+            migrations::migrate(&db).await.map_err(|e| e.to_string())?;
+            let lifted = forge_core::auth_limit::lift(&db, address.as_deref(), account.as_deref())
+                .await
+                .map_err(describe)?;
+            let user = match account.as_deref() {
+                Some(login) => user::id_of_login(&db, login).await.map_err(describe)?,
+                None => None,
+            };
+            let detail = format!(
+                "address {}, account {}",
+                address.as_deref().unwrap_or("any"),
+                account.as_deref().unwrap_or("any")
+            );
+            forge_core::security_log::record(
+                &db,
+                user,
+                forge_core::security_log::kind::LIMIT_LIFTED,
+                "admin",
+                &detail,
+                forge_core::clock::now_ms(),
+            )
+            .await
+            .map_err(describe)?;
+            println!("Lifted {lifted} limit(s).");
+            db.close().await;
+            Ok(())
+        }
         Command::Admin(AdminCommand::CheckCounters { repair }) => {
             let db = open_database(&config).await?;
             migrations::migrate(&db).await.map_err(|e| e.to_string())?;

@@ -62,7 +62,10 @@ pub async fn serve(config: Config) -> Result<(), String> {
         }
     });
     let draining = Arc::new(tokio::sync::Notify::new());
-    let server = axum::serve(listener, forge_web::app(state)).with_graceful_shutdown({
+    // The peer's address keys the guessing limits and shows in the
+    // security log.
+    let app = forge_web::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = axum::serve(listener, app).with_graceful_shutdown({
         let draining = draining.clone();
         async move { draining.notified().await }
     });

@@ -122,6 +122,36 @@ async fn story(database_url: Option<String>) {
         .collect();
     assert_eq!(roles, [("root", "owner"), ("tresorier", "treasurer")]);
 
+    // Guessing a password: after the free failures the address must wait,
+    // even with the right password, until the admin lifts the limit.
+    let whoami = |password: &'static str| {
+        client
+            .get(format!("{}/api/v1/user", server.url))
+            .basic_auth("tresorier", Some(password))
+            .send()
+    };
+    for _ in 0..forge_core::auth_limit::PAIR_FREE_FAILURES + 1 {
+        assert_eq!(whoami("a wrong guess").await.unwrap().status(), 401);
+    }
+    let refused = whoami("a long password").await.unwrap();
+    assert_eq!(refused.status(), 429);
+    assert!(refused.headers().contains_key("retry-after"));
+    let output = run(forge(&data_dir, url).args([
+        "admin",
+        "lift-limit",
+        "--address",
+        "127.0.0.1",
+        "--account",
+        "tresorier",
+    ]));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Lifted 1 limit(s)."));
+    assert_eq!(whoami("a long password").await.unwrap().status(), 200);
+
     server.stop();
 
     let output = run(forge(&data_dir, url).arg("migrate"));

@@ -12,8 +12,10 @@ use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use base64::Engine as _;
+use forge_core::auth_limit::{self, Channel, Checked, Verdict};
+use forge_core::clock::now_ms;
+use forge_core::token;
 use forge_core::user::User;
-use forge_core::{token, user};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
@@ -52,8 +54,46 @@ fn parse(header: &str) -> Option<Credentials> {
     }
 }
 
+/// The address a request came from (the peer of its connection), the key
+/// of the guessing limits and what the security log shows.
+#[derive(Debug, Clone)]
+pub struct ClientAddress(pub String);
+
+impl ClientAddress {
+    pub fn of(extensions: &axum::http::Extensions) -> ClientAddress {
+        ClientAddress(
+            extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map_or_else(|| "unknown".to_string(), |info| info.0.ip().to_string()),
+        )
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress::of(&parts.extensions))
+    }
+}
+
+/// The answer to an address over its guessing limit.
+pub fn too_many(retry_after_ms: i64) -> ApiError {
+    let seconds = u64::try_from((retry_after_ms + 999) / 1000)
+        .unwrap_or(1)
+        .max(1);
+    ApiError {
+        retry_after: Some(seconds),
+        ..ApiError::new(
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            "error-too-many-attempts",
+        )
+    }
+}
+
 /// Checks the `Authorization` header value. `Ok(None)` means no credentials
-/// were presented; wrong ones are an error.
+/// were presented; wrong ones are an error. Every check is within the
+/// guessing limits of `address` (see `forge_core::auth_limit`).
 ///
 /// When the forge turned local passwords off (`[auth] local_signin =
 /// false`), a password is accepted only from site admins, as on the sign-in
@@ -61,12 +101,21 @@ fn parse(header: &str) -> Option<Credentials> {
 pub async fn authenticate(
     state: &AppState,
     header: Option<&str>,
+    address: &str,
 ) -> Result<Option<Caller>, ApiError> {
     let db = &state.db;
     let Some(header) = header else {
         return Ok(None);
     };
     let credentials = parse(header).ok_or_else(ApiError::unauthorized)?;
+    let now = now_ms();
+    let login = match &credentials {
+        Credentials::Token(_) => String::new(),
+        Credentials::Basic { username, .. } => username.clone(),
+    };
+    if let Verdict::Wait { retry_after_ms } = auth_limit::check(db, address, &login, now).await? {
+        return Err(too_many(retry_after_ms));
+    }
     let caller = match credentials {
         Credentials::Token(presented) => {
             token::authenticate(db, &presented)
@@ -84,17 +133,40 @@ pub async fn authenticate(
                     method: Method::Token,
                 }),
                 Some(_) => None,
-                None => user::authenticate(db, &username, &secret)
-                    .await?
-                    .filter(|user| state.config.local_signin || user.is_admin)
-                    .map(|user| Caller {
-                        user,
-                        method: Method::Password,
-                    }),
+                None => {
+                    let checked = auth_limit::authenticate_password(
+                        db,
+                        address,
+                        &username,
+                        &secret,
+                        Channel::Basic,
+                        now,
+                    )
+                    .await?;
+                    match checked {
+                        Checked::User(user) if state.config.local_signin || user.is_admin => {
+                            Some(Caller {
+                                user,
+                                method: Method::Password,
+                            })
+                        }
+                        Checked::Wait { retry_after_ms } => return Err(too_many(retry_after_ms)),
+                        // A wrong password is already counted.
+                        Checked::User(_) | Checked::Wrong => {
+                            return Err(ApiError::unauthorized());
+                        }
+                    }
+                }
             }
         }
     };
-    caller.map(Some).ok_or_else(ApiError::unauthorized)
+    match caller {
+        Some(caller) => Ok(Some(caller)),
+        None => {
+            auth_limit::failed(db, address, &login, Channel::Basic, now).await?;
+            Err(ApiError::unauthorized())
+        }
+    }
 }
 
 /// The API caller, if any credentials were presented.
@@ -114,7 +186,8 @@ impl FromRequestParts<AppState> for MaybeCaller {
             Some(value) => Some(value.to_str().map_err(|_| ApiError::unauthorized())?),
             None => None,
         };
-        Ok(MaybeCaller(authenticate(state, header).await?))
+        let address = ClientAddress::of(&parts.extensions);
+        Ok(MaybeCaller(authenticate(state, header, &address.0).await?))
     }
 }
 

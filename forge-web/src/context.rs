@@ -19,6 +19,7 @@ use forge_core::user::User;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 #[derive(Debug, Clone)]
 pub struct PageCtx {
@@ -30,6 +31,9 @@ pub struct PageCtx {
     pub signup_open: bool,
     /// The path and query of this page, for "come back here" links.
     pub here: String,
+    /// Set once the page shows something of a private repository: the
+    /// answer then tells caches not to keep it.
+    pub private_view: Arc<AtomicBool>,
 }
 
 impl PageCtx {
@@ -47,6 +51,11 @@ impl PageCtx {
 
     pub fn lang_code(&self) -> &'static str {
         self.lang.code()
+    }
+
+    /// Marks this page as showing private things (see `private_view`).
+    pub fn mark_private(&self) {
+        self.private_view.store(true, Ordering::Relaxed);
     }
 
     pub fn signed_in(&self) -> bool {
@@ -167,6 +176,7 @@ pub async fn page_context(State(state): State<AppState>, request: Request, next:
         site_name,
         signup_open: state.config.local_signup,
         here,
+        private_view: Arc::default(),
     });
     let cross_site =
         parts.method != Method::GET && parts.method != Method::HEAD && !same_origin(&parts);
@@ -187,6 +197,10 @@ pub async fn page_context(State(state): State<AppState>, request: Request, next:
         for cookie in response.headers().get_all(SET_COOKIE) {
             page.headers_mut().append(SET_COOKIE, cookie.clone());
         }
+        if let Some(wait) = response.headers().get(axum::http::header::RETRY_AFTER) {
+            page.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, wait.clone());
+        }
         response = page;
     }
     if new_csrf {
@@ -194,6 +208,11 @@ pub async fn page_context(State(state): State<AppState>, request: Request, next:
         if let Ok(value) = HeaderValue::from_str(&cookie) {
             response.headers_mut().append(SET_COOKIE, value);
         }
+    }
+    if ctx.private_view.load(Ordering::Relaxed) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::CACHE_CONTROL, crate::PRIVATE_NO_STORE);
     }
     response
         .headers_mut()

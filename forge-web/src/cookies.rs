@@ -6,6 +6,8 @@ use axum::http::header::COOKIE;
 pub const SESSION: &str = "forge_session";
 pub const CSRF: &str = "forge_csrf";
 pub const LANG: &str = "forge_lang";
+/// A sign-in waiting for its second factor.
+pub const SECOND_FACTOR: &str = "forge_2fa";
 
 /// The value of cookie `name`, if the request carries it.
 pub fn get(headers: &HeaderMap, name: &str) -> Option<String> {

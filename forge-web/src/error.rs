@@ -18,6 +18,7 @@ fn status_of(error: &Error) -> StatusCode {
         Error::Conflict { .. } => StatusCode::CONFLICT,
         Error::Forbidden(_) => StatusCode::FORBIDDEN,
         Error::Database(_) if error.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
+        Error::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
         Error::Database(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -29,7 +30,9 @@ fn problem_of(error: Error) -> (StatusCode, Option<&'static str>, Problem) {
     match error {
         Error::Invalid { field, problem } => (status, Some(field), problem),
         Error::Conflict { field, problem } => (status, field, problem),
-        Error::NotFound(problem) | Error::Forbidden(problem) => (status, None, problem),
+        Error::NotFound(problem) | Error::Forbidden(problem) | Error::Busy(problem) => {
+            (status, None, problem)
+        }
         Error::Database(_) if status == StatusCode::SERVICE_UNAVAILABLE => {
             tracing::error!(error = %error, "the database is unavailable");
             (status, None, Problem::new("error-unavailable"))
@@ -46,6 +49,8 @@ fn problem_of(error: Error) -> (StatusCode, Option<&'static str>, Problem) {
 pub struct ApiError {
     pub status: StatusCode,
     pub message: String,
+    /// Seconds to wait, sent as `Retry-After` (429 and 503 answers).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -53,6 +58,7 @@ impl ApiError {
         ApiError {
             status,
             message: i18n::t(Lang::En, key),
+            retry_after: None,
         }
     }
 
@@ -69,6 +75,7 @@ impl ApiError {
         ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             message: format!("{}: {detail}", i18n::t(Lang::En, "error-bad-body")),
+            retry_after: None,
         }
     }
 }
@@ -81,7 +88,11 @@ impl From<Error> for ApiError {
             Some(field) => format!("{field}: {text}"),
             None => text,
         };
-        ApiError { status, message }
+        ApiError {
+            status,
+            message,
+            retry_after: (status == StatusCode::SERVICE_UNAVAILABLE).then_some(1),
+        }
     }
 }
 
@@ -97,6 +108,11 @@ impl IntoResponse for ApiError {
                 axum::http::header::WWW_AUTHENTICATE,
                 axum::http::HeaderValue::from_static("Basic realm=\"forge\""),
             );
+        }
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
         }
         response
     }
@@ -141,6 +157,12 @@ pub struct ErrorPage(pub Problem);
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let mut response = self.status.into_response();
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("1"),
+            );
+        }
         response.extensions_mut().insert(ErrorPage(self.problem));
         response
     }

@@ -6,7 +6,7 @@
 //! causes are `forge-service`'s (the same for every transport).
 
 use crate::AppState;
-use crate::auth;
+use crate::auth::{self, ClientAddress};
 use async_compression::tokio::bufread::GzipDecoder;
 use axum::Router;
 use axum::body::Body;
@@ -69,6 +69,7 @@ fn not_found() -> Response {
 async fn authorize(
     state: &AppState,
     headers: &HeaderMap,
+    address: &str,
     owner: &str,
     name: &str,
     service: Service,
@@ -77,19 +78,22 @@ async fn authorize(
         Some(value) => Some(value.to_str().map_err(|_| unauthorized())?),
         None => None,
     };
-    // Credentials that could not be checked (the database is down) are not
-    // wrong ones: a 401 would make git's credential helpers forget a good
-    // password, so the answer is 503 and the client may retry.
-    let caller = auth::authenticate(state, header)
-        .await
-        .map_err(|e| {
-            if e.status == StatusCode::SERVICE_UNAVAILABLE {
-                unavailable()
-            } else {
-                unauthorized()
+    let caller = match auth::authenticate(state, header, address).await {
+        Ok(caller) => caller.map(|caller| caller.user),
+        Err(e)
+            if e.status == StatusCode::TOO_MANY_REQUESTS
+                || e.status == StatusCode::SERVICE_UNAVAILABLE =>
+        {
+            let mut response = plain(e.status, e.message);
+            if let Some(seconds) = e.retry_after {
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, seconds.into());
             }
-        })?
-        .map(|caller| caller.user);
+            return Err(response);
+        }
+        Err(_) => return Err(unauthorized()),
+    };
     let decision = state
         .forge
         .authorize_git(caller.as_ref(), owner, name, service)
@@ -153,6 +157,7 @@ async fn info_refs(
     State(state): State<AppState>,
     Path((owner, name)): Path<(String, String)>,
     Query(query): Query<InfoRefsQuery>,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
 ) -> Response {
     let Some(service) = query.service.as_deref().and_then(Service::parse) else {
@@ -161,7 +166,7 @@ async fn info_refs(
             "Only git's smart HTTP protocol is served here.".into(),
         );
     };
-    let (repo, _) = match authorize(&state, &headers, &owner, &name, service).await {
+    let (repo, _) = match authorize(&state, &headers, &address, &owner, &name, service).await {
         Ok(found) => found,
         Err(response) => return response,
     };
@@ -187,30 +192,51 @@ async fn info_refs(
 async fn upload_pack(
     State(state): State<AppState>,
     Path((owner, name)): Path<(String, String)>,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    rpc(state, owner, name, headers, body, Service::UploadPack).await
+    rpc(
+        state,
+        owner,
+        name,
+        &address,
+        headers,
+        body,
+        Service::UploadPack,
+    )
+    .await
 }
 
 async fn receive_pack(
     State(state): State<AppState>,
     Path((owner, name)): Path<(String, String)>,
+    ClientAddress(address): ClientAddress,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    rpc(state, owner, name, headers, body, Service::ReceivePack).await
+    rpc(
+        state,
+        owner,
+        name,
+        &address,
+        headers,
+        body,
+        Service::ReceivePack,
+    )
+    .await
 }
 
 async fn rpc(
     state: AppState,
     owner: String,
     name: String,
+    address: &str,
     headers: HeaderMap,
     body: Body,
     service: Service,
 ) -> Response {
-    let (repo, pusher) = match authorize(&state, &headers, &owner, &name, service).await {
+    let (repo, pusher) = match authorize(&state, &headers, address, &owner, &name, service).await {
         Ok(found) => found,
         Err(response) => return response,
     };

@@ -106,8 +106,18 @@ pub fn lines(file_name: &str, text: &str) -> Vec<String> {
 /// The lines of `text`, escaped, without highlighting.
 pub fn plain_lines(text: &str) -> Vec<String> {
     text.split_inclusive('\n')
-        .map(|line| escape(line.trim_end_matches(['\n', '\r'])))
+        .map(|line| escape_code(line.trim_end_matches(['\n', '\r'])))
         .collect()
+}
+
+/// Escapes code for HTML content, showing the characters that reorder text
+/// (a "Trojan Source" attack hides code behind them) as visible marks.
+pub fn escape_code(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for c in text.chars() {
+        crate::views::push_marked(&mut out, c);
+    }
+    out
 }
 
 /// Escapes text for HTML content and attribute values.
@@ -161,10 +171,10 @@ fn push_token(html: &mut String, kind: Option<&str>, text: &str) {
             html.push_str(PREFIX);
             html.push_str(kind);
             html.push_str("\">");
-            html.push_str(&escape(text));
+            html.push_str(&escape_code(text));
             html.push_str("</span>");
         }
-        None => html.push_str(&escape(text)),
+        None => html.push_str(&escape_code(text)),
     }
 }
 

@@ -115,6 +115,10 @@ macro_rules! catalogue_files {
                 "settings",
                 include_str!(concat!("../locales/", $lang, "/settings.ftl")),
             ),
+            (
+                "security",
+                include_str!(concat!("../locales/", $lang, "/security.ftl")),
+            ),
         ]
     };
 }

@@ -127,11 +127,17 @@ pub fn app(state: AppState) -> Router {
         .route("/-/assets/style.css", get(stylesheet))
         .route("/-/assets/copy.js", get(copy_script))
         .route("/metrics", get(metrics::metrics))
-        .nest("/api/v1", api::router())
-        .merge(git_http::router())
+        .nest(
+            "/api/v1",
+            api::router().layer(axum::middleware::from_fn(private_if_credentials)),
+        )
+        .merge(git_http::router().layer(axum::middleware::from_fn(private_if_credentials)))
         .merge(pages)
         .route_layer(axum::middleware::from_fn(metrics::route_label))
-        .layer(axum::middleware::map_response(security_headers))
+        .layer(axum::middleware::map_response_with_state(
+            state.clone(),
+            security_headers,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::track,
@@ -220,9 +226,38 @@ async fn copy_script() -> impl IntoResponse {
     )
 }
 
+/// What a cache may do with an answer meant for one reader only: neither a
+/// shared cache nor the browser's disk keeps it.
+pub(crate) const PRIVATE_NO_STORE: HeaderValue = HeaderValue::from_static("private, no-store");
+
+/// Answers to requests that carry credentials are for that caller alone.
+async fn private_if_credentials(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let credentials = request
+        .headers()
+        .contains_key(axum::http::header::AUTHORIZATION);
+    let mut response = next.run(request).await;
+    if credentials {
+        response
+            .headers_mut()
+            .insert(CACHE_CONTROL, PRIVATE_NO_STORE);
+    }
+    response
+}
+
 /// Headers every response carries: no framing by other sites, no MIME
-/// sniffing, and a content security policy that allows only this origin.
-async fn security_headers(mut response: Response) -> Response {
+/// sniffing, a content security policy that allows only this origin, and,
+/// when the forge is served over https, HSTS so that browsers never try
+/// plain http again.
+async fn security_headers(State(state): State<AppState>, mut response: Response) -> Response {
+    if state.config.base_url.starts_with("https://") {
+        response.headers_mut().insert(
+            HeaderName::from_static("strict-transport-security"),
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     const HEADERS: [(&str, &str); 4] = [
         ("x-content-type-options", "nosniff"),
         ("x-frame-options", "DENY"),

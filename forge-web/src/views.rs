@@ -34,13 +34,83 @@ pub fn url_encode(value: &str) -> String {
 }
 
 /// A local path to go back to after a form, never another site: an open
-/// redirect would let a phishing link borrow the forge's name.
+/// redirect would let a phishing link borrow the forge's name. The one check
+/// every redirect target passes (sign-in, language, OpenID Connect): a path
+/// of this site is `/` alone or `/` followed by anything but `/` or `\`
+/// (both of which browsers read as the start of another host). Control
+/// characters are refused anywhere, since browsers drop tabs and newlines
+/// from URLs (`/\t/evil.example` becomes `//evil.example`) and CR or LF
+/// cannot go in a header at all.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path.to_string()
-        }
+        Some(path) if is_local_path(path) => path.to_string(),
         _ => "/".to_string(),
+    }
+}
+
+fn is_local_path(path: &str) -> bool {
+    let mut chars = path.chars();
+    if chars.next() != Some('/') {
+        return false;
+    }
+    if matches!(chars.next(), Some('/' | '\\')) {
+        return false;
+    }
+    !path
+        .chars()
+        .any(|c| c == '\\' || c.is_control() || is_invisible_format(c))
+}
+
+/// Characters browsers may strip or that reorder what the address bar shows.
+fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// User text (a name, a title, a description) as HTML: escaped, with each
+/// character that reorders text (U+202E and its kin) replaced by a visible
+/// mark naming it, as code hosts do, so that "gnp.exe" cannot pass for
+/// "exe.png". Templates put the result in a `<bdi>` (or an element with
+/// `dir="auto"`), which keeps the text's direction from leaking out.
+pub fn bidi_marked(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        push_marked(&mut out, c);
+    }
+    out
+}
+
+/// The plain-text form of [`bidi_marked`], for text that goes through the
+/// catalogue or into an attribute: each reordering character becomes its
+/// code point in brackets.
+pub fn bidi_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if forge_core::names::is_bidi_control(c) {
+            out.push_str(&format!("[U+{:04X}]", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Appends one character as [`bidi_marked`] shows it.
+pub fn push_marked(out: &mut String, c: char) {
+    match c {
+        '&' => out.push_str("&amp;"),
+        '<' => out.push_str("&lt;"),
+        '>' => out.push_str("&gt;"),
+        '"' => out.push_str("&quot;"),
+        '\'' => out.push_str("&#39;"),
+        c if forge_core::names::is_bidi_control(c) => {
+            let code = format!("U+{:04X}", u32::from(c));
+            out.push_str("<span class=\"bidi-mark\" title=\"");
+            out.push_str(&code);
+            out.push_str("\">[");
+            out.push_str(&code);
+            out.push_str("]</span>");
+        }
+        c => out.push(c),
     }
 }
 
@@ -161,6 +231,36 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
         assert_eq!(safe_next(None), "/");
+        assert_eq!(safe_next(Some("/")), "/");
+        assert_eq!(safe_next(Some("/a/b?c=d#e")), "/a/b?c=d#e");
+    }
+
+    #[test]
+    fn next_refuses_control_characters_anywhere() {
+        for target in [
+            "/\t/evil.example/",
+            "/\r\nSet-Cookie: x=y",
+            "/a\nb",
+            "/\0",
+            "/a\u{7f}",
+            "/a\u{85}",
+            "/\u{202e}gnp.exe",
+            "\t/x",
+            "",
+            "evil.example",
+            "/a\\b",
+        ] {
+            assert_eq!(safe_next(Some(target)), "/", "{target:?}");
+        }
+    }
+
+    #[test]
+    fn reordering_characters_are_shown_and_text_escaped() {
+        assert_eq!(
+            bidi_marked("a\u{202e}gnp.exe<b>"),
+            "a<span class=\"bidi-mark\" title=\"U+202E\">[U+202E]</span>gnp.exe&lt;b&gt;"
+        );
+        assert_eq!(bidi_marked("plain"), "plain");
     }
 
     #[test]

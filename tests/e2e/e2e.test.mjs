@@ -112,6 +112,12 @@ function scenario(engine) {
       await page.getByLabel(t(lang, 'field-password'), { exact: true }).fill(password);
       await page.getByLabel(t(lang, 'field-password-confirm'), { exact: true }).fill(password);
       await page.getByRole('button', { name: t(lang, 'sign-up-submit'), exact: true }).click();
+      // Sign-up answers the same whether or not the address was registered,
+      // so it does not sign in: the sign-in page follows, with a notice.
+      await page.getByRole('status').filter({ hasText: t(lang, 'sign-up-done') }).waitFor();
+      await page.getByLabel(t(lang, 'login-login'), { exact: true }).fill(username);
+      await page.getByLabel(t(lang, 'field-password'), { exact: true }).fill(password);
+      await page.getByRole('button', { name: t(lang, 'login-submit'), exact: true }).click();
       await page.getByRole('heading', { level: 1, name: t(lang, 'home-welcome-user', { name: username }) }).waitFor();
       assert.equal(await page.locator('html').getAttribute('lang'), lang);
     }

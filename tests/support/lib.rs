@@ -55,7 +55,9 @@ impl TestForge {
         )));
         let state = AppState::new(db.clone(), config, storage.clone());
         let server = tokio::spawn(async move {
-            axum::serve(listener, forge_web::app(state))
+            let app =
+                forge_web::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+            axum::serve(listener, app)
                 .await
                 .expect("the test server runs");
         });
@@ -269,21 +271,26 @@ impl Browser {
         self.read(response).await
     }
 
-    /// Signs up through the form; returns the final page's response.
+    /// Signs up through the form, then signs in (a new account is not
+    /// signed in by the sign-up itself); returns the sign-in's response.
     pub async fn sign_up(&mut self, name: &str) -> Page {
         self.get("/user/sign_up").await;
         let password = password_of(name);
         let email = format!("{name}@example.org");
-        self.post(
-            "/user/sign_up",
-            &[
-                ("username", name),
-                ("email", &email),
-                ("password", &password),
-                ("password_confirm", &password),
-            ],
-        )
-        .await
+        let page = self
+            .post(
+                "/user/sign_up",
+                &[
+                    ("username", name),
+                    ("email", &email),
+                    ("password", &password),
+                    ("password_confirm", &password),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        assert_eq!(page.location.as_deref(), Some("/user/login?signed_up=1"));
+        self.sign_in(name).await
     }
 
     pub async fn sign_in(&mut self, name: &str) -> Page {

@@ -9,6 +9,11 @@ use git2::{BranchType, ErrorCode, ObjectType, Oid, Reference, Repository};
 /// branch or tag name with a path.
 const MAX_REF_COMPONENTS: usize = 32;
 
+/// The longest full ref name looked up. libgit2 normalises names into a
+/// buffer of 1,024 bytes and fails on longer ones (which git2 turns into a
+/// panic in `Reference::is_valid_name`); no ref that long can exist.
+const MAX_REF_NAME: usize = 1000;
+
 /// How a URL names the commit it shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RefKind {
@@ -91,7 +96,7 @@ pub fn resolve(repo: &Repository, kind: RefKind, components: &[Vec<u8>]) -> Resu
 /// The commit a full ref name points to (through annotated tags), if the
 /// ref exists and ends at a commit.
 fn commit_of_ref(repo: &Repository, full_name: &str) -> Result<Option<Oid>> {
-    if !Reference::is_valid_name(full_name) {
+    if full_name.len() > MAX_REF_NAME || !Reference::is_valid_name(full_name) {
         return Ok(None);
     }
     let reference = match repo.find_reference(full_name) {

@@ -18,6 +18,7 @@ use crate::AppState;
 use crate::error::ApiError;
 use axum::Router;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::routing::{get, post, put};
 use serde::de::DeserializeOwned;
@@ -131,6 +132,11 @@ where
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         match axum::Json::<T>::from_request(request, state).await {
             Ok(axum::Json(value)) => Ok(ApiJson(value)),
+            // A body over the limit is too large, not malformed: 413 tells
+            // the client that sending it again will not help.
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "error-body-too-large"),
+            ),
             Err(rejection) => Err(ApiError::bad_body(rejection.body_text())),
         }
     }

@@ -2,7 +2,7 @@ use super::ApiJson;
 use super::list_url;
 use super::paging::paged;
 use crate::AppState;
-use crate::auth::{Method, RequireCaller};
+use crate::auth::{ClientAddress, Method, RequireCaller};
 use crate::error::ApiError;
 use axum::Json;
 use axum::extract::{OriginalUri, RawQuery};
@@ -204,11 +204,21 @@ pub struct CreateToken {
 pub async fn create_token(
     State(state): State<AppState>,
     RequireCaller(caller): RequireCaller,
+    ClientAddress(address): ClientAddress,
     Path(username): Path<String>,
     ApiJson(body): ApiJson<CreateToken>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     require_password_of(&caller, &username)?;
     let (token, secret) = token::create(&state.db, caller.user.id, &body.name).await?;
+    forge_core::security_log::record(
+        &state.db,
+        Some(caller.user.id),
+        forge_core::security_log::kind::TOKEN_CREATED,
+        &address,
+        &token.name,
+        forge_core::clock::now_ms(),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(token_json(&token, Some(&secret)))))
 }
 

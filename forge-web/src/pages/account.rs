@@ -1,6 +1,7 @@
 //! Signing up, in and out, and choosing a language.
 
 use super::see_other;
+use crate::auth::ClientAddress;
 use crate::context::{CsrfForm, PageCtx};
 use crate::error::PageError;
 use crate::i18n::Lang;
@@ -11,6 +12,8 @@ use axum::extract::{Query, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use forge_core::auth_limit::{self, Channel, Checked};
+use forge_core::clock::now_ms;
 use forge_core::session::SESSION_TTL_MS;
 use forge_core::user::{self, NewUser, User};
 use forge_core::{secret, session};
@@ -30,13 +33,19 @@ struct LoginView<'a> {
     password_form: bool,
     /// Local sign-in is off: only site administrators may use a password.
     admins_only: bool,
+    /// Coming from the sign-up form: say what happened, the same for all.
+    signed_up: bool,
 }
 
 #[derive(Deserialize)]
 pub struct RedirectQuery {
     redirect_to: Option<String>,
     local: Option<String>,
+    signed_up: Option<String>,
 }
+
+/// Where every sign-up ends, whether it created an account or not.
+const SIGNED_UP: &str = "/user/login?signed_up=1";
 
 pub async fn login_form(
     State(state): State<AppState>,
@@ -55,6 +64,7 @@ pub async fn login_form(
         errors: FormErrors::default(),
         password_form: state.config.local_signin || query.local.is_some(),
         admins_only: !state.config.local_signin,
+        signed_up: query.signed_up.is_some(),
     })
 }
 
@@ -67,16 +77,44 @@ pub struct LoginForm {
     redirect_to: Option<String>,
 }
 
+/// Ends a sign-in whose first factor was right (a password, a provider):
+/// a user with two-factor sign-in gives the second first, on its own page;
+/// anyone else gets a session now.
+pub(super) async fn start_session(
+    state: &AppState,
+    user: &User,
+    to: &str,
+) -> Result<Response, PageError> {
+    if forge_core::totp::enabled(&state.db, user.id).await? {
+        let to = safe_next(Some(to));
+        let token = forge_core::totp::start_pending(&state.db, user.id, &to, now_ms()).await?;
+        let mut response = see_other(super::two_factor::SIGN_IN_PAGE);
+        let cookie = cookies::set(
+            cookies::SECOND_FACTOR,
+            &token,
+            Some(forge_core::totp::PENDING_TTL_MS / 1000),
+            state.config.secure_cookies(),
+        );
+        if let Ok(value) = HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(SET_COOKIE, value);
+        }
+        return Ok(response);
+    }
+    open_session(state, user, to).await
+}
+
 /// Opens a session and answers a redirect that sets its cookie, with a fresh
 /// CSRF token so that one planted before signing in is worthless after.
-pub(super) async fn start_session(
+pub(super) async fn open_session(
     state: &AppState,
     user: &User,
     to: &str,
 ) -> Result<Response, PageError> {
     let cookie = session::create(&state.db, user.id).await?;
     let secure = state.config.secure_cookies();
-    let mut response = see_other(to);
+    // Every way of signing in ends here; the target is checked once more so
+    // that none, now or later, can skip the check.
+    let mut response = see_other(&safe_next(Some(to)));
     let headers = response.headers_mut();
     for value in [
         cookies::set(
@@ -97,10 +135,24 @@ pub(super) async fn start_session(
 pub async fn login(
     State(state): State<AppState>,
     ctx: PageCtx,
+    ClientAddress(address): ClientAddress,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<Response, PageError> {
     let redirect_to = safe_next(form.redirect_to.as_deref());
-    let found = user::authenticate(&state.db, &form.login, &form.password).await?;
+    let checked = auth_limit::authenticate_password(
+        &state.db,
+        &address,
+        &form.login,
+        &form.password,
+        Channel::Web,
+        now_ms(),
+    )
+    .await?;
+    let (found, wait) = match checked {
+        Checked::User(user) => (Some(user), None),
+        Checked::Wrong => (None, None),
+        Checked::Wait { retry_after_ms } => (None, Some(retry_after_ms)),
+    };
     // With local sign-in off, only site administrators may use a password;
     // anyone else is told the same as for a wrong password.
     let allowed = found.filter(|u| state.config.local_signin || u.is_admin);
@@ -108,8 +160,13 @@ pub async fn login(
         Some(user) => start_session(&state, &user, &redirect_to).await,
         None => {
             tracing::info!("a sign-in attempt failed");
+            let seconds = wait.map(|ms| ((ms + 999) / 1000).max(1));
+            let message = match seconds {
+                Some(seconds) => ctx.t1("login-wait", "seconds", &seconds.to_string()),
+                None => ctx.t("login-failed"),
+            };
             let errors = FormErrors {
-                general: Some(ctx.t("login-failed")),
+                general: Some(message),
                 ..FormErrors::default()
             };
             let page = render(&LoginView {
@@ -120,8 +177,16 @@ pub async fn login(
                 errors,
                 password_form: true,
                 admins_only: !state.config.local_signin,
+                signed_up: false,
             });
-            Ok((StatusCode::UNAUTHORIZED, page).into_response())
+            let Some(seconds) = seconds else {
+                return Ok((StatusCode::UNAUTHORIZED, page).into_response());
+            };
+            let mut response = (StatusCode::TOO_MANY_REQUESTS, page).into_response();
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, HeaderValue::from(seconds));
+            Ok(response)
         }
     }
 }
@@ -250,11 +315,23 @@ pub async fn sign_up(
         },
     )
     .await;
+    // Whether the address was free or already registered, the answer is
+    // the same, so that sign-up cannot tell who has an account here. Without
+    // e-mail, a new account is not signed in at once (that would differ);
+    // once the forge sends e-mail, the address's owner will be told.
     match created {
         Ok(created) => {
             // People sign up in the language they are reading; keep it.
             user::set_locale(&state.db, created.id, ctx.lang.code()).await?;
-            start_session(&state, &created, "/").await
+            tracing::info!(user = %created.id, "an account was created");
+            Ok(see_other(SIGNED_UP))
+        }
+        Err(forge_core::Error::Conflict {
+            field: Some("email"),
+            ..
+        }) => {
+            tracing::info!("a sign-up gave an e-mail address that is already registered");
+            Ok(see_other(SIGNED_UP))
         }
         Err(e) => rerender(FormErrors::from_error(&ctx, e)?),
     }

@@ -13,8 +13,10 @@ mod orgs;
 mod profile;
 mod repo_head;
 mod repo_settings;
+mod security;
 mod settings;
 mod setup;
+mod two_factor;
 
 use crate::AppState;
 use crate::error::PageError;
@@ -35,6 +37,22 @@ pub fn router() -> Router<AppState> {
         )
         .route("/user/logout", post(account::logout))
         .route("/-/lang", post(account::set_language))
+        .route("/user/settings/security", get(security::mine))
+        .route(
+            two_factor::SIGN_IN_PAGE,
+            get(two_factor::sign_in_form).post(two_factor::sign_in),
+        )
+        .route(two_factor::SETTINGS_PAGE, get(two_factor::settings))
+        .route("/user/settings/two_factor/enrol", post(two_factor::enrol))
+        .route(
+            "/user/settings/two_factor/confirm",
+            post(two_factor::confirm),
+        )
+        .route(
+            "/user/settings/two_factor/disable",
+            post(two_factor::disable),
+        )
+        .route("/-/admin/security", get(security::site))
         .route("/org/create", get(orgs::new_form).post(orgs::create))
         .route("/org/{org}/members", post(orgs::set_member))
         .route(
@@ -78,7 +96,12 @@ pub async fn load_repo(
     owner: &str,
     name: &str,
 ) -> Result<(forge_core::repo::Repo, forge_core::repo::Access), PageError> {
-    Ok(forge_core::repo::find_readable(&state.db, ctx.user.as_ref(), owner, name).await?)
+    let (repo, access) =
+        forge_core::repo::find_readable(&state.db, ctx.user.as_ref(), owner, name).await?;
+    if repo.private {
+        ctx.mark_private();
+    }
+    Ok((repo, access))
 }
 
 /// The repository if the visitor may read it; whatever is missing, the

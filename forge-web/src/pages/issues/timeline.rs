@@ -325,6 +325,7 @@ mod tests {
             site_name: "Forge".into(),
             signup_open: true,
             here: "/".into(),
+            private_view: Default::default(),
         }
     }
 

@@ -2,6 +2,7 @@
 
 use super::super::see_other;
 use crate::AppState;
+use crate::auth::ClientAddress;
 use crate::context::{CsrfForm, PageCtx};
 use crate::error::PageError;
 use crate::views::{FormErrors, date, render};
@@ -9,7 +10,8 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use forge_core::{TokenId, token};
+use forge_core::clock::now_ms;
+use forge_core::{TokenId, security_log, token};
 use serde::Deserialize;
 
 struct TokenRow {
@@ -90,6 +92,7 @@ pub struct NewToken {
 pub async fn create_token(
     State(state): State<AppState>,
     ctx: PageCtx,
+    ClientAddress(address): ClientAddress,
     CsrfForm(form): CsrfForm<NewToken>,
 ) -> Result<Response, PageError> {
     let user = match ctx.require_user() {
@@ -97,7 +100,16 @@ pub async fn create_token(
         Err(redirect) => return Ok(redirect.into_response()),
     };
     match token::create(&state.db, user.id, &form.name).await {
-        Ok((_, secret)) => {
+        Ok((created, secret)) => {
+            security_log::record(
+                &state.db,
+                Some(user.id),
+                security_log::kind::TOKEN_CREATED,
+                &address,
+                &created.name,
+                now_ms(),
+            )
+            .await?;
             page(
                 &state,
                 &ctx,

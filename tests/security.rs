@@ -1,0 +1,1134 @@
+//! Regression tests of the security findings: each attack that once worked
+//! is tried again, through real HTTP, git and databases.
+
+#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test, with its line.
+
+use forge_tests::{Browser, TestForge, http};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+/// A scratch folder, removed with everything in it when dropped.
+struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn scratch() -> Scratch {
+    let dir = std::env::temp_dir().join(format!(
+        "forge-security-{}",
+        forge_core::secret::random_hex(6)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    Scratch(dir)
+}
+
+/// Runs git in `dir` with a clean, prompt-free environment; panics on failure.
+async fn git_ok(dir: &Path, args: &[&str]) -> String {
+    let output = tokio::process::Command::new("git")
+        .args(["-c", "user.name=Test", "-c", "user.email=test@example.org"])
+        .args(["-c", "init.defaultBranch=main", "-c", "credential.helper="])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_ASKPASS", "/bin/false")
+        .env_remove("GIT_DIR")
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "git {args:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The push URL of `owner/name` with a user's token as Basic credentials.
+fn push_url(forge: &TestForge, user: &str, token: &str, full_name: &str) -> String {
+    format!(
+        "{}/{full_name}.git",
+        forge
+            .url
+            .replace("http://", &format!("http://{user}:{token}@"))
+    )
+}
+
+/// Creates a repository of the token's owner through the API.
+async fn create_repo(forge: &TestForge, token: &str, body: Value) {
+    let response = http()
+        .post(forge.at("/api/v1/user/repos"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+}
+
+/// A working copy with one commit holding `file.txt`, on `main`.
+async fn working_copy() -> Scratch {
+    let dir = scratch();
+    git_ok(&dir, &["init", "-q"]).await;
+    std::fs::write(dir.join("file.txt"), "content\n").unwrap();
+    git_ok(&dir, &["add", "."]).await;
+    git_ok(&dir, &["commit", "-q", "-m", "First"]).await;
+    dir
+}
+
+#[tokio::test]
+async fn redirect_targets_stay_on_this_site() {
+    for forge in TestForge::on_each_engine().await {
+        forge.user("alice", false).await;
+        // `%09` is a tab, which browsers drop: `/\t/evil.example/` would be
+        // read as `//evil.example/`. CR and LF once made the answer a 500.
+        for target in [
+            "/%09/evil.example/",
+            "/%0d%0aSet-Cookie:%20x=y",
+            "/%0a/evil.example",
+            "//evil.example/",
+            "/%5Cevil.example/",
+            "/%E2%80%AEgnp.exe",
+        ] {
+            let page = http()
+                .get(forge.at(&format!("/user/login?redirect_to={target}")))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(page.status(), StatusCode::OK, "{target}");
+            let body = page.text().await.unwrap();
+            assert!(
+                body.contains("name=\"redirect_to\" value=\"/\""),
+                "{target}: {body}"
+            );
+
+            let mut browser = Browser::new(&forge, "en");
+            browser.get("/user/login").await;
+            let decoded = percent_decode(target);
+            let password = forge_tests::password_of("alice");
+            let page = browser
+                .post(
+                    "/user/login",
+                    &[
+                        ("login", "alice"),
+                        ("password", &password),
+                        ("redirect_to", &decoded),
+                    ],
+                )
+                .await;
+            assert_eq!(page.status, StatusCode::SEE_OTHER, "{target}");
+            assert_eq!(page.location.as_deref(), Some("/"), "{target}");
+
+            let page = browser
+                .post("/-/lang", &[("lang", "fr"), ("next", &decoded)])
+                .await;
+            assert_eq!(page.status, StatusCode::SEE_OTHER, "{target}");
+            assert_eq!(page.location.as_deref(), Some("/"), "{target}");
+        }
+
+        // A local path is kept.
+        let mut browser = Browser::new(&forge, "en");
+        browser.get("/user/login").await;
+        let password = forge_tests::password_of("alice");
+        let page = browser
+            .post(
+                "/user/login",
+                &[
+                    ("login", "alice"),
+                    ("password", &password),
+                    ("redirect_to", "/explore/repos?q=a"),
+                ],
+            )
+            .await;
+        assert_eq!(page.location.as_deref(), Some("/explore/repos?q=a"));
+    }
+}
+
+/// Decodes `%XX` escapes (the test's targets are written as in a URL).
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap();
+            out.push(u8::from_str_radix(hex, 16).unwrap());
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_ref_names_and_paths_are_not_found_rather_than_errors() {
+    for forge in TestForge::on_each_engine().await {
+        let (_, token) = forge.user_with_token("alice", false).await;
+        create_repo(&forge, &token, json!({"name": "app"})).await;
+        let work = working_copy().await;
+        git_ok(&work, &["tag", "v1"]).await;
+        let url = push_url(&forge, "alice", &token, "alice/app");
+        git_ok(&work, &["push", "-q", &url, "main", "v1"]).await;
+
+        let long = "a".repeat(1100);
+        let deep = vec!["abcdefghij"; 40].join("/");
+        for path in [
+            format!("/alice/app/src/branch/{long}"),
+            format!("/alice/app/src/tag/{long}"),
+            format!("/alice/app/src/branch/{deep}"),
+            format!("/alice/app/src/branch/main/{long}"),
+            format!("/alice/app/src/branch/main/{long}/{long}/{long}/{long}"),
+            format!("/alice/app/raw/branch/{long}"),
+            format!("/alice/app/raw/tag/{long}/file.txt"),
+            format!("/alice/app/raw/branch/main/{long}"),
+            format!("/alice/app/commits/branch/{long}"),
+            format!("/alice/app/commits/tag/{long}"),
+            format!("/alice/app/commits/branch/main/{long}"),
+            format!("/alice/app/archive/{long}.tar.gz"),
+            format!("/alice/app/archive/{long}.zip"),
+            format!("/alice/app/commit/{long}"),
+        ] {
+            let response = http().get(forge.at(&path)).send().await.unwrap();
+            let status = response.status();
+            assert!(
+                status == StatusCode::NOT_FOUND || status == StatusCode::BAD_REQUEST,
+                "{status} for {}",
+                &path[..60]
+            );
+        }
+        // The short names still work.
+        for path in [
+            "/alice/app/src/branch/main/file.txt",
+            "/alice/app/src/tag/v1",
+            "/alice/app/archive/v1.tar.gz",
+        ] {
+            let response = http().get(forge.at(path)).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_commits_neither_close_nor_mention_issues_others_can_read() {
+    for forge in TestForge::on_each_engine().await {
+        let (alice, token) = forge.user_with_token("alice", false).await;
+        create_repo(&forge, &token, json!({"name": "app"})).await;
+        create_repo(&forge, &token, json!({"name": "notes", "private": true})).await;
+        create_repo(&forge, &token, json!({"name": "secret", "private": true})).await;
+        let mut issues = Vec::new();
+        for (repo_name, title) in [("app", "Crash on save"), ("app", "Slow"), ("notes", "Todo")] {
+            let repo = forge_core::repo::find(&forge.db, "alice", repo_name)
+                .await
+                .unwrap()
+                .unwrap();
+            let issue = forge_core::issue::create(
+                &forge.db,
+                &alice,
+                &repo,
+                forge_core::issue::NewIssue {
+                    title: title.into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+            issues.push(issue);
+        }
+
+        let work = working_copy().await;
+        git_ok(
+            &work,
+            &[
+                "commit",
+                "-q",
+                "--allow-empty",
+                "-m",
+                "Secret fix\n\nFixes alice/app#1, see alice/app#2, fixes alice/notes#1",
+            ],
+        )
+        .await;
+        let head = git_ok(&work, &["rev-parse", "HEAD"]).await;
+        let head = head.trim();
+        let url = push_url(&forge, "alice", &token, "alice/secret");
+        git_ok(&work, &["push", "-q", &url, "main"]).await;
+
+        // The private sibling, which has the same readers, is closed.
+        let notes = forge_core::issue::get(&forge.db, issues[2].repo_id, 1)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(notes.closed, "a private repository of the same owner");
+
+        // The public issues neither close nor show the commit.
+        for issue in &issues[..2] {
+            let now = forge_core::issue::get(&forge.db, issue.repo_id, issue.number)
+                .await
+                .unwrap()
+                .unwrap();
+            assert!(!now.closed, "issue {} was closed", issue.number);
+            let events = forge_core::timeline::events(&forge.db, issue.id)
+                .await
+                .unwrap();
+            assert!(events.iter().all(|e| e.commit.is_none()), "{events:?}");
+            let page = http()
+                .get(forge.at(&format!("/alice/app/issues/{}", issue.number)))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(page.status(), StatusCode::OK);
+            let body = page.text().await.unwrap();
+            assert!(
+                !body.contains(head) && !body.contains(&head[..10]),
+                "{body}"
+            );
+        }
+    }
+}
+
+/// The `Cache-Control` header of an answer, or "".
+fn cache_control(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("cache-control")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_answers_are_not_kept_by_caches() {
+    for forge in TestForge::on_each_engine().await {
+        let (_, token) = forge.user_with_token("alice", false).await;
+        create_repo(&forge, &token, json!({"name": "app"})).await;
+        create_repo(&forge, &token, json!({"name": "secret", "private": true})).await;
+        let work = working_copy().await;
+        for repo in ["app", "secret"] {
+            let url = push_url(&forge, "alice", &token, &format!("alice/{repo}"));
+            git_ok(&work, &["push", "-q", &url, "main"]).await;
+        }
+        let mut browser = Browser::new(&forge, "en");
+        browser.sign_in("alice").await;
+        let cookie = browser
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let get = |path: String| {
+            let cookie = cookie.clone();
+            let url = forge.at(&path);
+            async move {
+                http()
+                    .get(url)
+                    .header("cookie", cookie)
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        for path in [
+            "",
+            "/issues",
+            "/src/branch/main/file.txt",
+            "/raw/branch/main/file.txt",
+            "/archive/main.zip",
+            "/commits/branch/main",
+        ] {
+            let private = get(format!("/alice/secret{path}")).await;
+            assert_eq!(private.status(), StatusCode::OK, "{path}");
+            assert_eq!(cache_control(&private), "private, no-store", "{path}");
+            let public = get(format!("/alice/app{path}")).await;
+            assert_eq!(public.status(), StatusCode::OK, "{path}");
+            assert!(!cache_control(&public).contains("private"), "{path}");
+        }
+
+        // The API: answers to a caller with credentials are for them only.
+        let with_token = http()
+            .get(forge.at("/api/v1/repos/alice/app"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(with_token.status(), StatusCode::OK);
+        assert_eq!(cache_control(&with_token), "private, no-store");
+        let anonymous = http()
+            .get(forge.at("/api/v1/repos/alice/app"))
+            .send()
+            .await
+            .unwrap();
+        assert!(!cache_control(&anonymous).contains("private"));
+
+        // A body over the limit is too large (413), not malformed (422).
+        let big = format!(
+            "{{\"name\": \"x\", \"description\": \"{}\"}}",
+            "a".repeat(3 << 20)
+        );
+        let response = http()
+            .post(forge.at("/api/v1/user/repos"))
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(big)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        let body: Value = response.json().await.unwrap();
+        assert!(body["message"].as_str().unwrap().contains("too large"));
+        assert!(
+            response_has_no_hsts(&forge).await,
+            "no HSTS over plain http"
+        );
+    }
+}
+
+async fn response_has_no_hsts(forge: &TestForge) -> bool {
+    let response = http().get(forge.at("/")).send().await.unwrap();
+    !response.headers().contains_key("strict-transport-security")
+}
+
+#[tokio::test]
+async fn hsts_is_sent_when_the_forge_is_served_over_https() {
+    let db = forge_core::testing::engines().await.remove(0);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let config = forge_web::WebConfig {
+        base_url: "https://forge.example.org".into(),
+        ..forge_tests::default_config()
+    };
+    let storage = forge_git::Storage::new(std::env::temp_dir().join(format!(
+        "forge-security-{}",
+        forge_core::secret::random_hex(6)
+    )));
+    let state = forge_web::AppState::new(db, config, storage);
+    let server = tokio::spawn(async move {
+        axum::serve(listener, forge_web::app(state)).await.unwrap();
+    });
+    for path in ["/", "/api/v1/users/nobody", "/-/health"] {
+        let response = http()
+            .get(format!("http://{address}{path}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response
+                .headers()
+                .get("strict-transport-security")
+                .map(|v| v.to_str().unwrap()),
+            Some("max-age=31536000"),
+            "{path}"
+        );
+    }
+    server.abort();
+}
+
+#[tokio::test]
+async fn token_names_refuse_control_characters() {
+    for forge in TestForge::on_each_engine().await {
+        let alice = forge.user("alice", false).await;
+        for name in ["nul\0name", "tab\tname", "bell\u{7}", "\u{202e}gnp.exe"] {
+            let response = http()
+                .post(forge.at("/api/v1/users/alice/tokens"))
+                .basic_auth("alice", Some(forge_tests::password_of("alice")))
+                .json(&json!({ "name": name }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                response.status(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{name:?}"
+            );
+            let body: Value = response.json().await.unwrap();
+            assert!(
+                body["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("control characters"),
+                "{body}"
+            );
+        }
+        let mut browser = Browser::new(&forge, "en");
+        browser.sign_in("alice").await;
+        browser.get("/user/settings/tokens").await;
+        let page = browser
+            .post("/user/settings/tokens", &[("name", "a\0b")])
+            .await;
+        assert_eq!(
+            page.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            page.body
+        );
+        assert!(page.contains("control characters"), "{}", page.body);
+        assert!(
+            forge_core::token::list(&forge.db, alice.id)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+}
+
+#[tokio::test]
+async fn sign_up_does_not_tell_whether_an_address_is_registered() {
+    for forge in TestForge::on_each_engine().await {
+        forge.user("alice", false).await;
+        let attempt = |username: &'static str, email: &'static str| {
+            let forge = &forge;
+            async move {
+                let mut browser = Browser::new(forge, "en");
+                browser.get("/user/sign_up").await;
+                browser
+                    .post(
+                        "/user/sign_up",
+                        &[
+                            ("username", username),
+                            ("email", email),
+                            ("password", "a long password"),
+                            ("password_confirm", "a long password"),
+                        ],
+                    )
+                    .await
+            }
+        };
+        let taken = attempt("mallory", "ALICE@example.org").await;
+        let free = attempt("zoe", "zoe@example.org").await;
+        assert_eq!(taken.status, StatusCode::SEE_OTHER);
+        assert_eq!(taken.status, free.status);
+        assert_eq!(taken.location, free.location);
+        assert_eq!(taken.body, free.body);
+        assert!(
+            forge_core::user::by_name(&forge.db, "mallory")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            forge_core::user::by_name(&forge.db, "zoe")
+                .await
+                .unwrap()
+                .is_some()
+        );
+        // Usernames are public: a taken one is said.
+        let page = attempt("alice", "other@example.org").await;
+        assert_eq!(
+            page.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            page.body
+        );
+        assert!(page.contains("id=\"username-error\""), "{}", page.body);
+    }
+}
+
+#[tokio::test]
+async fn only_readers_of_the_repository_may_be_assigned() {
+    for forge in TestForge::on_each_engine().await {
+        let (_, token) = forge.user_with_token("alice", false).await;
+        forge.user("bob", false).await;
+        create_repo(&forge, &token, json!({"name": "secret", "private": true})).await;
+        let response = http()
+            .post(forge.at("/api/v1/repos/alice/secret/issues"))
+            .bearer_auth(&token)
+            .json(&json!({"title": "Plan", "assignees": ["bob"]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body: Value = response.json().await.unwrap();
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .contains("can read the repository"),
+            "{body}"
+        );
+        let response = http()
+            .post(forge.at("/api/v1/repos/alice/secret/issues"))
+            .bearer_auth(&token)
+            .json(&json!({"title": "Plan", "assignees": ["alice"]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let response = http()
+            .patch(forge.at("/api/v1/repos/alice/secret/issues/1"))
+            .bearer_auth(&token)
+            .json(&json!({"assignees": ["alice", "bob"]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+        let mut browser = Browser::new(&forge, "en");
+        browser.sign_in("alice").await;
+        browser.get("/alice/secret/issues/1").await;
+        let page = browser
+            .post("/alice/secret/issues/1/assignees", &[("assignees", "bob")])
+            .await;
+        assert_eq!(
+            page.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            page.body
+        );
+        assert!(page.contains("can read the repository"), "{}", page.body);
+        let secret = forge_core::repo::find(&forge.db, "alice", "secret")
+            .await
+            .unwrap()
+            .unwrap();
+        let issue = forge_core::issue::get(&forge.db, secret.id, 1)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            forge_core::issue::assignees_of(&forge.db, issue.id)
+                .await
+                .unwrap(),
+            vec!["alice".to_string()]
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn characters_that_reorder_text_are_shown_and_isolated() {
+    const RLO: char = '\u{202e}';
+    for forge in TestForge::on_each_engine().await {
+        let (alice, token) = forge.user_with_token("alice", false).await;
+        create_repo(
+            &forge,
+            &token,
+            json!({"name": "app", "description": format!("Tools {RLO}txt.exe")}),
+        )
+        .await;
+        let work = working_copy().await;
+        let file = format!("photo{RLO}gnp.exe");
+        std::fs::write(
+            work.join(&file),
+            format!("let access = \"user{RLO} \"; // admin\n"),
+        )
+        .unwrap();
+        git_ok(&work, &["add", "."]).await;
+        git_ok(&work, &["commit", "-q", "-m", "Add a picture"]).await;
+        let branch = format!("fix{RLO}elif");
+        git_ok(&work, &["branch", &branch]).await;
+        let url = push_url(&forge, "alice", &token, "alice/app");
+        git_ok(&work, &["push", "-q", &url, "main", &branch]).await;
+        let repo = forge_core::repo::find(&forge.db, "alice", "app")
+            .await
+            .unwrap()
+            .unwrap();
+        forge_core::issue::create(
+            &forge.db,
+            &alice,
+            &repo,
+            forge_core::issue::NewIssue {
+                title: format!("Broken {RLO}gnp.exe"),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+
+        let encoded_file = "photo%E2%80%AEgnp.exe";
+        for (path, expected) in [
+            ("/alice/app".to_string(), 2),
+            ("/alice/app/branches".to_string(), 1),
+            ("/alice/app/issues".to_string(), 1),
+            ("/alice/app/issues/1".to_string(), 1),
+            (format!("/alice/app/src/branch/main/{encoded_file}"), 3),
+        ] {
+            let response = http().get(forge.at(&path)).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            let body = response.text().await.unwrap();
+            let marks = body.matches(">[U+202E]</span>").count();
+            assert!(marks >= expected, "{path}: {marks} marks\n{body}");
+            assert!(body.contains("<bdi>"), "{path}");
+            // The character itself appears only where it cannot reorder
+            // what is read: in the page's title and in addresses.
+            let shown = body
+                .split("</title>")
+                .nth(1)
+                .unwrap()
+                .split("href=\"")
+                .map(|part| part.split_once('"').map_or(part, |(_, rest)| rest))
+                .any(|text| text.contains(RLO));
+            assert!(!shown, "{path}: a raw U+202E is shown");
+        }
+    }
+}
+
+#[tokio::test]
+async fn guessing_limits_grow_per_address_and_account_on_the_clock_of_the_test() {
+    use forge_core::auth_limit::{self, Channel, Checked, Verdict};
+    use forge_core::security_log;
+    for forge in TestForge::on_each_engine().await {
+        let db = &forge.db;
+        let alice = forge.user("alice", false).await;
+        let right = forge_tests::password_of("alice");
+        let t0 = 1_900_000_000_000;
+        let attacker = "203.0.113.7";
+        let home = "198.51.100.2";
+        for n in 0..auth_limit::PAIR_FREE_FAILURES {
+            let checked = auth_limit::authenticate_password(
+                db,
+                attacker,
+                "alice",
+                "guess",
+                Channel::Web,
+                t0 + n,
+            )
+            .await
+            .unwrap();
+            assert!(matches!(checked, Checked::Wrong), "{checked:?}");
+        }
+        // One failure more starts the delays: even the right password waits.
+        let t1 = t0 + 100;
+        auth_limit::authenticate_password(db, attacker, "ALICE", "guess", Channel::Web, t1)
+            .await
+            .unwrap();
+        let checked =
+            auth_limit::authenticate_password(db, attacker, "alice", &right, Channel::Web, t1 + 10)
+                .await
+                .unwrap();
+        assert!(
+            matches!(checked, Checked::Wait { retry_after_ms } if retry_after_ms == 990),
+            "{checked:?}"
+        );
+        // The real user, from elsewhere, is not locked out.
+        let checked =
+            auth_limit::authenticate_password(db, home, "alice", &right, Channel::Web, t1 + 20)
+                .await
+                .unwrap();
+        assert!(matches!(checked, Checked::User(ref u) if u.id == alice.id));
+        // Other accounts from the attacker's address are still checked.
+        assert_eq!(
+            auth_limit::check(db, attacker, "bob", t1 + 30)
+                .await
+                .unwrap(),
+            Verdict::Allowed
+        );
+        // Once the delay has passed, another failure doubles it.
+        auth_limit::authenticate_password(db, attacker, "alice", "guess", Channel::Web, t1 + 1_000)
+            .await
+            .unwrap();
+        assert_eq!(
+            auth_limit::check(db, attacker, "alice", t1 + 1_000)
+                .await
+                .unwrap(),
+            Verdict::Wait {
+                retry_after_ms: 2_000
+            }
+        );
+        assert_eq!(
+            auth_limit::check(db, attacker, "alice", t1 + 3_000)
+                .await
+                .unwrap(),
+            Verdict::Allowed
+        );
+        // The admin lifts it.
+        auth_limit::authenticate_password(db, attacker, "alice", "guess", Channel::Web, t1 + 3_000)
+            .await
+            .unwrap();
+        assert!(matches!(
+            auth_limit::check(db, attacker, "alice", t1 + 3_001)
+                .await
+                .unwrap(),
+            Verdict::Wait { .. }
+        ));
+        assert_eq!(auth_limit::lift(db, Some(attacker), None).await.unwrap(), 2);
+        assert_eq!(
+            auth_limit::check(db, attacker, "alice", t1 + 3_001)
+                .await
+                .unwrap(),
+            Verdict::Allowed
+        );
+
+        // Many accounts from one address: the address's own limit.
+        for n in 0..auth_limit::ADDRESS_FREE_FAILURES + 1 {
+            auth_limit::record_failure(db, attacker, &format!("user{n}"), t1 + 4_000)
+                .await
+                .unwrap();
+        }
+        assert!(matches!(
+            auth_limit::check(db, attacker, "someone-new", t1 + 4_000)
+                .await
+                .unwrap(),
+            Verdict::Wait { .. }
+        ));
+        assert_eq!(
+            auth_limit::check(db, home, "someone-new", t1 + 4_000)
+                .await
+                .unwrap(),
+            Verdict::Allowed
+        );
+
+        // Everything was logged on alice's account.
+        let log = security_log::of_user(db, alice.id, 50).await.unwrap();
+        let kinds: Vec<&str> = log.iter().map(|e| e.kind.as_str()).collect();
+        assert!(kinds.contains(&security_log::kind::SIGN_IN), "{kinds:?}");
+        assert!(
+            kinds.contains(&security_log::kind::SIGN_IN_FAILED),
+            "{kinds:?}"
+        );
+        assert!(kinds.contains(&security_log::kind::LIMITED), "{kinds:?}");
+        assert!(log.iter().any(|e| e.address == attacker));
+    }
+}
+
+/// A client whose connections come from `address` (any 127.x.y.z works on
+/// the loopback interface), so a test can be several visitors.
+fn http_from(address: &str) -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .local_address(address.parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guessing_through_the_sign_in_form_basic_auth_and_git_is_delayed() {
+    for forge in TestForge::on_each_engine().await {
+        forge.user("alice", false).await;
+        let right = forge_tests::password_of("alice");
+        let mut browser = Browser::new(&forge, "en");
+        browser.get("/user/login").await;
+        for _ in 0..forge_core::auth_limit::PAIR_FREE_FAILURES {
+            let page = browser
+                .post("/user/login", &[("login", "alice"), ("password", "guess")])
+                .await;
+            assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+        }
+        // Failures counted as the form's would be, far enough to last the
+        // test whatever the machine's speed (the clock is real here; the
+        // delays themselves are tested on the test's clock above).
+        for _ in 0..5 {
+            forge_core::auth_limit::record_failure(
+                &forge.db,
+                "127.0.0.1",
+                "alice",
+                forge_core::clock::now_ms(),
+            )
+            .await
+            .unwrap();
+        }
+        let page = browser
+            .post("/user/login", &[("login", "alice"), ("password", &right)])
+            .await;
+        assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS, "{}", page.body);
+        assert!(page.contains("Too many failed attempts"), "{}", page.body);
+        assert!(!browser.cookies.contains_key("forge_session"));
+
+        // The same address through Basic auth, on the API and git.
+        let api = http()
+            .get(forge.at("/api/v1/user"))
+            .basic_auth("alice", Some(&right))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(api.status(), StatusCode::TOO_MANY_REQUESTS);
+        let seconds: u64 = api.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((1..=16).contains(&seconds), "{seconds}");
+        let git = http()
+            .get(forge.at("/alice/nothing.git/info/refs?service=git-upload-pack"))
+            .basic_auth("alice", Some(&right))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(git.status(), StatusCode::TOO_MANY_REQUESTS);
+
+        // Alice, from another address, signs in.
+        let elsewhere = http_from("127.0.0.2");
+        let response = elsewhere
+            .get(forge.at("/api/v1/user"))
+            .basic_auth("alice", Some(&right))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+
+        // Wrong tokens count against the address too.
+        let other = http_from("127.0.0.3");
+        for _ in 0..forge_core::auth_limit::ADDRESS_FREE_FAILURES {
+            let response = other
+                .get(forge.at("/api/v1/user"))
+                .header("authorization", format!("token {}", "0".repeat(40)))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        }
+        for _ in 0..5 {
+            forge_core::auth_limit::record_failure(
+                &forge.db,
+                "127.0.0.3",
+                "",
+                forge_core::clock::now_ms(),
+            )
+            .await
+            .unwrap();
+        }
+        let response = other
+            .get(forge.at("/api/v1/user"))
+            .header("authorization", format!("token {}", "0".repeat(40)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    }
+}
+
+#[tokio::test]
+async fn the_security_log_shows_each_user_their_own_and_the_admin_everything() {
+    for forge in TestForge::on_each_engine().await {
+        forge.user("root", true).await;
+        forge.user("alice", false).await;
+        forge.user("bob", false).await;
+        let mut alice = Browser::new(&forge, "en");
+        alice.get("/user/login").await;
+        let page = alice
+            .post("/user/login", &[("login", "alice"), ("password", "guess")])
+            .await;
+        assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+        alice.sign_in("alice").await;
+        alice.get("/user/settings/tokens").await;
+        alice
+            .post("/user/settings/tokens", &[("name", "laptop")])
+            .await;
+        let mut bob = Browser::new(&forge, "fr");
+        bob.sign_in("bob").await;
+
+        let page = alice.get("/user/settings/security").await;
+        assert_eq!(page.status, StatusCode::OK);
+        for text in [
+            "Signed in",
+            "Failed sign-in",
+            "Token created",
+            "laptop",
+            "127.0.0.1",
+        ] {
+            assert!(page.contains(text), "{text}: {}", page.body);
+        }
+        let page = bob.get("/user/settings/security").await;
+        assert!(page.contains("Journal de sécurité") && page.contains("Connexion"));
+        assert!(!page.contains("laptop"), "only bob's own entries");
+
+        // Site-wide, for administrators only.
+        assert_eq!(
+            alice.get("/-/admin/security").await.status,
+            StatusCode::NOT_FOUND
+        );
+        let mut root = Browser::new(&forge, "en");
+        root.sign_in("root").await;
+        let page = root.get("/-/admin/security").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.contains("laptop") && page.contains(">bob<"),
+            "{}",
+            page.body
+        );
+        let response = http()
+            .get(forge.at("/user/settings/security"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    }
+}
+
+/// The key shown on the settings page, decoded from base32.
+fn secret_of(page: &forge_tests::Page) -> Vec<u8> {
+    let marker = "id=\"totp-secret\">";
+    let start = page.body.find(marker).unwrap() + marker.len();
+    let end = page.body[start..].find('<').unwrap() + start;
+    let mut bits: u64 = 0;
+    let mut count = 0;
+    let mut out = Vec::new();
+    for c in page.body[start..end].chars() {
+        let value = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".find(c).unwrap() as u64;
+        bits = (bits << 5) | value;
+        count += 5;
+        if count >= 8 {
+            count -= 8;
+            out.push((bits >> count) as u8);
+            bits &= (1 << count) - 1;
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn two_factor_sign_in_with_an_app_code_or_a_recovery_code() {
+    use forge_core::totp;
+    for forge in TestForge::on_each_engine().await {
+        let (_, token) = forge.user_with_token("alice", false).await;
+        let mut browser = Browser::new(&forge, "en");
+        browser.sign_in("alice").await;
+        let page = browser.get("/user/settings/two_factor").await;
+        assert!(page.contains("Two-factor sign-in is off."), "{}", page.body);
+        browser.post("/user/settings/two_factor/enrol", &[]).await;
+        let page = browser.get("/user/settings/two_factor").await;
+        assert!(
+            page.contains("otpauth://totp/Test%20Forge:alice?secret="),
+            "{}",
+            page.body
+        );
+        let secret = secret_of(&page);
+        assert_eq!(secret.len(), 20);
+        // A wrong code does not confirm.
+        let now = forge_core::clock::now_ms();
+        let wrong = format!(
+            "{:06}",
+            (totp::code_now(&secret, now).parse::<u32>().unwrap() + 1) % 1_000_000
+        );
+        let page = browser
+            .post("/user/settings/two_factor/confirm", &[("code", &wrong)])
+            .await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let code = totp::code_now(&secret, forge_core::clock::now_ms());
+        let page = browser
+            .post("/user/settings/two_factor/confirm", &[("code", &code)])
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.contains("Two-factor sign-in is now on."));
+        let recovery: Vec<String> = page
+            .body
+            .split("<li><code>")
+            .skip(1)
+            .map(|part| part.split('<').next().unwrap().to_string())
+            .collect();
+        assert_eq!(recovery.len(), totp::RECOVERY_CODES);
+
+        // Signing in now asks for the second factor before any session.
+        let mut other = Browser::new(&forge, "en");
+        let page = other.sign_in("alice").await;
+        assert_eq!(page.location.as_deref(), Some("/user/two_factor"));
+        assert!(!other.cookies.contains_key("forge_session"));
+        assert!(!other.get("/").await.contains("Welcome, alice"));
+        let page = other.get("/user/two_factor").await;
+        assert!(page.contains("autocomplete=\"one-time-code\""));
+        let page = other.post("/user/two_factor", &[("code", &wrong)]).await;
+        assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+        assert!(!other.cookies.contains_key("forge_session"));
+        // A recovery code stands in for a code from the app, once.
+        let page = other
+            .post("/user/two_factor", &[("code", &recovery[0])])
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        assert_eq!(page.location.as_deref(), Some("/"));
+        assert!(other.get("/").await.contains("Welcome, alice"));
+        let mut third = Browser::new(&forge, "en");
+        third.sign_in("alice").await;
+        let page = third
+            .post("/user/two_factor", &[("code", &recovery[0])])
+            .await;
+        assert_eq!(
+            page.status,
+            StatusCode::UNAUTHORIZED,
+            "a recovery code works once"
+        );
+
+        // Tokens and passwords on the API and git keep working.
+        let response = http()
+            .get(forge.at("/api/v1/user"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+
+        // Turning it off takes a code; the log tells what happened.
+        let page = browser
+            .post(
+                "/user/settings/two_factor/disable",
+                &[("code", &recovery[1])],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        let page = browser.get("/user/settings/security").await;
+        for text in [
+            "Two-factor sign-in turned on",
+            "Two-factor sign-in turned off",
+            "Wrong two-factor code",
+        ] {
+            assert!(page.contains(text), "{text}");
+        }
+        let mut fourth = Browser::new(&forge, "en");
+        let page = fourth.sign_in("alice").await;
+        assert_eq!(page.location.as_deref(), Some("/"));
+    }
+}
+
+#[tokio::test]
+async fn a_totp_code_works_once_and_only_near_its_time() {
+    use forge_core::totp;
+    for forge in TestForge::on_each_engine().await {
+        let alice = forge.user("alice", false).await;
+        let t = 1_900_000_020_000; // the start of a 30-second step
+        let key = totp::enrol(&forge.db, alice.id, t).await.unwrap();
+        assert!(!totp::enabled(&forge.db, alice.id).await.unwrap());
+        let page = forge_tests::Page {
+            status: StatusCode::OK,
+            location: None,
+            body: format!("<code id=\"totp-secret\">{key}</code>"),
+        };
+        let secret = secret_of(&page);
+        totp::confirm(&forge.db, alice.id, &totp::code_now(&secret, t), t)
+            .await
+            .unwrap();
+        assert!(totp::enabled(&forge.db, alice.id).await.unwrap());
+        // The same code again (a replay) is refused, even in its step.
+        let used = totp::code_now(&secret, t);
+        assert!(
+            !totp::verify(&forge.db, alice.id, &used, t + 1_000)
+                .await
+                .unwrap()
+        );
+        // The next step's code, a step late, works once.
+        let next = totp::code_now(&secret, t + 30_000);
+        assert!(
+            totp::verify(&forge.db, alice.id, &next, t + 60_000)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !totp::verify(&forge.db, alice.id, &next, t + 60_000)
+                .await
+                .unwrap()
+        );
+        // A code two steps old is refused.
+        let later = t + 10 * 30_000;
+        let old = totp::code_now(&secret, later - 60_000);
+        let fresh = totp::code_now(&secret, later);
+        if old != fresh {
+            assert!(
+                !totp::verify(&forge.db, alice.id, &old, later)
+                    .await
+                    .unwrap()
+            );
+        }
+        assert!(
+            totp::verify(&forge.db, alice.id, &fresh, later)
+                .await
+                .unwrap()
+        );
+    }
+}
