@@ -1132,3 +1132,112 @@ async fn a_totp_code_works_once_and_only_near_its_time() {
         );
     }
 }
+
+#[tokio::test]
+async fn those_who_must_use_two_factor_sign_in_enrol_before_acting() {
+    use forge_core::org::{self, NewOrg, OrgKind, Role};
+    use forge_core::totp;
+    for forge in TestForge::on_each_engine().await {
+        let root = forge.user("root", true).await;
+        forge.user("tess", false).await;
+        forge.user("mia", false).await;
+        let coop = org::create(
+            &forge.db,
+            &root,
+            NewOrg {
+                name: "coop".into(),
+                full_name: String::new(),
+                description: String::new(),
+                kind: OrgKind::Cooperative,
+                website: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+        for (name, role) in [("tess", Role::Treasurer), ("mia", Role::Member)] {
+            org::set_member(&forge.db, &root, &coop, name, role)
+                .await
+                .unwrap();
+        }
+        let mut tess = Browser::new(&forge, "en");
+        tess.sign_in("tess").await;
+        let mut mia = Browser::new(&forge, "en");
+        mia.sign_in("mia").await;
+        assert_eq!(tess.get("/").await.status, StatusCode::OK);
+
+        // Only an owner may require it.
+        tess.get("/coop").await;
+        let page = tess
+            .post("/org/coop/two_factor", &[("required", "1")])
+            .await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "{}", page.body);
+        assert!(
+            !forge_core::two_factor_policy::org_required(&forge.db, coop.id)
+                .await
+                .unwrap()
+        );
+        let mut admin = Browser::new(&forge, "en");
+        admin.sign_in("root").await;
+        let page = admin.get("/coop").await;
+        assert!(page.contains("Require two-factor sign-in of owners and treasurers"));
+        let page = admin
+            .post("/org/coop/two_factor", &[("required", "1")])
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+
+        // The treasurer must enrol first; the member is not concerned.
+        let page = tess.get("/coop").await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            page.location.as_deref(),
+            Some("/user/settings/two_factor?required=1")
+        );
+        let page = tess.post("/user/settings/tokens", &[("name", "x")]).await;
+        assert_eq!(
+            page.status,
+            StatusCode::SEE_OTHER,
+            "no acting before enrolling"
+        );
+        assert_eq!(mia.get("/coop").await.status, StatusCode::OK);
+        let page = tess.get("/user/settings/two_factor?required=1").await;
+        assert!(page.contains("your role requires it"), "{}", page.body);
+        tess.post("/user/settings/two_factor/enrol", &[]).await;
+        let page = tess.get("/user/settings/two_factor").await;
+        let secret = secret_of(&page);
+        let code = totp::code_now(&secret, forge_core::clock::now_ms());
+        let page = tess
+            .post("/user/settings/two_factor/confirm", &[("code", &code)])
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert_eq!(tess.get("/coop").await.status, StatusCode::OK);
+
+        // Root owns the organisation: they too must enrol before acting,
+        // even to lift the requirement.
+        let page = admin
+            .post("/org/coop/two_factor", &[("required", "0")])
+            .await;
+        assert_eq!(
+            page.location.as_deref(),
+            Some("/user/settings/two_factor?required=1")
+        );
+        assert!(
+            forge_core::two_factor_policy::org_required(&forge.db, coop.id)
+                .await
+                .unwrap()
+        );
+
+        // A site admin requires it of every admin, themselves included.
+        forge.user("ada", true).await;
+        let mut ada = Browser::new(&forge, "en");
+        ada.sign_in("ada").await;
+        let page = ada.get("/-/admin/security").await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let page = ada.post("/-/admin/two_factor", &[("required", "1")]).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            ada.get("/").await.location.as_deref(),
+            Some("/user/settings/two_factor?required=1")
+        );
+        assert_eq!(mia.get("/").await.status, StatusCode::OK);
+    }
+}
