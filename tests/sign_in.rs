@@ -381,7 +381,8 @@ async fn two_factor_sign_in_with_an_app_code_or_a_recovery_code() {
             "a recovery code works once"
         );
 
-        // Tokens and passwords on the API and git keep working.
+        // Tokens keep working, on the API and as git's password; a password
+        // alone, which would skip the second factor, does not.
         let response = http()
             .get(forge.at("/api/v1/user"))
             .bearer_auth(&token)
@@ -389,6 +390,22 @@ async fn two_factor_sign_in_with_an_app_code_or_a_recovery_code() {
             .await
             .unwrap();
         assert_eq!(response.status(), StatusCode::OK);
+        let response = http()
+            .get(forge.at("/api/v1/user"))
+            .basic_auth("alice", Some(&token))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let response = http()
+            .get(forge.at("/api/v1/user"))
+            .basic_auth("alice", Some(forge_tests::password_of("alice")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        let body = response.text().await.unwrap();
+        assert!(body.contains("access token"), "{body}");
 
         // Turning it off takes a code; the log tells what happened.
         let page = browser

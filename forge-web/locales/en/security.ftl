@@ -55,3 +55,4 @@ org-two-factor-stop = Stop requiring it
 admins-two-factor-on = Every site administrator must use two-factor sign-in.
 admins-two-factor-off = Site administrators may sign in without a second factor.
 admins-two-factor-require = Require two-factor sign-in of every administrator
+error-two-factor-needs-token = This account uses two-factor sign-in: use an access token instead of the password.

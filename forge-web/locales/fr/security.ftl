@@ -55,3 +55,4 @@ org-two-factor-stop = Ne plus l’exiger
 admins-two-factor-on = Chaque administrateur du site doit utiliser la connexion en deux étapes.
 admins-two-factor-off = Les administrateurs du site peuvent se connecter sans deuxième étape.
 admins-two-factor-require = Exiger la connexion en deux étapes de chaque administrateur
+error-two-factor-needs-token = Ce compte utilise la connexion en deux étapes : utilisez un jeton d’accès au lieu du mot de passe.
