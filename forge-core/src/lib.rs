@@ -43,6 +43,7 @@ pub mod testing;
 pub mod timeline;
 pub mod token;
 pub mod totp;
+pub mod two_factor_policy;
 pub mod user;
 
 pub use db::{Db, Engine};

@@ -144,6 +144,14 @@ pub async fn authenticate(
                     )
                     .await?;
                     match checked {
+                        // A password alone would bypass the second factor:
+                        // those who use one present a token instead.
+                        Checked::User(user) if forge_core::totp::enabled(db, user.id).await? => {
+                            return Err(ApiError::new(
+                                axum::http::StatusCode::UNAUTHORIZED,
+                                "error-two-factor-needs-token",
+                            ));
+                        }
                         Checked::User(user) if state.config.local_signin || user.is_admin => {
                             Some(Caller {
                                 user,

@@ -178,6 +178,31 @@ pub async fn page_context(State(state): State<AppState>, request: Request, next:
         here,
         private_view: Arc::default(),
     });
+    // Someone who must use two-factor sign-in and has not enrolled may only
+    // enrol (or sign out) until they do.
+    let must_enrol = match &ctx.user {
+        Some(user) => match forge_core::two_factor_policy::must_enrol(&state.db, user).await {
+            Ok(must) => must,
+            Err(e) => {
+                tracing::error!(error = %e, "could not read the two-factor requirement");
+                false
+            }
+        },
+        None => false,
+    };
+    let path = parts.uri.path();
+    let enrolling = [
+        "/user/settings/two_factor",
+        "/user/logout",
+        "/-/lang",
+        "/-/assets/",
+    ]
+    .iter()
+    .any(|allowed| path.starts_with(allowed));
+    if must_enrol && !enrolling {
+        return axum::response::Redirect::to("/user/settings/two_factor?required=1")
+            .into_response();
+    }
     let cross_site =
         parts.method != Method::GET && parts.method != Method::HEAD && !same_origin(&parts);
     parts.extensions.insert(ctx.clone());

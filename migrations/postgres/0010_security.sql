@@ -48,3 +48,9 @@ CREATE TABLE second_factor_pending (
     redirect_to TEXT    NOT NULL,
     expires_at  BIGINT  NOT NULL
 );
+
+-- Organisations whose owners and treasurers must use two-factor sign-in.
+CREATE TABLE org_two_factor (
+    org_id     BIGINT  PRIMARY KEY REFERENCES organisations (id) ON DELETE CASCADE,
+    created_at BIGINT  NOT NULL
+);

@@ -52,6 +52,8 @@ pub fn router() -> Router<AppState> {
             "/user/settings/two_factor/disable",
             post(two_factor::disable),
         )
+        .route("/org/{org}/two_factor", post(two_factor::org_requirement))
+        .route("/-/admin/two_factor", post(two_factor::admins_requirement))
         .route("/-/admin/security", get(security::site))
         .route("/org/create", get(orgs::new_form).post(orgs::create))
         .route("/org/{org}/members", post(orgs::set_member))

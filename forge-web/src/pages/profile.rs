@@ -45,6 +45,8 @@ struct OrgView<'a> {
     new_member: String,
     repos: Vec<RepoRow>,
     can_create: bool,
+    /// Its owners and treasurers must use two-factor sign-in.
+    two_factor_required: bool,
 }
 
 async fn repos_of(
@@ -146,6 +148,7 @@ pub async fn org_page(
         new_member,
         repos: repos_of(state, ctx, org.id.into()).await?,
         can_create,
+        two_factor_required: forge_core::two_factor_policy::org_required(&state.db, org.id).await?,
     });
     Ok((status, page).into_response())
 }

@@ -30,6 +30,8 @@ struct LogView<'a> {
     heading: String,
     /// The site-wide log names the account of each entry.
     site_wide: bool,
+    /// Site-wide: whether administrators must use two-factor sign-in.
+    admins_required: bool,
     rows: Vec<Row>,
 }
 
@@ -65,6 +67,7 @@ pub async fn mine(State(state): State<AppState>, ctx: PageCtx) -> Result<Respons
     Ok(private(&LogView {
         heading: ctx.t("security-log-title"),
         site_wide: false,
+        admins_required: false,
         rows: rows(&ctx, events),
         ctx: &ctx,
     }))
@@ -80,6 +83,7 @@ pub async fn site(State(state): State<AppState>, ctx: PageCtx) -> Result<Respons
     Ok(private(&LogView {
         heading: ctx.t("security-log-site-title"),
         site_wide: true,
+        admins_required: forge_core::two_factor_policy::admins_required(&state.db).await?,
         rows: rows(&ctx, events),
         ctx: &ctx,
     }))

@@ -137,6 +137,8 @@ pub async fn sign_in(
 #[template(path = "two_factor_settings.html")]
 struct SettingsView<'a> {
     ctx: &'a PageCtx,
+    /// The user must enrol before doing anything else.
+    required: bool,
     state: totp::State,
     /// For `Pending`: the link an authenticator app opens.
     uri: String,
@@ -166,8 +168,10 @@ async fn settings_page(
     } else {
         StatusCode::OK
     };
+    let required = forge_core::two_factor_policy::must_enrol(&state.db, user).await?;
     let page = render(&SettingsView {
         ctx,
+        required,
         state: current,
         uri,
         recovery_codes,
@@ -264,4 +268,45 @@ pub async fn disable(
     )
     .await?;
     Ok(see_other(SETTINGS_PAGE))
+}
+
+#[derive(Deserialize)]
+pub struct RequiredForm {
+    #[serde(default)]
+    required: String,
+}
+
+/// `/org/{org}/two_factor`: an owner requires (or stops requiring) two-factor
+/// sign-in of the organisation's owners and treasurers.
+pub async fn org_requirement(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    axum::extract::Path(name): axum::extract::Path<String>,
+    CsrfForm(form): CsrfForm<RequiredForm>,
+) -> Result<Response, PageError> {
+    let user = match ctx.require_user() {
+        Ok(user) => user.clone(),
+        Err(redirect) => return Ok(redirect.into_response()),
+    };
+    let Some(org) = forge_core::org::by_name(&state.db, &name).await? else {
+        return Err(PageError::not_found());
+    };
+    forge_core::two_factor_policy::set_org_required(&state.db, &user, org.id, form.required == "1")
+        .await?;
+    Ok(see_other(&format!("/{}", org.name)))
+}
+
+/// `/-/admin/two_factor`: the site admin requires (or stops requiring)
+/// two-factor sign-in of every administrator.
+pub async fn admins_requirement(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    CsrfForm(form): CsrfForm<RequiredForm>,
+) -> Result<Response, PageError> {
+    let Some(user) = ctx.user.clone().filter(|u| u.is_admin) else {
+        return Err(PageError::not_found());
+    };
+    forge_core::two_factor_policy::set_admins_required(&state.db, &user, form.required == "1")
+        .await?;
+    Ok(see_other("/-/admin/security"))
 }
