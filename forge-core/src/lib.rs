@@ -7,8 +7,8 @@
 
 pub mod account;
 pub mod account_settings;
-pub mod backup;
 pub mod auth_limit;
+pub mod backup;
 pub mod clock;
 pub mod comment;
 pub mod commit_refs;
