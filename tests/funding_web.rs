@@ -82,6 +82,35 @@ async fn a_goal_is_opened_pledged_funded_delivered_accepted_paid_and_settled_thr
             .await;
         assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(page.contains("id=\"goal-budget-error\""), "{}", page.body);
+        // "12,50" is not twelve and a half in English, nor 1,250: refused,
+        // with an example in English notation, the values kept, and the
+        // error tied to its field.
+        let page = mia_browser
+            .post(
+                &base,
+                &[
+                    ("budget", "12,50"),
+                    ("currency", "EUR"),
+                    ("deadline", "2099-12-31"),
+                    ("acceptance", "CSV export"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            page.contains("Type it like this: 1,234.50"),
+            "{}",
+            page.body
+        );
+        assert!(page.contains("value=\"12,50\""), "{}", page.body);
+        assert!(page.contains("goal-budget-error\" aria-invalid=\"true\""));
+        assert!(page.contains(">CSV export</textarea>"));
+        assert!(
+            forge_core::funding::goal_of_issue(&forge.db, issue.id)
+                .await
+                .unwrap()
+                .is_none()
+        );
         let page = mia_browser
             .post(
                 &base,
@@ -113,6 +142,24 @@ async fn a_goal_is_opened_pledged_funded_delivered_accepted_paid_and_settled_thr
         );
         assert!(page.contains("1\u{202f}500,00\u{a0}€"));
         assert!(page.contains("<progress"));
+        // "12.34" is ambiguous in French: refused, not read as 1,234.
+        let page = theo_browser
+            .post(
+                &format!("{base}/pledge"),
+                &[("org", "velo"), ("amount", "12.34")],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.contains("Tapez-le ainsi : 1 234,50"), "{}", page.body);
+        assert!(page.contains("id=\"pledge-amount-error\""));
+        assert!(page.contains("pledge-amount-error\" aria-invalid=\"true\""));
+        assert!(page.contains("value=\"12.34\""), "{}", page.body);
+        assert!(
+            forge_core::funding::pledges_of(&forge.db, goal.id)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         let page = theo_browser
             .post(
                 &format!("{base}/pledge"),
@@ -176,6 +223,48 @@ async fn a_goal_is_opened_pledged_funded_delivered_accepted_paid_and_settled_thr
         let pledges = forge_core::funding::pledges_of(&forge.db, goal.id)
             .await
             .unwrap();
+        // More than is due: the same page again, the message under the
+        // amount of that pledge's form, what was typed still there.
+        let first = pledges[0].id;
+        let page = mia_browser
+            .post(
+                &format!("{base}/pledges/{first}/payments"),
+                &[("amount", "750.01"), ("reference", "SEPA 2026-11")],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            page.contains(&format!(
+                "<p class=\"field-error\" id=\"payment-amount-{first}-error\">This is more than what is still owed on this pledge: at most 750.00 EUR."
+            )),
+            "{}",
+            page.body
+        );
+        assert!(page.contains(&format!(
+            "aria-describedby=\"payment-amount-{first}-hint payment-amount-{first}-error\" aria-invalid=\"true\""
+        )));
+        assert!(page.contains("value=\"750.01\""));
+        assert!(page.contains("value=\"SEPA 2026-11\""));
+        // The other pledge's form is untouched.
+        let second = pledges[1].id;
+        assert!(!page.contains(&format!("payment-amount-{second}-error")));
+        // An amount typed the French way by an English visitor.
+        let page = mia_browser
+            .post(
+                &format!("{base}/pledges/{first}/payments"),
+                &[("amount", "750,00"), ("reference", "SEPA 2026-11")],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.contains(&format!("id=\"payment-amount-{first}-error\"")));
+        assert!(page.contains("value=\"750,00\""));
+        assert_eq!(
+            forge_core::funding::payments(&forge.db, goal.id)
+                .await
+                .unwrap()
+                .len(),
+            0
+        );
         for pledge in &pledges {
             let page = mia_browser
                 .post(
@@ -217,5 +306,176 @@ async fn a_goal_is_opened_pledged_funded_delivered_accepted_paid_and_settled_thr
                 .unwrap()
                 .is_some()
         );
+    }
+}
+
+/// A repository `mia/tool` with one issue, and an association `velo` whose
+/// owner is `theo`; Mia's and Théo's browsers, signed in.
+async fn project(
+    forge: &TestForge,
+    theo_lang: &str,
+) -> (Browser, Browser, String, forge_core::IssueId) {
+    let mia = forge.user("mia", false).await;
+    let theo = forge.user("theo", false).await;
+    let repo = forge_core::repo::create(
+        &forge.db,
+        &mia,
+        "mia",
+        NewRepo {
+            name: "tool".into(),
+            ..NewRepo::default()
+        },
+        async |_| Ok(()),
+    )
+    .await
+    .unwrap();
+    let issue = forge_core::issue::create(
+        &forge.db,
+        &mia,
+        &repo,
+        forge_core::issue::NewIssue {
+            title: "Export to spreadsheet".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    org::create(&forge.db, &theo, coop("velo")).await.unwrap();
+    let mut mia_browser = Browser::new(forge, "en");
+    mia_browser.sign_in("mia").await;
+    let mut theo_browser = Browser::new(forge, theo_lang);
+    theo_browser.sign_in("theo").await;
+    (
+        mia_browser,
+        theo_browser,
+        format!("/mia/tool/issues/{}", issue.number),
+        issue.id,
+    )
+}
+
+#[tokio::test]
+async fn each_action_is_confirmed_once_and_destructive_ones_are_asked_first() {
+    for forge in TestForge::on_each_engine().await {
+        let (mut mia, mut theo, issue, issue_id) = project(&forge, "fr").await;
+        let base = format!("{issue}/funding");
+        let page = mia
+            .post(
+                &base,
+                &[
+                    ("budget", "1,500"),
+                    ("currency", "EUR"),
+                    ("deadline", "2099-12-31"),
+                    ("acceptance", "A CSV export."),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        // The page the redirect leads to says what was done, once.
+        let page = mia.get(page.location.as_deref().unwrap()).await;
+        assert!(
+            page.contains(
+                "<p class=\"notice flash\" role=\"status\">The funding goal is saved.</p>"
+            ),
+            "{}",
+            page.body
+        );
+        let page = mia.get(&issue).await;
+        assert!(!page.contains("role=\"status\">The funding goal is saved."));
+
+        // A French treasurer pledges with a decimal comma.
+        let page = theo
+            .post(
+                &format!("{base}/pledge"),
+                &[("org", "velo"), ("amount", "1 000,50")],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        let page = theo.get(&issue).await;
+        assert!(
+            page.contains("role=\"status\">Votre promesse est enregistrée.</p>"),
+            "{}",
+            page.body
+        );
+        assert!(page.contains("1\u{202f}000,50\u{a0}€"));
+
+        // A confirmation cookie is worth nothing in another session, nor
+        // altered: only the forge signs them, per session.
+        let flash = {
+            let page = theo
+                .post(
+                    &format!("{base}/pledge"),
+                    &[("org", "velo"), ("amount", "1 000,50")],
+                )
+                .await;
+            assert_eq!(page.status, StatusCode::SEE_OTHER);
+            theo.cookies.get("forge_flash").cloned().unwrap()
+        };
+        mia.cookies.insert("forge_flash".into(), flash.clone());
+        let page = mia.get(&issue).await;
+        assert!(!page.contains("role=\"status\""), "{}", page.body);
+        assert!(
+            !mia.cookies.contains_key("forge_flash"),
+            "deleted once read"
+        );
+        theo.cookies.insert(
+            "forge_flash".into(),
+            flash.replace("pledge-recorded", "goal-cancelled"),
+        );
+        let page = theo.get(&issue).await;
+        assert!(!page.contains("role=\"status\""), "{}", page.body);
+
+        // Withdrawing asks first: the page says what happens, and its form
+        // carries the CSRF token; nothing changes until it is sent.
+        let panel = theo.get(&base).await;
+        let pledge = forge_core::funding::pledges_of(
+            &forge.db,
+            forge_core::funding::goal_of_issue(&forge.db, issue_id)
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+        )
+        .await
+        .unwrap()
+        .remove(0);
+        let withdraw = format!("{base}/pledges/{}/withdraw", pledge.id);
+        assert!(
+            panel.contains(&format!("<a href=\"{withdraw}\"")),
+            "{}",
+            panel.body
+        );
+        let page = theo.get(&withdraw).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.contains("<h1>Retirer la promesse de velo ?</h1>"),
+            "{}",
+            page.body
+        );
+        assert!(page.contains("jusqu’à 1\u{202f}000,50\u{a0}€"));
+        assert!(page.contains(&format!("action=\"{withdraw}\"")));
+        assert_eq!(page.csrf(), theo.cookies["forge_csrf"]);
+        let page = theo.post_raw(&withdraw, &[]).await;
+        assert_eq!(page.status, StatusCode::FORBIDDEN, "no CSRF token, no act");
+        let page = theo.post(&withdraw, &[]).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+        let page = theo.get(&issue).await;
+        assert!(page.contains("role=\"status\">La promesse est retirée.</p>"));
+
+        // Cancelling asks first too, and an anonymous visitor is sent to
+        // sign in.
+        let page = Browser::new(&forge, "en")
+            .get(&format!("{base}/cancel"))
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+        let page = mia.get(&format!("{base}/cancel")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.contains("<h1>Cancel this funding goal?</h1>"));
+        assert!(page.contains("Nobody has pledged yet."));
+        assert!(page.contains(&format!("href=\"{issue}#funding\"")));
+        let page = mia.post(&format!("{base}/cancel"), &[]).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+        let page = mia.get(&issue).await;
+        assert!(page.contains("role=\"status\">The funding goal is cancelled."));
+        assert!(page.contains("Cancelled"), "{}", page.body);
     }
 }

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod context;
 mod cookies;
 pub mod error;
+mod flash;
 pub mod format;
 mod git_http;
 mod highlight;

@@ -33,7 +33,7 @@ funding-pledge-title = Pledge for my organisation
 funding-pledge-help = Promise an amount "up to" which your organisation will contribute. You only pay your fair share, and only once the work is delivered and accepted. You can withdraw your pledge while pledges are still being collected.
 funding-pledge-org = Organisation
 funding-pledge-amount = Amount, in { $currency }
-funding-amount-example = For example 1 234,50 in French or 1,234.50 in English.
+funding-amount-example = For example { $example }: a point before the decimals, commas between thousands if you like.
 funding-pledge-submit = Pledge this amount
 funding-withdraw = Withdraw the pledge of { $org }
 funding-review-title = Review the delivery
@@ -132,3 +132,27 @@ issue-event-delivery_rejected = { $actor } rejected the delivery: every pledge w
 issue-event-payment_recorded = { $actor } recorded a payment of { $value } from { $subject }
 issue-event-payment_reversed = { $actor } reversed a payment of { $value } from { $subject }
 issue-event-settled = Every share has been paid: the funding is settled
+
+## Confirmations, shown once on the page an action lands on
+flash-goal-saved = The funding goal is saved.
+flash-goal-cancelled = The funding goal is cancelled. Every pledge is released.
+flash-pledge-recorded = Your pledge is recorded.
+flash-pledge-withdrawn = The pledge is withdrawn.
+flash-delivery-recorded = The delivery is recorded. The funders can now review it.
+flash-review-recorded = Your review is recorded.
+flash-resolution-recorded = The decision is recorded.
+flash-payment-recorded = The payment is recorded.
+
+## Asking before what cannot be undone
+funding-confirm-back = No, go back without changing anything
+funding-confirm-cancel-title = Cancel this funding goal?
+funding-confirm-cancel-pledges = { $count ->
+    [one] The pledge of { $total } will be released: its organisation will owe nothing.
+   *[other] The { $count } pledges, { $total } in all, will be released: no organisation will owe anything.
+}
+funding-confirm-cancel-no-pledges = Nobody has pledged yet.
+funding-confirm-cancel-final = A cancelled goal cannot be opened again; the ledger keeps a record of it.
+funding-confirm-cancel-too-late = This goal can no longer be cancelled at this stage: the forge will refuse.
+funding-confirm-withdraw-title = Withdraw the pledge of { $org }?
+funding-confirm-withdraw-what = The pledge of { $org }, up to { $amount }, will be withdrawn: the organisation will owe nothing for this goal.
+funding-confirm-withdraw-again = While pledges are collected, the organisation may pledge again later.

@@ -33,7 +33,7 @@ funding-pledge-title = Promettre pour mon organisation
 funding-pledge-help = Promettez un montant « jusqu’à » concurrence duquel votre organisation contribuera. Vous ne payez que votre juste part, et seulement une fois le travail livré et accepté. Vous pouvez retirer votre promesse tant que les promesses sont collectées.
 funding-pledge-org = Organisation
 funding-pledge-amount = Montant, en { $currency }
-funding-amount-example = Par exemple 1 234,50 en français ou 1,234.50 en anglais.
+funding-amount-example = Par exemple { $example } : une virgule avant les décimales, des espaces entre les milliers si vous voulez.
 funding-pledge-submit = Promettre ce montant
 funding-withdraw = Retirer la promesse de { $org }
 funding-review-title = Vérifier la livraison
@@ -132,3 +132,27 @@ issue-event-delivery_rejected = { $actor } a rejeté la livraison : toutes les p
 issue-event-payment_recorded = { $actor } a enregistré un paiement de { $value } reçu de { $subject }
 issue-event-payment_reversed = { $actor } a contre-passé un paiement de { $value } reçu de { $subject }
 issue-event-settled = Toutes les parts ont été payées : le financement est soldé
+
+## Confirmations, montrées une fois sur la page où mène une action
+flash-goal-saved = L’objectif de financement est enregistré.
+flash-goal-cancelled = L’objectif de financement est annulé. Toutes les promesses sont libérées.
+flash-pledge-recorded = Votre promesse est enregistrée.
+flash-pledge-withdrawn = La promesse est retirée.
+flash-delivery-recorded = La livraison est enregistrée. Les financeurs peuvent maintenant l’examiner.
+flash-review-recorded = Votre avis est enregistré.
+flash-resolution-recorded = La décision est enregistrée.
+flash-payment-recorded = Le paiement est enregistré.
+
+## Demander avant ce qui ne peut pas être défait
+funding-confirm-back = Non, revenir sans rien changer
+funding-confirm-cancel-title = Annuler cet objectif de financement ?
+funding-confirm-cancel-pledges = { $count ->
+    [one] La promesse de { $total } sera libérée : son organisation ne devra rien.
+   *[other] Les { $count } promesses, { $total } en tout, seront libérées : aucune organisation ne devra rien.
+}
+funding-confirm-cancel-no-pledges = Personne n’a encore promis.
+funding-confirm-cancel-final = Un objectif annulé ne peut pas être rouvert ; le grand livre en garde la trace.
+funding-confirm-cancel-too-late = Cet objectif ne peut plus être annulé à ce stade : la forge refusera.
+funding-confirm-withdraw-title = Retirer la promesse de { $org } ?
+funding-confirm-withdraw-what = La promesse de { $org }, jusqu’à { $amount }, sera retirée : l’organisation ne devra rien pour cet objectif.
+funding-confirm-withdraw-again = Tant que les promesses sont recueillies, l’organisation pourra promettre à nouveau.

@@ -6,6 +6,7 @@ mod account;
 mod code;
 mod explore;
 mod funding;
+mod funding_confirm;
 mod home;
 mod issues;
 mod oauth;

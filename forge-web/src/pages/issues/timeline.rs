@@ -325,6 +325,8 @@ mod tests {
             site_name: "Forge".into(),
             signup_open: true,
             here: "/".into(),
+            flash: None,
+            flash_key: None,
         }
     }
 
