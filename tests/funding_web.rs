@@ -219,6 +219,31 @@ async fn a_goal_is_opened_pledged_funded_delivered_accepted_paid_and_settled_thr
         }
         let page = mia_browser.get(&base).await;
         assert!(page.contains("Record a payment received"), "{}", page.body);
+        assert!(page.contains("href=\"/user/mia/received\""));
+
+        // Each funder's pledges page shows what it must pay now; the
+        // receiving side sees what it is owed, and nobody else does.
+        let page = theo_browser.get("/org/velo/pledges").await;
+        assert!(
+            page.contains("Paiements à faire maintenant"),
+            "{}",
+            page.body
+        );
+        assert!(page.contains("<td>750,00\u{a0}€</td>"), "{}", page.body);
+        let page = mia_browser.get("/user/mia/received").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.contains("Still to be paid"), "{}", page.body);
+        assert!(
+            page.contains("<td>€1,500.00</td><td>€0.00</td>"),
+            "{}",
+            page.body
+        );
+        let page = ann_browser.get("/user/mia/received").await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND);
+        let page = ann_browser.get("/org/velo/received").await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND);
+        let page = theo_browser.get("/org/velo/received").await;
+        assert_eq!(page.status, StatusCode::OK, "a treasurer of velo");
 
         let pledges = forge_core::funding::pledges_of(&forge.db, goal.id)
             .await
@@ -276,6 +301,73 @@ async fn a_goal_is_opened_pledged_funded_delivered_accepted_paid_and_settled_thr
         }
         let page = theo_browser.get(&base).await;
         assert!(page.contains("Soldé"), "{}", page.body);
+        assert!(page.contains(&format!("href=\"{base}/ledger\"")));
+        let page = mia_browser.get("/user/mia/received").await;
+        assert!(
+            page.contains("<td>€0.00</td><td>€1,500.00</td>"),
+            "{}",
+            page.body
+        );
+        let page = theo_browser.get("/org/velo/pledges").await;
+        assert!(!page.contains("Paiements à faire maintenant"));
+
+        // The ledger in plain French words, dates in French.
+        let page = theo_browser.get(&format!("{base}/ledger")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let today =
+            forge_web::format::long_date(forge_web::i18n::Lang::Fr, forge_core::clock::now_ms());
+        assert!(page.contains(&format!("<td>{today}</td>")), "{}", page.body);
+        for sentence in [
+            "velo a promis jusqu’à 1\u{202f}000,00\u{a0}€.",
+            "L’objectif est financé : la part de velo est de 750,00\u{a0}€ ; les 250,00\u{a0}€ restants de sa promesse ne sont pas nécessaires.",
+            "La livraison a été acceptée : books doit maintenant sa part de 750,00\u{a0}€.",
+            "Un paiement de 750,00\u{a0}€ de velo a été reçu (référence SEPA 2026-11).",
+        ] {
+            assert!(page.contains(sentence), "{sentence}: {}", page.body);
+        }
+        // The spreadsheet: French with semicolons and decimal commas, English
+        // with commas and points; both with a byte order mark.
+        let response = forge_tests::http()
+            .get(forge.at(&format!("{base}/ledger.csv")))
+            .header("accept-language", "fr")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(
+            response.headers()["content-type"],
+            "text/csv; charset=utf-8"
+        );
+        let french = response.text().await.unwrap();
+        assert!(
+            french.starts_with("\u{feff}Date;Événement;Description;Compte;Organisation;Débit;Crédit;Devise;Référence bancaire;Par\r\n"),
+            "{french}"
+        );
+        assert!(french.contains(";Paiement;"), "{french}");
+        assert!(
+            french.contains(";750,00;0,00;EUR;SEPA 2026-11;mia\r\n"),
+            "{french}"
+        );
+        let english = ann_browser.get(&format!("{base}/ledger.csv")).await;
+        assert!(
+            english.body.starts_with("\u{feff}Date,Event,Description,Account,Organisation,Debit,Credit,Currency,Bank reference,By\r\n"),
+            "{}",
+            english.body
+        );
+        assert!(english.contains(",750.00,0.00,EUR,SEPA 2026-11,mia\r\n"));
+        let pledges_csv = theo_browser.get("/org/velo/pledges.csv").await;
+        assert!(
+            pledges_csv.body.starts_with("\u{feff}Dépôt;Ticket;Titre;"),
+            "{}",
+            pledges_csv.body
+        );
+        assert!(
+            pledges_csv.contains(
+                "mia/tool;1;Export to spreadsheet;Payé;Soldé;1000,00;750,00;750,00;0,00;EUR;"
+            ),
+            "{}",
+            pledges_csv.body
+        );
         assert!(
             forge_core::funding::ledger::check(&forge.db)
                 .await

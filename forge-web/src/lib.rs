@@ -17,6 +17,7 @@ pub mod i18n;
 pub mod markdown;
 pub mod oidc;
 mod pages;
+mod spreadsheet;
 mod view_cache;
 mod views;
 

@@ -15,8 +15,9 @@
 //! decides), `pledge` (pledging, withdrawing, funding), `delivery`
 //! (delivery, review, resolution, acceptance) and `payment` (payments,
 //! reversals, settling); `shared` holds what they all use and
-//! `idempotency` the replay of `Idempotency-Key`s. `view` reads, and
-//! `ledger` keeps the accounts.
+//! `idempotency` the replay of `Idempotency-Key`s. `view` reads,
+//! `receivable` reads what is due from each side, and `ledger` keeps the
+//! accounts.
 
 mod delivery;
 mod goal;
@@ -24,6 +25,7 @@ mod idempotency;
 pub mod ledger;
 mod payment;
 mod pledge;
+mod receivable;
 mod shared;
 mod view;
 
@@ -33,6 +35,7 @@ pub use payment::{
     PaymentOutcome, PaymentRequest, record_payment, record_payment_outcome, reverse_payment,
 };
 pub use pledge::{PledgeOutcome, PledgeRequest, pledge, withdraw};
+pub use receivable::{org_payments_due, owed_to};
 pub use view::*;
 
 use crate::error::{Error, Result};

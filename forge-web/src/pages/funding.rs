@@ -3,7 +3,7 @@
 //! funding step. Each step is explained in plain words: treasurers are not
 //! developers.
 
-use super::{funding_confirm, load_repo, see_other};
+use super::{funding_confirm, funding_ledger, load_repo, see_other};
 use crate::context::{CsrfForm, PageCtx};
 use crate::error::PageError;
 use crate::flash::{self, Flash};
@@ -41,11 +41,17 @@ pub fn router() -> Router<AppState> {
             &format!("{base}/cancel"),
             get(funding_confirm::cancel_page).post(cancel),
         )
+        .route(&format!("{base}/ledger"), get(funding_ledger::page))
+        .route(&format!("{base}/ledger.csv"), get(funding_ledger::csv))
         .route(&format!("{base}/deliver"), post(deliver))
         .route(&format!("{base}/review"), post(review))
         .route(&format!("{base}/resolve"), post(resolve))
         .route("/{owner}/{repo}/funding", get(repo_goals))
         .route("/org/{org}/pledges", get(org_pledges))
+        .route(
+            "/org/{org}/pledges.csv",
+            get(funding_ledger::org_pledges_csv),
+        )
 }
 
 pub struct PledgeRow {
@@ -125,6 +131,8 @@ pub struct PanelData {
     pub closing_commits: String,
     /// How to type an amount in the goal's currency (or the form's).
     pub amount_example: String,
+    /// For the receiving side: its page of what it is owed and received.
+    pub received_link: Option<String>,
 }
 
 impl PanelData {
@@ -312,7 +320,12 @@ pub async fn panel_data(
         None => form.currency.clone(),
     };
     let amount_example = format::amount_example(ctx.lang, &example_currency);
+    let received_link = receiver.then(|| {
+        let kind = if repo.owner_is_org { "org" } else { "user" };
+        format!("/{kind}/{}/received", repo.owner_name)
+    });
     Ok(PanelData {
+        received_link,
         amount_example,
         closing_commits,
         show_goal_form,
@@ -939,6 +952,8 @@ pub struct OrgPledgeRow {
     pub paid: String,
     pub state_label: String,
     pub goal_state_label: String,
+    /// What is still to be paid, for due pledges.
+    pub left: Option<String>,
 }
 
 pub struct TotalRow {
@@ -953,6 +968,10 @@ struct OrgPledgesView<'a> {
     org: String,
     org_label: String,
     pledges: Vec<OrgPledgeRow>,
+    /// Pledges whose share is called for payment and not fully paid.
+    due: Vec<OrgPledgeRow>,
+    /// The visitor handles the organisation's money.
+    treasurer: bool,
     totals: Vec<TotalRow>,
     /// The next page of older pledges.
     next: Option<String>,
@@ -1013,13 +1032,9 @@ pub async fn org_pledges(
                 .map(|(p, _, _)| format!("/org/{}/pledges?before={}", found.name, p.pledge.id))
         })
         .flatten();
-    let mut rows = Vec::new();
-    for (pledge, private, repo_id) in page {
-        if private && !may_read(repo_id).await? {
-            continue;
-        }
+    let row_of = |pledge: &funding::OrgPledge| {
         let p = &pledge.pledge;
-        rows.push(OrgPledgeRow {
+        OrgPledgeRow {
             target: format!(
                 "/{}/issues/{}#funding",
                 pledge.repo_full_name, pledge.issue_number
@@ -1032,8 +1047,30 @@ pub async fn org_pledges(
             paid: money(&ctx, p.paid_minor, &p.currency),
             state_label: pledge_state_label(&ctx, p.state),
             goal_state_label: ctx.t(&format!("funding-state-{}", pledge.goal_state.as_str())),
-        });
+            left: (p.state == PledgeState::Due)
+                .then(|| money(&ctx, p.share_minor.unwrap_or(0) - p.paid_minor, &p.currency)),
+        }
+    };
+    let mut rows = Vec::new();
+    for (pledge, private, repo_id) in page {
+        if private && !may_read(repo_id).await? {
+            continue;
+        }
+        rows.push(row_of(&pledge));
     }
+    let mut due = Vec::new();
+    for (pledge, private, repo_id) in funding::org_payments_due(&state.db, found.id).await? {
+        if private && !may_read(repo_id).await? {
+            continue;
+        }
+        due.push(row_of(&pledge));
+    }
+    let treasurer = match &ctx.user {
+        Some(user) => org::role_of(&state.db, found.id, user.id)
+            .await?
+            .is_some_and(Role::handles_money),
+        None => false,
+    };
     totals.sort_by_key(|(s, c, _)| (PledgeState::ALL.iter().position(|x| x == s), c.clone()));
     let totals = totals
         .into_iter()
@@ -1052,6 +1089,8 @@ pub async fn org_pledges(
         org: found.name,
         org_label,
         pledges: rows,
+        due,
+        treasurer,
         totals,
         next,
     }))

@@ -7,6 +7,8 @@ mod code;
 mod explore;
 mod funding;
 mod funding_confirm;
+mod funding_ledger;
+mod funding_received;
 mod home;
 mod issues;
 mod oauth;
@@ -46,6 +48,8 @@ pub fn router() -> Router<AppState> {
         )
         .route("/org/create", get(orgs::new_form).post(orgs::create))
         .route("/org/{org}/members", post(orgs::set_member))
+        .route("/org/{name}/received", get(funding_received::page))
+        .route("/user/{name}/received", get(funding_received::page))
         .route(
             "/org/{org}/members/{username}/remove",
             post(orgs::remove_member),
