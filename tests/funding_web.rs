@@ -316,7 +316,11 @@ async fn a_goal_is_opened_pledged_funded_delivered_accepted_paid_and_settled_thr
         assert_eq!(page.status, StatusCode::OK);
         let today =
             forge_web::format::long_date(forge_web::i18n::Lang::Fr, forge_core::clock::now_ms());
-        assert!(page.contains(&format!("<td>{today}</td>")), "{}", page.body);
+        assert!(
+            page.contains(&format!("\">{today}</time></td>")),
+            "{}",
+            page.body
+        );
         for sentence in [
             "velo a promis jusqu’à 1\u{202f}000,00\u{a0}€.",
             "L’objectif est financé : la part de velo est de 750,00\u{a0}€ ; les 250,00\u{a0}€ restants de sa promesse ne sont pas nécessaires.",
@@ -569,5 +573,162 @@ async fn each_action_is_confirmed_once_and_destructive_ones_are_asked_first() {
         let page = mia.get(&issue).await;
         assert!(page.contains("role=\"status\">The funding goal is cancelled."));
         assert!(page.contains("Cancelled"), "{}", page.body);
+    }
+}
+
+#[tokio::test]
+async fn issues_open_for_funding_are_listed_filtered_and_badged() {
+    for forge in TestForge::on_each_engine().await {
+        let (mut mia, mut theo, first, _) = project(&forge, "en").await;
+        let owner = forge_core::user::by_name(&forge.db, "mia")
+            .await
+            .unwrap()
+            .unwrap();
+        let repo = forge_core::repo::find(&forge.db, "mia", "tool")
+            .await
+            .unwrap()
+            .unwrap();
+        let second = forge_core::issue::create(
+            &forge.db,
+            &owner,
+            &repo,
+            forge_core::issue::NewIssue {
+                title: "Accessible charts".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        // A private repository's goal is never listed in Explore.
+        let hidden = forge_core::repo::create(
+            &forge.db,
+            &owner,
+            "mia",
+            NewRepo {
+                name: "hidden".into(),
+                private: true,
+                ..NewRepo::default()
+            },
+            async |_| Ok(()),
+        )
+        .await
+        .unwrap();
+        let secret = forge_core::issue::create(
+            &forge.db,
+            &owner,
+            &hidden,
+            forge_core::issue::NewIssue {
+                title: "Secret plan".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        for (path, budget, currency, deadline) in [
+            (format!("{first}/funding"), "1,000", "EUR", "2099-06-30"),
+            (
+                format!("/mia/tool/issues/{}/funding", second.number),
+                "400",
+                "CHF",
+                "2098-01-31",
+            ),
+            (
+                format!("/mia/hidden/issues/{}/funding", secret.number),
+                "50",
+                "EUR",
+                "2097-01-01",
+            ),
+        ] {
+            let page = mia
+                .post(
+                    &path,
+                    &[
+                        ("budget", budget),
+                        ("currency", currency),
+                        ("deadline", deadline),
+                        ("acceptance", "Done."),
+                    ],
+                )
+                .await;
+            assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        }
+        // Half of the first budget pledged.
+        let page = theo
+            .post(
+                &format!("{first}/funding/pledge"),
+                &[("org", "velo"), ("amount", "500")],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+
+        let mut visitor = Browser::new(&forge, "en");
+        let page = visitor.get("/explore/funding").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.contains("Export to spreadsheet"), "{}", page.body);
+        assert!(page.contains("Accessible charts"));
+        assert!(!page.contains("Secret plan"), "private: {}", page.body);
+        // Soonest deadline first, in words.
+        let charts = page.body.find("Accessible charts").unwrap();
+        let export = page.body.find("Export to spreadsheet").unwrap();
+        assert!(charts < export);
+        assert!(page.contains(">31 January 2098</time>"));
+        assert!(page.contains("<progress max=\"100\" value=\"50\""));
+        assert!(page.contains("href=\"/explore/funding\" aria-current=\"page\""));
+
+        for (query, shows_export, shows_charts) in [
+            ("currency=CHF", false, true),
+            ("currency=eur", true, false),
+            ("progress=50", true, false),
+            ("progress=75", false, false),
+            ("before=2098-12-31", false, true),
+            ("before=2099-06-30&currency=EUR&progress=25", true, false),
+        ] {
+            let page = visitor.get(&format!("/explore/funding?{query}")).await;
+            assert_eq!(page.status, StatusCode::OK, "{query}");
+            assert_eq!(
+                page.contains("Export to spreadsheet"),
+                shows_export,
+                "{query}"
+            );
+            assert_eq!(page.contains("Accessible charts"), shows_charts, "{query}");
+        }
+        // The form shows the filters in force.
+        let page = visitor
+            .get("/explore/funding?currency=CHF&progress=25")
+            .await;
+        assert!(page.contains("<option value=\"CHF\" selected>"));
+        assert!(page.contains("<option value=\"25\" selected>"));
+        for bad in ["currency=XYZ", "progress=150", "before=soon", "after=x"] {
+            let page = visitor.get(&format!("/explore/funding?{bad}")).await;
+            assert_eq!(page.status, StatusCode::BAD_REQUEST, "{bad}");
+            assert!(page.contains("A filter could not be read"), "{bad}");
+        }
+
+        // Per repository, from its navigation; the private one to its owner.
+        let page = visitor.get("/mia/tool/issues").await;
+        assert!(
+            page.contains("href=\"/mia/tool/funding/open\""),
+            "{}",
+            page.body
+        );
+        let page = visitor.get("/mia/tool/funding/open?currency=CHF").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.contains("Accessible charts"));
+        assert!(!page.contains("Export to spreadsheet"));
+        assert!(page.contains("href=\"/mia/tool/funding/open\" aria-current=\"true\""));
+        let page = visitor.get("/mia/hidden/funding/open").await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND);
+        let page = mia.get("/mia/hidden/funding/open").await;
+        assert!(page.contains("Secret plan"), "{}", page.body);
+
+        // The issue list marks funded issues.
+        let page = visitor.get("/mia/tool/issues").await;
+        assert_eq!(
+            page.body.matches("class=\"badge funding-badge\"").count(),
+            2,
+            "{}",
+            page.body
+        );
+        assert!(page.contains(">Open for funding</a>"));
     }
 }

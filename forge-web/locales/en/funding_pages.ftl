@@ -218,3 +218,20 @@ pledges-csv-pledge = Pledged up to
 pledges-csv-share = Share
 pledges-csv-paid = Paid
 pledges-csv-left = Left to pay
+
+## Issues open for funding
+open-title = Open for funding
+open-tab = Funding
+open-intro = Issues whose maintainers ask for funding and that are still collecting pledges. Open one to pledge for your organisation.
+open-all-goals = Every funding goal of this repository, whatever its state
+open-filters = Filter the issues open for funding
+open-any-currency = Any currency
+open-before = Deadline on or before
+open-progress-filter = Already pledged
+open-any-progress = Any amount
+open-progress-at-least = At least { $percent } %
+open-filter-submit = Show
+open-none = No issue matches: none is open for funding, or the filters exclude them all.
+open-progress = { $percent } % of the budget pledged
+error-open-filter = A filter could not be read: choose a currency from the list, a date, and a percentage from 0 to 100.
+issue-funding-badge-open = Open for funding

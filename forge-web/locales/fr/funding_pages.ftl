@@ -218,3 +218,20 @@ pledges-csv-pledge = Promis jusqu’à
 pledges-csv-share = Part
 pledges-csv-paid = Payé
 pledges-csv-left = Reste à payer
+
+## Tickets ouverts au financement
+open-title = Ouverts au financement
+open-tab = Financement
+open-intro = Les tickets pour lesquels les mainteneurs demandent un financement et qui recueillent encore des promesses. Ouvrez-en un pour promettre au nom de votre organisation.
+open-all-goals = Tous les objectifs de financement de ce dépôt, quel que soit leur état
+open-filters = Filtrer les tickets ouverts au financement
+open-any-currency = Toutes les devises
+open-before = Date limite au plus tard le
+open-progress-filter = Déjà promis
+open-any-progress = Quel que soit le montant
+open-progress-at-least = Au moins { $percent } %
+open-filter-submit = Afficher
+open-none = Aucun ticket ne correspond : aucun n’est ouvert au financement, ou les filtres les excluent tous.
+open-progress = { $percent } % du budget promis
+error-open-filter = Un filtre n’a pas pu être lu : choisissez une devise dans la liste, une date, et un pourcentage de 0 à 100.
+issue-funding-badge-open = Ouvert au financement

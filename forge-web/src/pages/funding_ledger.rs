@@ -22,6 +22,7 @@ use std::collections::HashMap;
 
 pub struct EventRow {
     pub date: String,
+    pub iso: String,
     pub sentence: String,
     pub by: String,
 }
@@ -190,6 +191,7 @@ pub async fn page(
         .iter()
         .map(|lines| EventRow {
             date: format::long_date(ctx.lang, lines[0].created_at),
+            iso: forge_core::clock::rfc3339(lines[0].created_at),
             sentence: sentence(&ctx, &goal, &names, lines),
             by: lines[0].actor.clone().unwrap_or_default(),
         })

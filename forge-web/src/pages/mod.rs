@@ -8,6 +8,7 @@ mod explore;
 mod funding;
 mod funding_confirm;
 mod funding_ledger;
+mod funding_open;
 mod funding_received;
 mod home;
 mod issues;
@@ -31,6 +32,8 @@ pub fn router() -> Router<AppState> {
         .route("/explore", get(|| async { see_other("/explore/repos") }))
         .route("/explore/repos", get(explore::repos))
         .route("/explore/organizations", get(explore::organisations))
+        .route("/explore/funding", get(funding_open::explore))
+        .route("/{owner}/{repo}/funding/open", get(funding_open::repo))
         .route("/user/login", get(account::login_form).post(account::login))
         .route(
             "/user/sign_up",
