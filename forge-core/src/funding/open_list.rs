@@ -101,14 +101,23 @@ pub async fn open_goals(db: &Db, filter: &OpenFilter, now: i64) -> Result<Vec<Op
         .collect()
 }
 
-/// The state of the funding goal of each issue of a repository that has
-/// one, for the badges of an issue list (one query per page, however many
-/// issues it shows).
-pub async fn goal_states(db: &Db, repo: RepoId) -> Result<HashMap<IssueId, GoalState>> {
-    let rows = sqlx::query("SELECT issue_id, state FROM funding_goals WHERE repo_id = $1")
-        .bind(repo.0)
-        .fetch_all(db.pool())
-        .await?;
+/// The state of the funding goal of each issue of a repository whose id
+/// lies in `ids` (the smallest and largest ids of a page of an issue list),
+/// for the badges of that list: one query per page, however many issues it
+/// shows, reading only the goals of issues within the page's range.
+pub async fn goal_states(
+    db: &Db,
+    repo: RepoId,
+    ids: (IssueId, IssueId),
+) -> Result<HashMap<IssueId, GoalState>> {
+    let rows = sqlx::query(
+        "SELECT issue_id, state FROM funding_goals WHERE repo_id = $1 AND issue_id BETWEEN $2 AND $3",
+    )
+    .bind(repo.0)
+    .bind(ids.0.0)
+    .bind(ids.1.0)
+    .fetch_all(db.pool())
+    .await?;
     rows.iter()
         .map(|row| {
             let state: String = row.try_get("state")?;

@@ -280,8 +280,17 @@ pub(super) async fn list(
         .map(|m| (m.id.0, m.title.as_str()))
         .collect();
     // Goals that ended without money (expired, cancelled) get no badge.
-    let funding_badges: HashMap<i64, String> = forge_core::funding::goal_states(&state.db, repo.id)
-        .await?
+    let page_ids = (
+        page.issues.iter().map(|i| i.id).min(),
+        page.issues.iter().map(|i| i.id).max(),
+    );
+    let goal_states = match page_ids {
+        (Some(first), Some(last)) => {
+            forge_core::funding::goal_states(&state.db, repo.id, (first, last)).await?
+        }
+        _ => HashMap::new(),
+    };
+    let funding_badges: HashMap<i64, String> = goal_states
         .into_iter()
         .filter(|(_, s)| {
             !matches!(
