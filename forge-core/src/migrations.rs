@@ -38,6 +38,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(7, "issue_search", "0007_issue_search.sql"),
     migration!(8, "outbox", "0008_outbox.sql"),
     migration!(12, "outbox_consumers", "0012_outbox_consumers.sql"),
+    migration!(15, "closed_accounts", "0015_closed_accounts.sql"),
 ];
 
 /// Applies the migrations this database has not seen, each in its own

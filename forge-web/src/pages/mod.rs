@@ -41,14 +41,6 @@ pub fn router() -> Router<AppState> {
         )
         .route("/user/logout", post(account::logout))
         .route("/-/lang", post(account::set_language))
-        .route(
-            "/user/settings/tokens",
-            get(settings::tokens).post(settings::create_token),
-        )
-        .route(
-            "/user/settings/tokens/{id}/delete",
-            post(settings::revoke_token),
-        )
         .route("/org/create", get(orgs::new_form).post(orgs::create))
         .route("/org/{org}/members", post(orgs::set_member))
         .route("/org/{name}/received", get(funding_received::page))
@@ -69,6 +61,7 @@ pub fn router() -> Router<AppState> {
             "/{owner}/{repo}/settings/delete",
             post(repo_settings::delete),
         )
+        .merge(settings::router())
         .merge(issues::router())
         .merge(funding::router())
         .merge(code::router())
