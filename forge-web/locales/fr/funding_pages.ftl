@@ -139,7 +139,7 @@ flash-goal-cancelled = L’objectif de financement est annulé. Toutes les prome
 flash-pledge-recorded = Votre promesse est enregistrée.
 flash-pledge-withdrawn = La promesse est retirée.
 flash-delivery-recorded = La livraison est enregistrée. Les financeurs peuvent maintenant l’examiner.
-flash-review-recorded = Votre avis est enregistré.
+flash-review-recorded = Votre vérification de la livraison est enregistrée.
 flash-resolution-recorded = La décision est enregistrée.
 flash-payment-recorded = Le paiement est enregistré.
 
