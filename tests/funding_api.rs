@@ -576,6 +576,25 @@ async fn the_goal_shows_every_figure_and_a_replayed_key_changes_nothing() {
         assert_eq!(first["state"], "active");
         assert_eq!(first["goal"]["pledged_minor"], 50);
         let before = ctx.snapshot(index).await;
+        // The same request, written differently (key order, spacing, the
+        // currency's case), is the same request: replayed.
+        let response = ctx
+            .client
+            .post(ctx.forge.at(&pledges))
+            .bearer_auth(&ctx.tokens["alice"])
+            .header("idempotency-key", "k-1")
+            .header("content-type", "application/json")
+            .body(r#"{ "currency": "eur",  "amount_minor": 50, "org": "payer" }"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["idempotent-replayed"], "true");
+        let replay: Value = response.json().await.unwrap();
+        assert_eq!(replay["id"], first["id"]);
+        assert_eq!(replay["amount_minor"], 50);
+        assert_eq!(ctx.snapshot(index).await, before, "{engine:?}");
+        // The same key with another amount is refused, and changes nothing.
         let response = ctx
             .client
             .post(ctx.forge.at(&pledges))
@@ -585,11 +604,16 @@ async fn the_goal_shows_every_figure_and_a_replayed_key_changes_nothing() {
             .send()
             .await
             .unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
-        assert_eq!(response.headers()["idempotent-replayed"], "true");
-        let replay: Value = response.json().await.unwrap();
-        assert_eq!(replay["id"], first["id"]);
-        assert_eq!(replay["amount_minor"], 50);
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(!response.headers().contains_key("idempotent-replayed"));
+        let refused: Value = response.json().await.unwrap();
+        assert!(
+            refused["message"]
+                .as_str()
+                .unwrap()
+                .contains("different request"),
+            "{refused}"
+        );
         assert_eq!(ctx.snapshot(index).await, before, "{engine:?}");
         // The same key on another goal is refused.
         let elsewhere = ctx.new_issue("Elsewhere").await;
@@ -691,6 +715,23 @@ async fn the_goal_shows_every_figure_and_a_replayed_key_changes_nothing() {
             .await;
         assert_eq!(status, StatusCode::OK, "{replay}");
         assert_eq!(replay["id"], paid["id"]);
+        // The same key for another payment: refused, nothing recorded.
+        for other in [
+            json!({"amount_minor": 21, "reference": "VIR 2026-001"}),
+            json!({"amount_minor": 20, "reference": "VIR 2026-002"}),
+        ] {
+            let (status, refused) = ctx
+                .send("owner", Method::POST, &payments, Some(other), Some("p-1"))
+                .await;
+            assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+            assert!(
+                refused["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("Idempotency-Key"),
+                "{refused}"
+            );
+        }
         let goal = ctx.ok(ANONYMOUS, Method::GET, &path, None).await;
         assert_eq!(goal["paid_minor"], 20);
         assert_eq!(goal["payments"].as_array().unwrap().len(), 1);

@@ -1685,6 +1685,8 @@ async fn maintainers_manage_labels_and_milestones() {
             .remove(0);
         let page = maint.get("/coop/open/milestones").await;
         assert!(page.contains("<time datetime=\"2026-03-31T23:59:59"));
+        // People read the date in words, in their language.
+        assert!(page.contains("31 March 2026</time>"), "{}", page.body);
         assert!(page.contains("No issues yet"));
         assert!(
             page.contains("href=\"/coop/open/issues/1\""),

@@ -97,40 +97,41 @@ pub fn shares(budget: i64, pledges: &[i64]) -> Vec<i64> {
         .collect()
 }
 
+/// How a language writes amounts: its decimal mark and the characters it
+/// accepts between groups of thousands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Notation {
+    pub decimal: char,
+    pub groups: &'static [char],
+}
+
 /// Reads an amount typed in major units ("1 234,50" in French, "1,234.50"
 /// in English) into minor units of a currency with `exponent` decimals.
-/// `decimal` is the language's decimal separator.
-pub fn parse_major(text: &str, exponent: u32, decimal: char) -> Result<i64> {
+///
+/// Only an unambiguous amount is read: digits, grouped by three (the first
+/// group one to three digits) with one of the notation's group characters
+/// and only before the decimal mark, then at most `exponent` decimals after
+/// the notation's decimal mark. Anything else is refused rather than
+/// guessed: "12,50" in English and "12.34" in French are not amounts, since
+/// dropping the separator would read a hundred times more.
+pub fn parse_major(text: &str, exponent: u32, notation: Notation) -> Result<i64> {
     let bad = || Error::invalid("amount", "error-amount");
-    let grouping = if decimal == ',' {
-        ['.', ' ']
-    } else {
-        [',', ' ']
+    let text = text.trim();
+    let (whole, fraction) = match text.split_once(notation.decimal) {
+        Some((w, f)) => (w, Some(f)),
+        None => (text, None),
     };
-    let cleaned: String = text
-        .trim()
-        .chars()
-        .filter(|c| !grouping.contains(c) && *c != '\u{a0}' && *c != '\u{202f}')
-        .collect();
-    let (whole, fraction) = match cleaned.split_once(decimal) {
-        Some((w, f)) => (w, f),
-        None => (cleaned.as_str(), ""),
+    let digits = whole_digits(whole, notation.groups).ok_or_else(bad)?;
+    let fraction = match fraction {
+        None => "",
+        Some(f) if !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()) => f,
+        Some(_) => return Err(bad()),
     };
-    if whole.is_empty() && fraction.is_empty() {
-        return Err(bad());
-    }
-    if !whole.bytes().all(|b| b.is_ascii_digit()) || !fraction.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(bad());
-    }
     if fraction.len() > exponent as usize {
         return Err(Error::invalid("amount", "error-amount-precision"));
     }
     let scale = 10i64.pow(exponent);
-    let whole: i64 = if whole.is_empty() {
-        0
-    } else {
-        whole.parse().map_err(|_| bad())?
-    };
+    let whole: i64 = digits.parse().map_err(|_| bad())?;
     let mut fraction_minor: i64 = if fraction.is_empty() {
         0
     } else {
@@ -144,6 +145,39 @@ pub fn parse_major(text: &str, exponent: u32, decimal: char) -> Result<i64> {
         .and_then(|m| m.checked_add(fraction_minor))
         .ok_or_else(bad)?;
     check_minor("amount", minor)
+}
+
+/// The digits of the whole part of an amount, when it is either plain
+/// digits or digits grouped by three with the same group character
+/// throughout (the first group one to three digits).
+fn whole_digits(whole: &str, groups: &[char]) -> Option<String> {
+    let separator = whole.chars().find(|c| !c.is_ascii_digit());
+    let parts: Vec<&str> = match separator {
+        None => vec![whole],
+        Some(sep) if groups.contains(&sep) => whole.split(sep).collect(),
+        Some(_) => return None,
+    };
+    let first = parts.first()?;
+    if first.is_empty() || !first.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if parts.len() > 1 && first.len() > 3 {
+        return None;
+    }
+    for part in &parts[1..] {
+        if part.len() != 3 || !part.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+    }
+    Some(parts.concat())
+}
+
+/// An amount to show as an example of the notation, in minor units of a
+/// currency with `exponent` decimals: one thousand two hundred and
+/// thirty-four and a half.
+pub fn example_minor(exponent: u32) -> i64 {
+    let scale = 10i64.pow(exponent);
+    1234 * scale + scale / 2
 }
 
 /// Formats minor units as major units with `decimal` and `group`
@@ -201,31 +235,78 @@ mod tests {
         assert!(currency("XYZ").is_err());
     }
 
+    const FR: Notation = Notation {
+        decimal: ',',
+        groups: &[' ', '\u{202f}', '\u{a0}'],
+    };
+    const EN: Notation = Notation {
+        decimal: '.',
+        groups: &[','],
+    };
+
     #[test]
     fn amounts_in_each_language() {
-        assert_eq!(parse_major("1 234,50", 2, ',').unwrap(), 123_450);
-        assert_eq!(parse_major("1\u{202f}234,5", 2, ',').unwrap(), 123_450);
-        assert_eq!(parse_major("1,234.50", 2, '.').unwrap(), 123_450);
-        assert_eq!(parse_major("12", 2, '.').unwrap(), 1200);
-        assert_eq!(parse_major("1500", 0, '.').unwrap(), 1500);
-        assert!(parse_major("1.5", 0, '.').is_err());
-        assert!(parse_major("1,234.567", 2, '.').is_err());
-        assert!(parse_major("-5", 2, '.').is_err());
-        assert!(parse_major("0", 2, '.').is_err());
-        assert!(parse_major("abc", 2, '.').is_err());
-        assert!(parse_major("99999999999999999999", 2, '.').is_err());
+        assert_eq!(parse_major("1 234,50", 2, FR).unwrap(), 123_450);
+        assert_eq!(parse_major("1\u{202f}234,5", 2, FR).unwrap(), 123_450);
+        assert_eq!(parse_major("1\u{a0}234", 2, FR).unwrap(), 123_400);
+        assert_eq!(parse_major("1,234.50", 2, EN).unwrap(), 123_450);
+        assert_eq!(parse_major("12", 2, EN).unwrap(), 1200);
+        assert_eq!(parse_major("1500", 0, EN).unwrap(), 1500);
+        assert_eq!(parse_major("1,234,567", 0, EN).unwrap(), 1_234_567);
+        assert!(parse_major("1.5", 0, EN).is_err());
+        assert!(parse_major("1,234.567", 2, EN).is_err());
+        assert!(parse_major("-5", 2, EN).is_err());
+        assert!(parse_major("0", 2, EN).is_err());
+        assert!(parse_major("abc", 2, EN).is_err());
+        assert!(parse_major("99999999999999999999", 2, EN).is_err());
         assert_eq!(
-            parse_major("10000000000000", 2, '.').unwrap(),
+            parse_major("10000000000000", 2, EN).unwrap(),
             MAX_MINOR,
             "ten trillion"
         );
-        assert!(parse_major("10000000000000.01", 2, '.').is_err());
+        assert!(parse_major("10000000000000.01", 2, EN).is_err());
         assert!(check_minor("amount", 0).is_err());
         assert!(check_minor("amount", MAX_MINOR + 1).is_err());
         assert_eq!(format_major(123_450, 2, ',', ' '), "1 234,50");
         assert_eq!(format_major(123_450, 2, '.', ','), "1,234.50");
         assert_eq!(format_major(5, 2, '.', ','), "0.05");
         assert_eq!(format_major(1_000_000, 0, '.', ','), "1,000,000");
+    }
+
+    #[test]
+    fn ambiguous_amounts_are_refused_not_guessed() {
+        // The other language's decimal mark.
+        assert!(parse_major("12,50", 2, EN).is_err());
+        assert!(parse_major("12,5", 2, EN).is_err());
+        assert!(parse_major("12.34", 2, FR).is_err());
+        assert!(parse_major("1.234,50", 2, FR).is_err());
+        // Groups that are not of three, or after the decimal mark.
+        assert!(parse_major("1,23,456", 2, EN).is_err());
+        assert!(parse_major("1234,567", 2, EN).is_err());
+        assert!(parse_major("12 34", 2, FR).is_err());
+        assert!(parse_major("1 234,5 0", 2, FR).is_err());
+        assert!(parse_major("1,234.5,0", 2, EN).is_err());
+        assert!(parse_major(",234", 2, EN).is_err());
+        assert!(parse_major("1,,234", 2, EN).is_err());
+        assert!(parse_major("1 234\u{202f}567", 2, FR).is_err());
+        // Spaces are not English groups; a mark with nothing after it.
+        assert!(parse_major("1 234.50", 2, EN).is_err());
+        assert!(parse_major("12.", 2, EN).is_err());
+        assert!(parse_major(".5", 2, EN).is_err());
+        // Too many decimals, with the precision message.
+        match parse_major("1,5", 0, FR) {
+            Err(Error::Invalid { problem, .. }) => {
+                assert_eq!(problem.key, "error-amount-precision")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_example_has_the_currency_decimals() {
+        assert_eq!(example_minor(0), 1234);
+        assert_eq!(example_minor(2), 123_450);
+        assert_eq!(example_minor(3), 1_234_500);
     }
 
     proptest! {

@@ -6,7 +6,7 @@
 
 use crate::error::{ErrorPage, PageError};
 use crate::i18n::{self, Lang};
-use crate::{AppState, cookies, views};
+use crate::{AppState, cookies, flash, views};
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::header::{ACCEPT_LANGUAGE, HOST, ORIGIN, SET_COOKIE};
@@ -34,6 +34,10 @@ pub struct PageCtx {
     /// Set once the page shows something of a private repository: the
     /// answer then tells caches not to keep it.
     pub private_view: Arc<AtomicBool>,
+    /// The confirmation of what the visitor just did, in words.
+    pub flash: Option<String>,
+    /// The key that signs this visitor's confirmations (see `flash`).
+    pub(crate) flash_key: Option<ring::hmac::Key>,
 }
 
 impl PageCtx {
@@ -169,7 +173,19 @@ pub async fn page_context(State(state): State<AppState>, request: Request, next:
             state.config.site_name.clone()
         }
     };
+    // Only a signed-in session has confirmations: every funding action
+    // needs one, and the session cookie is their key.
+    let flash_key = user.as_ref().and_then(|_| flash::key_of(&parts.headers));
+    let reads_flash =
+        parts.method == Method::GET && cookies::get(&parts.headers, flash::COOKIE).is_some();
+    let waiting = if reads_flash {
+        flash::waiting(&parts.headers, flash_key.as_ref())
+    } else {
+        None
+    };
     let ctx = Arc::new(PageCtx {
+        flash: waiting.map(|f| i18n::t(lang, f.key())),
+        flash_key,
         lang,
         user,
         csrf: csrf.clone(),
@@ -227,6 +243,10 @@ pub async fn page_context(State(state): State<AppState>, request: Request, next:
                 .insert(axum::http::header::RETRY_AFTER, wait.clone());
         }
         response = page;
+    }
+    // A page shown consumes the confirmation; a redirect passes it on.
+    if reads_flash && !response.status().is_redirection() {
+        flash::consume(&mut response, state.config.secure_cookies());
     }
     if new_csrf {
         let cookie = cookies::set(cookies::CSRF, &csrf, None, state.config.secure_cookies());

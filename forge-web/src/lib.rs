@@ -9,6 +9,7 @@ pub mod auth;
 pub mod context;
 mod cookies;
 pub mod error;
+mod flash;
 pub mod format;
 mod git_http;
 mod highlight;
@@ -17,6 +18,7 @@ pub mod markdown;
 pub mod metrics;
 pub mod oidc;
 mod pages;
+mod spreadsheet;
 mod view_cache;
 mod views;
 

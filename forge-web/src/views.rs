@@ -214,7 +214,8 @@ impl RepoRow {
     }
 }
 
-/// A calendar date (`2026-11-28`), the same in both languages.
+/// A calendar date (`2026-11-28`) for machines: `datetime` attributes and
+/// date fields. People read [`crate::format::long_date`].
 pub fn date(ms: i64) -> String {
     let (y, m, d) = forge_core::clock::civil_from_days(ms.div_euclid(86_400_000));
     format!("{y:04}-{m:02}-{d:02}")

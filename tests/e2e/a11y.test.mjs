@@ -223,6 +223,18 @@ function pages() {
       await form.getByRole('button', { name: t(lang, 'funding-pledge-submit'), exact: true }).click();
       await page.locator('[aria-invalid="true"]').first().waitFor();
     }],
+    ['funding page, payment refused', 'mara', () => `${issue(data.accepted)}/funding`, async (page, lang) => {
+      const form = page.locator('form').filter({ has: page.getByRole('button', { name: t(lang, 'funding-payment-submit') }) }).first();
+      await form.getByLabel(t(lang, 'funding-payment-amount', { currency: 'EUR' }), { exact: true }).fill('999999');
+      await form.getByLabel(t(lang, 'funding-payment-reference'), { exact: true }).fill('VIR 1');
+      await form.getByRole('button', { name: t(lang, 'funding-payment-submit'), exact: true }).click();
+      await page.locator('[aria-invalid="true"]').first().waitFor();
+    }],
+    ['ledger of a goal', 'anonymous', () => `${issue(data.accepted)}/funding/ledger`],
+    ['asking before cancelling a goal', 'mara', () => `${issue(data.open)}/funding/cancel`],
+    ['money owed and received', 'mara', '/user/mara/received'],
+    ['explore: open for funding', 'anonymous', '/explore/funding?currency=EUR'],
+    ['repository: open for funding', 'anonymous', `/${REPO}/funding/open`],
     ['repository funding', 'anonymous', `/${REPO}/funding`],
     ['organisation pledges', 'tess', '/org/coop-alpha/pledges'],
     ['settings: profile', 'tess', '/user/settings'],

@@ -237,8 +237,27 @@ function scenario(engine) {
       assert.match(await textOf(open.locator('.funding-figures')), new RegExp(escape(money('fr', 300000))));
     });
 
+    step('an ambiguous amount is refused with an example, the typed value kept', async () => {
+      const { page } = amelie;
+      const panel = await fundingPanel(amelie);
+      const form = panel.locator('#pledge-form');
+      await form.getByLabel(t('fr', 'funding-pledge-org'), { exact: true }).selectOption('coop-lumiere');
+      const label = t('fr', 'funding-pledge-amount', { currency: 'EUR' });
+      await form.getByLabel(label, { exact: true }).fill('1234.50');
+      await form.getByRole('button', { name: t('fr', 'funding-pledge-submit'), exact: true }).click();
+      // The refusal is the page the form was posted to, not a redirect.
+      await page.waitForURL((u) => u.pathname.endsWith('/funding/pledge'));
+      const amount = page.locator('#pledge-form').getByLabel(label, { exact: true });
+      assert.equal(await amount.inputValue(), '1234.50');
+      assert.equal(await amount.getAttribute('aria-invalid'), 'true');
+      assert.match(await textOf(page.locator('#pledge-amount-error')), /1 234,50/);
+    });
+
     step('both organisations pledge, French and English amounts', async () => {
       await pledge(amelie, 'coop-lumiere', '1 234,50');
+      // The page the form leads to confirms, for screen readers too.
+      const confirmed = amelie.page.getByRole('status').filter({ hasText: t('fr', 'flash-pledge-recorded') });
+      assert.equal(await confirmed.count(), 1, 'the pledge is confirmed on the page it leads to');
       assert.equal(await goalState(amelie), t('fr', 'funding-state-open'), 'one organisation of the two needed');
       assert.match(await pledgeRow(amelie, 'Coopérative Lumière'), new RegExp(escape(money('fr', 123450))));
 

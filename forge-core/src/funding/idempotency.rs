@@ -1,8 +1,17 @@
 //! `Idempotency-Key`s: a request that repeats a key answers with what the
-//! first request made, and changes nothing.
+//! first request made, and changes nothing. A key sent again with a
+//! different request is refused: answering it with the first result would
+//! tell the client that something it did not ask for was done.
+//!
+//! A key is stored with its scope, `KIND:GOAL:DIGEST`, where the digest is
+//! the SHA-256 of the request's canonical form (its fields after parsing,
+//! one per line), so a body sent with other spacing or key order is the
+//! same request. Keys stored before digests were kept (`KIND:GOAL`) are
+//! replayed as before.
 
 use crate::error::{Error, Result};
 use crate::ids::GoalId;
+use crate::secret;
 use crate::timeline::Tx;
 use crate::user::User;
 use sqlx::Row;
@@ -31,6 +40,19 @@ pub(super) struct IdempotencyKey<'a> {
     request: Request,
 }
 
+/// The canonical form of a request, for its digest: each field on a line
+/// of its own as `name=value`, with backslashes and line breaks escaped,
+/// so two different requests never share a form.
+pub(super) fn canonical(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(name, value)| {
+            let escaped = value.replace('\\', "\\\\").replace('\n', "\\n");
+            format!("{name}={escaped}\n")
+        })
+        .collect()
+}
+
 impl<'a> IdempotencyKey<'a> {
     /// Checks the key sent with a request; a blank key counts as none.
     pub(super) fn parse(key: Option<&'a str>, request: Request) -> Result<IdempotencyKey<'a>> {
@@ -47,15 +69,23 @@ impl<'a> IdempotencyKey<'a> {
         format!("{}:{goal}", self.request.as_str())
     }
 
+    /// The scope stored with the key: the scope and the digest of the
+    /// request's canonical form.
+    fn stored_scope(self, goal: GoalId, body: &str) -> String {
+        format!("{}:{}", self.scope(goal), secret::digest(body))
+    }
+
     /// The result of the first request that carried the key, when this
     /// request replays it. A key is remembered with its scope: the same key
-    /// on another goal, or for another kind of request, is refused rather
-    /// than answered with something else.
+    /// on another goal, or for another kind of request, is refused as a
+    /// conflict; with the same scope but another request body (`body`, the
+    /// canonical form), as an invalid request.
     pub(super) async fn replayed(
         self,
         tx: &mut Tx<'_>,
         actor: &User,
         goal: GoalId,
+        body: &str,
     ) -> Result<Option<i64>> {
         let Some(key) = self.key else { return Ok(None) };
         let row = sqlx::query(
@@ -65,12 +95,22 @@ impl<'a> IdempotencyKey<'a> {
         .bind(key)
         .fetch_optional(&mut **tx)
         .await?;
-        match row {
-            Some(row) if row.try_get::<String, _>("scope")? == self.scope(goal) => {
-                Ok(Some(row.try_get("result_id")?))
-            }
-            Some(_) => Err(Error::conflict(None, "error-idempotency-reused")),
-            None => Ok(None),
+        let Some(row) = row else { return Ok(None) };
+        let stored: String = row.try_get("scope")?;
+        let scope = self.scope(goal);
+        let digest = match stored.strip_prefix(scope.as_str()) {
+            Some("") => None,
+            Some(rest) => match rest.strip_prefix(':') {
+                Some(digest) => Some(digest),
+                None => return Err(Error::conflict(None, "error-idempotency-reused")),
+            },
+            None => return Err(Error::conflict(None, "error-idempotency-reused")),
+        };
+        match digest {
+            Some(digest) if !secret::constant_time_eq(digest, &secret::digest(body)) => Err(
+                Error::invalid("idempotency_key", "error-idempotency-other-request"),
+            ),
+            _ => Ok(Some(row.try_get("result_id")?)),
         }
     }
 
@@ -81,6 +121,7 @@ impl<'a> IdempotencyKey<'a> {
         tx: &mut Tx<'_>,
         actor: &User,
         goal: GoalId,
+        body: &str,
         result: i64,
         now: i64,
     ) -> Result<()> {
@@ -88,7 +129,7 @@ impl<'a> IdempotencyKey<'a> {
             let inserted = sqlx::query("INSERT INTO idempotency_keys (user_id, key, scope, result_id, created_at) VALUES ($1, $2, $3, $4, $5)")
                 .bind(actor.id.0)
                 .bind(key)
-                .bind(self.scope(goal))
+                .bind(self.stored_scope(goal, body))
                 .bind(result)
                 .bind(now)
                 .execute(&mut **tx)

@@ -15,24 +15,29 @@
 //! decides), `pledge` (pledging, withdrawing, funding), `delivery`
 //! (delivery, review, resolution, acceptance) and `payment` (payments,
 //! reversals, settling); `shared` holds what they all use and
-//! `idempotency` the replay of `Idempotency-Key`s. `view` reads, and
-//! `ledger` keeps the accounts.
+//! `idempotency` the replay of `Idempotency-Key`s. `view` reads,
+//! `receivable` reads what is due from each side, `open_list` the goals
+//! still collecting pledges, and `ledger` keeps the accounts.
 
 mod delivery;
 mod goal;
 mod idempotency;
 pub mod ledger;
+mod open_list;
 mod payment;
 mod pledge;
+mod receivable;
 mod shared;
 mod view;
 
 pub use delivery::{deliver, resolve, review};
 pub use goal::{GoalInput, cancel, put_goal, refresh, sweep};
+pub use open_list::{OpenFilter, OpenGoal, goal_states, open_goals};
 pub use payment::{
     PaymentOutcome, PaymentRequest, record_payment, record_payment_outcome, reverse_payment,
 };
 pub use pledge::{PledgeOutcome, PledgeRequest, pledge, withdraw};
+pub use receivable::{org_payments_due, owed_to};
 pub use view::*;
 
 use crate::error::{Error, Result};

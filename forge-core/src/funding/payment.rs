@@ -2,7 +2,7 @@
 //! settling the goal once every called share is paid.
 
 use super::goal::apply_time;
-use super::idempotency::{IdempotencyKey, Request};
+use super::idempotency::{IdempotencyKey, Request, canonical};
 use super::kind;
 use super::ledger::{self, Bucket, Line, MoneyEvent, Posting, goal_account};
 use super::shared::{
@@ -96,11 +96,16 @@ pub async fn record_payment_outcome(
     if reference.is_empty() || reference.chars().count() > 200 {
         return Err(Error::invalid("reference", "error-payment-reference"));
     }
+    let body = canonical(&[
+        ("pledge", &pledge.to_string()),
+        ("amount_minor", &amount_minor.to_string()),
+        ("reference", reference),
+    ]);
     let goal = goal_for_issue(db, issue).await?;
     let now = now_ms();
     let mut tx = db.pool().begin().await?;
     let mut goal = lock_goal(&mut tx, goal.id).await?;
-    if let Some(previous) = key.replayed(&mut tx, actor, goal.id).await? {
+    if let Some(previous) = key.replayed(&mut tx, actor, goal.id, &body).await? {
         return Ok(PaymentOutcome {
             payment_id: PaymentId(previous),
             replayed: true,
@@ -137,7 +142,8 @@ pub async fn record_payment_outcome(
     )
     .await?;
     settle_if_paid(&mut tx, &goal, now).await?;
-    key.remember(&mut tx, actor, goal.id, id.0, now).await?;
+    key.remember(&mut tx, actor, goal.id, &body, id.0, now)
+        .await?;
     tx.commit().await?;
     Ok(PaymentOutcome {
         payment_id: id,

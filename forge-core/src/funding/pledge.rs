@@ -2,7 +2,7 @@
 //! each pledger's fair share once the pledges cover it.
 
 use super::goal::apply_time;
-use super::idempotency::{IdempotencyKey, Request};
+use super::idempotency::{IdempotencyKey, Request, canonical};
 use super::kind;
 use super::ledger::{self, Bucket, Line, MoneyEvent, Posting, goal_account, org_account};
 use super::shared::{
@@ -64,10 +64,15 @@ pub async fn pledge(
     let org = treasury_of(db, actor, org_name).await?;
     money::check_minor("amount_minor", amount_minor)?;
     let (currency, _) = money::currency(currency)?;
+    let body = canonical(&[
+        ("org", &org.id.to_string()),
+        ("amount_minor", &amount_minor.to_string()),
+        ("currency", currency),
+    ]);
     let now = now_ms();
     let mut tx = db.pool().begin().await?;
     let mut goal = lock_goal(&mut tx, goal.id).await?;
-    if let Some(previous) = key.replayed(&mut tx, actor, goal.id).await? {
+    if let Some(previous) = key.replayed(&mut tx, actor, goal.id, &body).await? {
         return Ok(PledgeOutcome {
             pledge_id: PledgeId(previous),
             created: false,
@@ -169,7 +174,7 @@ pub async fn pledge(
     if total >= i128::from(goal.budget_minor) && funders >= goal.min_funders {
         fund(&mut tx, &goal, now).await?;
     }
-    key.remember(&mut tx, actor, goal.id, pledge_id.0, now)
+    key.remember(&mut tx, actor, goal.id, &body, pledge_id.0, now)
         .await?;
     tx.commit().await?;
     Ok(PledgeOutcome {

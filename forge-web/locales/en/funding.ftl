@@ -7,6 +7,8 @@ error-amount = This is not an amount. Type digits, for example 1250.50.
 error-amount-positive = The amount must be more than zero.
 error-amount-precision = This currency does not have that many decimals.
 error-amount-too-large = This amount is too large.
+error-amount-typed = This amount cannot be read without guessing. Type it like this: { $example } (groups of three digits separated by commas are allowed, and a point before the decimals).
+error-amount-decimals = { $currency } does not have that many decimals. Type the amount like this: { $example }
 error-currency = This currency is not known. Use its three-letter code, for example EUR.
 error-currency-mismatch = The pledge must be in the same currency as the budget.
 
@@ -50,4 +52,5 @@ error-payment-reversed = This payment has already been corrected, or is itself a
 ## Repeated requests and exports
 error-idempotency-key = The Idempotency-Key header may hold at most 255 visible ASCII characters.
 error-idempotency-reused = This Idempotency-Key was already used for another request: use a new key for each new request.
+error-idempotency-other-request = This Idempotency-Key was already used for a different request on this goal: a repeated request must be identical. Use a new key for a new request.
 error-export-format = Choose the format "json" or "csv".

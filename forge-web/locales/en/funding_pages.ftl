@@ -33,7 +33,7 @@ funding-pledge-title = Pledge for my organisation
 funding-pledge-help = Promise an amount "up to" which your organisation will contribute. You only pay your fair share, and only once the work is delivered and accepted. You can withdraw your pledge while pledges are still being collected.
 funding-pledge-org = Organisation
 funding-pledge-amount = Amount, in { $currency }
-funding-amount-example = For example 1 234,50 in French or 1,234.50 in English.
+funding-amount-example = For example { $example }: a point before the decimals, commas between thousands if you like.
 funding-pledge-submit = Pledge this amount
 funding-withdraw = Withdraw the pledge of { $org }
 funding-review-title = Review the delivery
@@ -132,3 +132,106 @@ issue-event-delivery_rejected = { $actor } rejected the delivery: every pledge w
 issue-event-payment_recorded = { $actor } recorded a payment of { $value } from { $subject }
 issue-event-payment_reversed = { $actor } reversed a payment of { $value } from { $subject }
 issue-event-settled = Every share has been paid: the funding is settled
+
+## Confirmations, shown once on the page an action lands on
+flash-goal-saved = The funding goal is saved.
+flash-goal-cancelled = The funding goal is cancelled. Every pledge is released.
+flash-pledge-recorded = Your pledge is recorded.
+flash-pledge-withdrawn = The pledge is withdrawn.
+flash-delivery-recorded = The delivery is recorded. The funders can now review it.
+flash-review-recorded = Your review is recorded.
+flash-resolution-recorded = The decision is recorded.
+flash-payment-recorded = The payment is recorded.
+
+## Asking before what cannot be undone
+funding-confirm-back = No, go back without changing anything
+funding-confirm-cancel-title = Cancel this funding goal?
+funding-confirm-cancel-pledges = { $count ->
+    [one] The pledge of { $total } will be released: its organisation will owe nothing.
+   *[other] The { $count } pledges, { $total } in all, will be released: no organisation will owe anything.
+}
+funding-confirm-cancel-no-pledges = Nobody has pledged yet.
+funding-confirm-cancel-final = A cancelled goal cannot be opened again; the ledger keeps a record of it.
+funding-confirm-cancel-too-late = This goal can no longer be cancelled at this stage: the forge will refuse.
+funding-confirm-withdraw-title = Withdraw the pledge of { $org }?
+funding-confirm-withdraw-what = The pledge of { $org }, up to { $amount }, will be withdrawn: the organisation will owe nothing for this goal.
+funding-confirm-withdraw-again = While pledges are collected, the organisation may pledge again later.
+
+## The ledger of a goal, for people
+funding-ledger-page = What happened to the money, step by step
+ledger-title = Ledger
+ledger-intro = Every movement of money on this goal, in order. Nothing here is ever changed or deleted: a mistake is corrected by a new line.
+ledger-empty = Nothing has happened to the money yet.
+ledger-col-what = What happened
+ledger-pledge = { $org } pledged up to { $amount }.
+ledger-pledge-raise = { $org } raised its pledge by { $amount }.
+ledger-pledge-lower = { $org } lowered its pledge by { $amount }.
+ledger-withdrawal = { $org } withdrew its pledge of { $amount }.
+ledger-release = The pledge of { $org } was released: { $amount } is no longer promised.
+ledger-commitment = The goal was funded: the share of { $org } is { $share }.
+ledger-commitment-rest = The goal was funded: the share of { $org } is { $share }; the other { $rest } of its pledge is not needed.
+ledger-call = The delivery was accepted: { $org } now owes its share of { $amount }.
+ledger-payment = A payment of { $amount } from { $org } was received (reference { $reference }).
+ledger-correction = A payment of { $amount } from { $org } recorded by mistake was reversed.
+ledger-csv-filename = ledger
+ledger-csv-date = Date
+ledger-csv-event = Event
+ledger-csv-description = Description
+ledger-csv-account = Account
+ledger-csv-org = Organisation
+ledger-csv-debit = Debit
+ledger-csv-credit = Credit
+ledger-csv-currency = Currency
+ledger-csv-reference = Bank reference
+ledger-csv-by = By
+ledger-event-pledge = Pledge
+ledger-event-pledge_change = Pledge changed
+ledger-event-withdrawal = Withdrawal
+ledger-event-release = Release
+ledger-event-commitment = Share fixed
+ledger-event-call = Share called
+ledger-event-payment = Payment
+ledger-event-correction = Correction
+
+## What the receiving side is owed and has received
+received-title = Money owed to you and received
+received-intro = The shares that funders owe for accepted work on your repositories, and the payments recorded. Record a payment on the issue's funding panel when the transfer arrives.
+received-none = Nobody owes anything yet: shares are called for payment once a delivery is accepted.
+received-totals = Totals per currency
+received-col-owed = Still owed
+received-col-received = Received
+received-col-left = Still owed
+received-owed = Still to be paid
+received-paid = Paid in full
+received-nothing-here = Nothing here.
+funding-org-received = Money owed to this organisation and received
+funding-org-due = Payments due now
+funding-org-due-help = These shares were called for payment: the work was delivered and accepted. Pay by bank transfer, quoting the issue, then the receiving side records the payment.
+funding-col-left = Left to pay
+pledges-csv-filename = pledges
+pledges-csv-repository = Repository
+pledges-csv-issue = Issue
+pledges-csv-title = Title
+pledges-csv-state = Pledge
+pledges-csv-goal-state = Goal
+pledges-csv-pledge = Pledged up to
+pledges-csv-share = Share
+pledges-csv-paid = Paid
+pledges-csv-left = Left to pay
+
+## Issues open for funding
+open-title = Open for funding
+open-tab = Funding
+open-intro = Issues whose maintainers ask for funding and that are still collecting pledges. Open one to pledge for your organisation.
+open-all-goals = Every funding goal of this repository, whatever its state
+open-filters = Filter the issues open for funding
+open-any-currency = Any currency
+open-before = Deadline on or before
+open-progress-filter = Already pledged
+open-any-progress = Any amount
+open-progress-at-least = At least { $percent } %
+open-filter-submit = Show
+open-none = No issue matches: none is open for funding, or the filters exclude them all.
+open-progress = { $percent } % of the budget pledged
+error-open-filter = A filter could not be read: choose a currency from the list, a date, and a percentage from 0 to 100.
+issue-funding-badge-open = Open for funding

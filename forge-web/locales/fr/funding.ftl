@@ -8,6 +8,8 @@ error-amount = Ce n’est pas un montant. Tapez des chiffres, par exemple 1250,5
 error-amount-positive = Le montant doit être supérieur à zéro.
 error-amount-precision = Cette devise n’a pas autant de décimales.
 error-amount-too-large = Ce montant est trop élevé.
+error-amount-typed = Ce montant ne peut pas être lu sans deviner. Tapez-le ainsi : { $example } (les chiffres peuvent être groupés par trois, séparés par des espaces, et les décimales suivent une virgule).
+error-amount-decimals = La devise { $currency } n’a pas autant de décimales. Tapez le montant ainsi : { $example }
 error-currency = Cette devise est inconnue. Utilisez son code à trois lettres, par exemple EUR.
 error-currency-mismatch = La promesse doit être dans la même devise que le budget.
 
@@ -51,4 +53,5 @@ error-payment-reversed = Ce paiement a déjà été corrigé, ou est lui-même u
 ## Requêtes répétées et exports
 error-idempotency-key = L’en-tête Idempotency-Key contient au plus 255 caractères ASCII visibles.
 error-idempotency-reused = Cette clé Idempotency-Key a déjà servi pour une autre requête : utilisez une nouvelle clé pour chaque nouvelle requête.
+error-idempotency-other-request = Cette clé Idempotency-Key a déjà servi pour une requête différente sur cet objectif : une requête répétée doit être identique. Utilisez une nouvelle clé pour une nouvelle requête.
 error-export-format = Choisissez le format « json » ou « csv ».

@@ -33,7 +33,7 @@ funding-pledge-title = Promettre pour mon organisation
 funding-pledge-help = Promettez un montant « jusqu’à » concurrence duquel votre organisation contribuera. Vous ne payez que votre juste part, et seulement une fois le travail livré et accepté. Vous pouvez retirer votre promesse tant que les promesses sont collectées.
 funding-pledge-org = Organisation
 funding-pledge-amount = Montant, en { $currency }
-funding-amount-example = Par exemple 1 234,50 en français ou 1,234.50 en anglais.
+funding-amount-example = Par exemple { $example } : une virgule avant les décimales, des espaces entre les milliers si vous voulez.
 funding-pledge-submit = Promettre ce montant
 funding-withdraw = Retirer la promesse de { $org }
 funding-review-title = Vérifier la livraison
@@ -132,3 +132,106 @@ issue-event-delivery_rejected = { $actor } a rejeté la livraison : toutes les p
 issue-event-payment_recorded = { $actor } a enregistré un paiement de { $value } reçu de { $subject }
 issue-event-payment_reversed = { $actor } a contre-passé un paiement de { $value } reçu de { $subject }
 issue-event-settled = Toutes les parts ont été payées : le financement est soldé
+
+## Confirmations, montrées une fois sur la page où mène une action
+flash-goal-saved = L’objectif de financement est enregistré.
+flash-goal-cancelled = L’objectif de financement est annulé. Toutes les promesses sont libérées.
+flash-pledge-recorded = Votre promesse est enregistrée.
+flash-pledge-withdrawn = La promesse est retirée.
+flash-delivery-recorded = La livraison est enregistrée. Les financeurs peuvent maintenant l’examiner.
+flash-review-recorded = Votre vérification de la livraison est enregistrée.
+flash-resolution-recorded = La décision est enregistrée.
+flash-payment-recorded = Le paiement est enregistré.
+
+## Demander avant ce qui ne peut pas être défait
+funding-confirm-back = Non, revenir sans rien changer
+funding-confirm-cancel-title = Annuler cet objectif de financement ?
+funding-confirm-cancel-pledges = { $count ->
+    [one] La promesse de { $total } sera libérée : son organisation ne devra rien.
+   *[other] Les { $count } promesses, { $total } en tout, seront libérées : aucune organisation ne devra rien.
+}
+funding-confirm-cancel-no-pledges = Personne n’a encore promis.
+funding-confirm-cancel-final = Un objectif annulé ne peut pas être rouvert ; le grand livre en garde la trace.
+funding-confirm-cancel-too-late = Cet objectif ne peut plus être annulé à ce stade : la forge refusera.
+funding-confirm-withdraw-title = Retirer la promesse de { $org } ?
+funding-confirm-withdraw-what = La promesse de { $org }, jusqu’à { $amount }, sera retirée : l’organisation ne devra rien pour cet objectif.
+funding-confirm-withdraw-again = Tant que les promesses sont recueillies, l’organisation pourra promettre à nouveau.
+
+## Le grand livre d’un objectif, pour les personnes
+funding-ledger-page = Ce qu’il est advenu de l’argent, étape par étape
+ledger-title = Grand livre
+ledger-intro = Chaque mouvement d’argent sur cet objectif, dans l’ordre. Rien n’y est jamais modifié ni effacé : une erreur se corrige par une nouvelle ligne.
+ledger-empty = Il ne s’est encore rien passé pour l’argent.
+ledger-col-what = Ce qui s’est passé
+ledger-pledge = { $org } a promis jusqu’à { $amount }.
+ledger-pledge-raise = { $org } a augmenté sa promesse de { $amount }.
+ledger-pledge-lower = { $org } a réduit sa promesse de { $amount }.
+ledger-withdrawal = { $org } a retiré sa promesse de { $amount }.
+ledger-release = La promesse de { $org } a été libérée : { $amount } ne sont plus promis.
+ledger-commitment = L’objectif est financé : la part de { $org } est de { $share }.
+ledger-commitment-rest = L’objectif est financé : la part de { $org } est de { $share } ; les { $rest } restants de sa promesse ne sont pas nécessaires.
+ledger-call = La livraison a été acceptée : { $org } doit maintenant sa part de { $amount }.
+ledger-payment = Un paiement de { $amount } de { $org } a été reçu (référence { $reference }).
+ledger-correction = Un paiement de { $amount } de { $org } enregistré par erreur a été annulé.
+ledger-csv-filename = grand-livre
+ledger-csv-date = Date
+ledger-csv-event = Événement
+ledger-csv-description = Description
+ledger-csv-account = Compte
+ledger-csv-org = Organisation
+ledger-csv-debit = Débit
+ledger-csv-credit = Crédit
+ledger-csv-currency = Devise
+ledger-csv-reference = Référence bancaire
+ledger-csv-by = Par
+ledger-event-pledge = Promesse
+ledger-event-pledge_change = Promesse modifiée
+ledger-event-withdrawal = Retrait
+ledger-event-release = Libération
+ledger-event-commitment = Part fixée
+ledger-event-call = Part appelée
+ledger-event-payment = Paiement
+ledger-event-correction = Correction
+
+## Ce qui est dû au bénéficiaire et ce qu’il a reçu
+received-title = Sommes dues et reçues
+received-intro = Les parts que les financeurs doivent pour un travail accepté sur vos dépôts, et les paiements enregistrés. Enregistrez un paiement sur le panneau de financement du ticket quand le virement arrive.
+received-none = Personne ne doit rien pour l’instant : les parts sont appelées une fois la livraison acceptée.
+received-totals = Totaux par devise
+received-col-owed = Reste dû
+received-col-received = Reçu
+received-col-left = Reste dû
+received-owed = À payer
+received-paid = Payé en totalité
+received-nothing-here = Rien ici.
+funding-org-received = Sommes dues à cette organisation et reçues
+funding-org-due = Paiements à faire maintenant
+funding-org-due-help = Ces parts sont appelées : le travail a été livré et accepté. Payez par virement en indiquant le ticket ; le bénéficiaire enregistre ensuite le paiement.
+funding-col-left = Reste à payer
+pledges-csv-filename = promesses
+pledges-csv-repository = Dépôt
+pledges-csv-issue = Ticket
+pledges-csv-title = Titre
+pledges-csv-state = Promesse
+pledges-csv-goal-state = Objectif
+pledges-csv-pledge = Promis jusqu’à
+pledges-csv-share = Part
+pledges-csv-paid = Payé
+pledges-csv-left = Reste à payer
+
+## Tickets ouverts au financement
+open-title = Ouverts au financement
+open-tab = Financement
+open-intro = Les tickets pour lesquels les mainteneurs demandent un financement et qui recueillent encore des promesses. Ouvrez-en un pour promettre au nom de votre organisation.
+open-all-goals = Tous les objectifs de financement de ce dépôt, quel que soit leur état
+open-filters = Filtrer les tickets ouverts au financement
+open-any-currency = Toutes les devises
+open-before = Date limite au plus tard le
+open-progress-filter = Déjà promis
+open-any-progress = Quel que soit le montant
+open-progress-at-least = Au moins { $percent } %
+open-filter-submit = Afficher
+open-none = Aucun ticket ne correspond : aucun n’est ouvert au financement, ou les filtres les excluent tous.
+open-progress = { $percent } % du budget promis
+error-open-filter = Un filtre n’a pas pu être lu : choisissez une devise dans la liste, une date, et un pourcentage de 0 à 100.
+issue-funding-badge-open = Ouvert au financement

@@ -9,7 +9,8 @@
 //! an edited goal, a changed pledge and the other actions 200 with the goal;
 //! a withdrawal 204. A request repeating an `Idempotency-Key` already used
 //! by the same person on the same goal changes nothing and answers 200 with
-//! what the first request made, and the header `Idempotent-Replayed: true`.
+//! what the first request made, and the header `Idempotent-Replayed: true`;
+//! the same key with a different request answers 422 and changes nothing.
 
 use super::ApiJson;
 use super::ApiPath;

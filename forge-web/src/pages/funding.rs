@@ -3,9 +3,10 @@
 //! funding step. Each step is explained in plain words: treasurers are not
 //! developers.
 
-use super::{load_repo, see_other};
+use super::{funding_confirm, funding_ledger, load_repo, see_other};
 use crate::context::{CsrfForm, PageCtx};
 use crate::error::PageError;
+use crate::flash::{self, Flash};
 use crate::format;
 use crate::views::{FormErrors, render};
 use crate::{AppState, markdown};
@@ -31,14 +32,26 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route(base, get(page).post(put_goal))
         .route(&format!("{base}/pledge"), post(pledge))
-        .route(&format!("{base}/pledges/{{id}}/withdraw"), post(withdraw))
+        .route(
+            &format!("{base}/pledges/{{id}}/withdraw"),
+            get(funding_confirm::withdraw_page).post(withdraw),
+        )
         .route(&format!("{base}/pledges/{{id}}/payments"), post(payment))
-        .route(&format!("{base}/cancel"), post(cancel))
+        .route(
+            &format!("{base}/cancel"),
+            get(funding_confirm::cancel_page).post(cancel),
+        )
+        .route(&format!("{base}/ledger"), get(funding_ledger::page))
+        .route(&format!("{base}/ledger.csv"), get(funding_ledger::csv))
         .route(&format!("{base}/deliver"), post(deliver))
         .route(&format!("{base}/review"), post(review))
         .route(&format!("{base}/resolve"), post(resolve))
         .route("/{owner}/{repo}/funding", get(repo_goals))
         .route("/org/{org}/pledges", get(org_pledges))
+        .route(
+            "/org/{org}/pledges.csv",
+            get(funding_ledger::org_pledges_csv),
+        )
 }
 
 pub struct PledgeRow {
@@ -85,6 +98,10 @@ pub struct FormValues {
     pub acceptance: String,
     pub amount: String,
     pub org: String,
+    /// The pledge whose payment form was sent, with what was typed in it.
+    pub payment_pledge: Option<PledgeId>,
+    pub payment_amount: String,
+    pub payment_reference: String,
 }
 
 /// What the funding panel shows and offers to one visitor.
@@ -112,6 +129,31 @@ pub struct PanelData {
     pub edit_locked: bool,
     /// Commits that closed the issue: the delivery form offers them.
     pub closing_commits: String,
+    /// How to type an amount in the goal's currency (or the form's).
+    pub amount_example: String,
+    /// For the receiving side: its page of what it is owed and received.
+    pub received_link: Option<String>,
+}
+
+impl PanelData {
+    /// The error of a field of the payment form of `pledge`, if that form
+    /// was the one sent.
+    pub fn payment_error(&self, pledge: &PledgeId, field: &str) -> Option<&str> {
+        if self.form.payment_pledge == Some(*pledge) {
+            self.errors.of(field)
+        } else {
+            None
+        }
+    }
+
+    /// What was typed in a field of the payment form of `pledge`.
+    pub fn payment_value(&self, pledge: &PledgeId, field: &str) -> &str {
+        match (self.form.payment_pledge == Some(*pledge), field) {
+            (true, "amount") => &self.form.payment_amount,
+            (true, "reference") => &self.form.payment_reference,
+            _ => "",
+        }
+    }
 }
 
 #[derive(Template)]
@@ -273,7 +315,18 @@ pub async fn panel_data(
     };
     let show_goal_form = maintainer && goal_row.as_ref().is_none_or(|g| g.state == "open");
     let edit_locked = goal_row.as_ref().is_some_and(|g| g.pledged_already);
+    let example_currency = match &goal_row {
+        Some(goal) => goal.currency.clone(),
+        None => form.currency.clone(),
+    };
+    let amount_example = format::amount_example(ctx.lang, &example_currency);
+    let received_link = receiver.then(|| {
+        let kind = if repo.owner_is_org { "org" } else { "user" };
+        format!("/{kind}/{}/received", repo.owner_name)
+    });
     Ok(PanelData {
+        received_link,
+        amount_example,
         closing_commits,
         show_goal_form,
         edit_locked,
@@ -348,7 +401,7 @@ pub async fn panel_html(
     })
 }
 
-async fn load(
+pub(super) async fn load(
     state: &AppState,
     ctx: &PageCtx,
     owner: &str,
@@ -411,23 +464,33 @@ pub async fn page(
     .await
 }
 
-/// After a step: back to the issue's panel on success; the funding page
-/// with the problem explained next to its field otherwise.
+/// After a step: back to the issue's panel on success, with the
+/// confirmation the step earned; the funding page with the problem
+/// explained next to its field otherwise.
 async fn finish(
     state: &AppState,
     ctx: &PageCtx,
     repo: &Repo,
     access: Access,
     found: &Issue,
-    result: forge_core::Result<()>,
+    result: forge_core::Result<Flash>,
     form: Option<FormValues>,
 ) -> Result<Response, PageError> {
     match result {
-        Ok(()) => Ok(see_other(&format!(
-            "/{}/issues/{}#funding",
-            repo.full_name(),
-            found.number
-        ))),
+        Ok(done) => {
+            let mut response = see_other(&format!(
+                "/{}/issues/{}#funding",
+                repo.full_name(),
+                found.number
+            ));
+            flash::attach(
+                &mut response,
+                ctx.flash_key.as_ref(),
+                done,
+                state.config.secure_cookies(),
+            );
+            Ok(response)
+        }
         Err(forge_core::Error::NotFound(problem)) if problem.key != "error-repo-not-found" => {
             let errors = FormErrors {
                 fields: Vec::new(),
@@ -448,12 +511,13 @@ async fn amount_in_goal_currency(
     state: &AppState,
     ctx: &PageCtx,
     issue: &Issue,
+    field: &'static str,
     typed: &str,
 ) -> forge_core::Result<(i64, String)> {
     let goal = funding::goal_of_issue(&state.db, issue.id)
         .await?
         .ok_or_else(|| forge_core::Error::not_found("error-goal-not-found"))?;
-    let amount = format::parse_money(ctx.lang, typed, &goal.currency)?;
+    let amount = format::parse_money(ctx.lang, field, typed, &goal.currency)?;
     Ok((amount, goal.currency))
 }
 
@@ -510,8 +574,7 @@ pub async fn put_goal(
         ..FormValues::default()
     };
     let result = async {
-        let budget_minor = format::parse_money(ctx.lang, &form.budget, &form.currency)
-            .map_err(|_| forge_core::Error::invalid("budget", "error-amount"))?;
+        let budget_minor = format::parse_money(ctx.lang, "budget", &form.budget, &form.currency)?;
         let deadline_at = format::end_of_day(&form.deadline)
             .ok_or_else(|| forge_core::Error::invalid("deadline", "error-date-field"))?;
         let input = GoalInput {
@@ -527,7 +590,16 @@ pub async fn put_goal(
             .map(|_| ())
     }
     .await;
-    finish(&state, &ctx, &repo, access, &found, result, Some(values)).await
+    finish(
+        &state,
+        &ctx,
+        &repo,
+        access,
+        &found,
+        result.map(|()| Flash::GoalSaved),
+        Some(values),
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -553,7 +625,7 @@ pub async fn pledge(
     };
     let result = async {
         let (amount_minor, currency) =
-            amount_in_goal_currency(&state, &ctx, &found, &form.amount).await?;
+            amount_in_goal_currency(&state, &ctx, &found, "amount", &form.amount).await?;
         funding::pledge(
             &state.db,
             &user,
@@ -570,7 +642,16 @@ pub async fn pledge(
         .map(|_| ())
     }
     .await;
-    finish(&state, &ctx, &repo, access, &found, result, Some(values)).await
+    finish(
+        &state,
+        &ctx,
+        &repo,
+        access,
+        &found,
+        result.map(|()| Flash::PledgeRecorded),
+        Some(values),
+    )
+    .await
 }
 
 pub async fn withdraw(
@@ -582,7 +663,16 @@ pub async fn withdraw(
     let user = signed_in!(ctx);
     let (repo, access, found) = load(&state, &ctx, &owner, &name, index).await?;
     let result = funding::withdraw(&state.db, &user, &repo, &found, id).await;
-    finish(&state, &ctx, &repo, access, &found, result, None).await
+    finish(
+        &state,
+        &ctx,
+        &repo,
+        access,
+        &found,
+        result.map(|()| Flash::PledgeWithdrawn),
+        None,
+    )
+    .await
 }
 
 pub async fn cancel(
@@ -594,7 +684,16 @@ pub async fn cancel(
     let user = signed_in!(ctx);
     let (repo, access, found) = load(&state, &ctx, &owner, &name, index).await?;
     let result = funding::cancel(&state.db, &user, &repo, &found).await;
-    finish(&state, &ctx, &repo, access, &found, result, None).await
+    finish(
+        &state,
+        &ctx,
+        &repo,
+        access,
+        &found,
+        result.map(|()| Flash::GoalCancelled),
+        None,
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -620,7 +719,16 @@ pub async fn deliver(
         .map(str::to_string)
         .collect();
     let result = funding::deliver(&state.db, &user, &repo, &found, &form.note, &commits).await;
-    finish(&state, &ctx, &repo, access, &found, result, None).await
+    finish(
+        &state,
+        &ctx,
+        &repo,
+        access,
+        &found,
+        result.map(|()| Flash::DeliveryRecorded),
+        None,
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -661,7 +769,16 @@ pub async fn review(
         }
         Err(e) => Err(e),
     };
-    finish(&state, &ctx, &repo, access, &found, result, None).await
+    finish(
+        &state,
+        &ctx,
+        &repo,
+        access,
+        &found,
+        result.map(|()| Flash::ReviewRecorded),
+        None,
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -683,7 +800,16 @@ pub async fn resolve(
         "reject" => funding::resolve(&state.db, &user, &repo, &found, Resolution::Reject).await,
         _ => Err(forge_core::Error::invalid("verdict", "error-verdict")),
     };
-    finish(&state, &ctx, &repo, access, &found, result, None).await
+    finish(
+        &state,
+        &ctx,
+        &repo,
+        access,
+        &found,
+        result.map(|()| Flash::ResolutionRecorded),
+        None,
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -702,8 +828,15 @@ pub async fn payment(
 ) -> Result<Response, PageError> {
     let user = signed_in!(ctx);
     let (repo, access, found) = load(&state, &ctx, &owner, &name, index).await?;
+    let values = FormValues {
+        payment_pledge: Some(id),
+        payment_amount: form.amount.clone(),
+        payment_reference: form.reference.clone(),
+        ..FormValues::default()
+    };
     let result = async {
-        let (amount_minor, _) = amount_in_goal_currency(&state, &ctx, &found, &form.amount).await?;
+        let (amount_minor, currency) =
+            amount_in_goal_currency(&state, &ctx, &found, "amount", &form.amount).await?;
         funding::record_payment(
             &state.db,
             &user,
@@ -718,9 +851,51 @@ pub async fn payment(
         )
         .await
         .map(|_| ())
+        .map_err(|e| payment_error(&ctx, e, &currency))
     }
     .await;
-    finish(&state, &ctx, &repo, access, &found, result, None).await
+    finish(
+        &state,
+        &ctx,
+        &repo,
+        access,
+        &found,
+        result.map(|()| Flash::PaymentRecorded),
+        Some(values),
+    )
+    .await
+}
+
+/// A refused payment, said for its form: the amount's problems under the
+/// amount field (`amount_minor` is the API's name for it), and what is
+/// still owed in the visitor's notation.
+fn payment_error(ctx: &PageCtx, error: forge_core::Error, currency: &str) -> forge_core::Error {
+    match error {
+        forge_core::Error::Invalid { field, problem } => {
+            let field = if field == "amount_minor" {
+                "amount"
+            } else {
+                field
+            };
+            let problem = if problem.key == "error-payment-too-much" {
+                let left = problem
+                    .args
+                    .iter()
+                    .find(|(name, _)| *name == "left_minor")
+                    .and_then(|(_, v)| v.parse::<i64>().ok());
+                match left {
+                    Some(left) => forge_core::Problem::new("error-payment-too-much")
+                        .arg("left", format::major_for_display(ctx.lang, left, currency))
+                        .arg("currency", currency),
+                    None => problem,
+                }
+            } else {
+                problem
+            };
+            forge_core::Error::Invalid { field, problem }
+        }
+        other => other,
+    }
 }
 
 pub struct GoalListRow {
@@ -777,6 +952,8 @@ pub struct OrgPledgeRow {
     pub paid: String,
     pub state_label: String,
     pub goal_state_label: String,
+    /// What is still to be paid, for due pledges.
+    pub left: Option<String>,
 }
 
 pub struct TotalRow {
@@ -791,6 +968,10 @@ struct OrgPledgesView<'a> {
     org: String,
     org_label: String,
     pledges: Vec<OrgPledgeRow>,
+    /// Pledges whose share is called for payment and not fully paid.
+    due: Vec<OrgPledgeRow>,
+    /// The visitor handles the organisation's money.
+    treasurer: bool,
     totals: Vec<TotalRow>,
     /// The next page of older pledges.
     next: Option<String>,
@@ -851,13 +1032,9 @@ pub async fn org_pledges(
                 .map(|(p, _, _)| format!("/org/{}/pledges?before={}", found.name, p.pledge.id))
         })
         .flatten();
-    let mut rows = Vec::new();
-    for (pledge, private, repo_id) in page {
-        if private && !may_read(repo_id).await? {
-            continue;
-        }
+    let row_of = |pledge: &funding::OrgPledge| {
         let p = &pledge.pledge;
-        rows.push(OrgPledgeRow {
+        OrgPledgeRow {
             target: format!(
                 "/{}/issues/{}#funding",
                 pledge.repo_full_name, pledge.issue_number
@@ -870,8 +1047,30 @@ pub async fn org_pledges(
             paid: money(&ctx, p.paid_minor, &p.currency),
             state_label: pledge_state_label(&ctx, p.state),
             goal_state_label: ctx.t(&format!("funding-state-{}", pledge.goal_state.as_str())),
-        });
+            left: (p.state == PledgeState::Due)
+                .then(|| money(&ctx, p.share_minor.unwrap_or(0) - p.paid_minor, &p.currency)),
+        }
+    };
+    let mut rows = Vec::new();
+    for (pledge, private, repo_id) in page {
+        if private && !may_read(repo_id).await? {
+            continue;
+        }
+        rows.push(row_of(&pledge));
     }
+    let mut due = Vec::new();
+    for (pledge, private, repo_id) in funding::org_payments_due(&state.db, found.id).await? {
+        if private && !may_read(repo_id).await? {
+            continue;
+        }
+        due.push(row_of(&pledge));
+    }
+    let treasurer = match &ctx.user {
+        Some(user) => org::role_of(&state.db, found.id, user.id)
+            .await?
+            .is_some_and(Role::handles_money),
+        None => false,
+    };
     totals.sort_by_key(|(s, c, _)| (PledgeState::ALL.iter().position(|x| x == s), c.clone()));
     let totals = totals
         .into_iter()
@@ -890,6 +1089,8 @@ pub async fn org_pledges(
         org: found.name,
         org_label,
         pledges: rows,
+        due,
+        treasurer,
         totals,
         next,
     }))

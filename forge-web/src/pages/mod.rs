@@ -6,6 +6,10 @@ mod account;
 mod code;
 mod explore;
 mod funding;
+mod funding_confirm;
+mod funding_ledger;
+mod funding_open;
+mod funding_received;
 mod home;
 mod issues;
 mod oauth;
@@ -30,6 +34,8 @@ pub fn router() -> Router<AppState> {
         .route("/explore", get(|| async { see_other("/explore/repos") }))
         .route("/explore/repos", get(explore::repos))
         .route("/explore/organizations", get(explore::organisations))
+        .route("/explore/funding", get(funding_open::explore))
+        .route("/{owner}/{repo}/funding/open", get(funding_open::repo))
         .route("/user/login", get(account::login_form).post(account::login))
         .route(
             "/user/sign_up",
@@ -57,6 +63,8 @@ pub fn router() -> Router<AppState> {
         .route("/-/admin/security", get(security::site))
         .route("/org/create", get(orgs::new_form).post(orgs::create))
         .route("/org/{org}/members", post(orgs::set_member))
+        .route("/org/{name}/received", get(funding_received::page))
+        .route("/user/{name}/received", get(funding_received::page))
         .route(
             "/org/{org}/members/{username}/remove",
             post(orgs::remove_member),

@@ -24,7 +24,7 @@ use super::see_other;
 use crate::context::{CsrfForm, PageCtx};
 use crate::error::PageError;
 use crate::oidc::FlowError;
-use crate::views::{FormErrors, date, render, safe_next, url_encode};
+use crate::views::{FormErrors, render, safe_next, url_encode};
 use crate::{AppState, cookies};
 use askama::Template;
 use axum::Router;
@@ -550,7 +550,7 @@ async fn identities_page(
             id: i.id,
             provider_name: display_name(&i.provider),
             subject: i.subject,
-            linked_on: date(i.created_at),
+            linked_on: crate::format::long_date(ctx.lang, i.created_at),
         })
         .collect();
     let links = state

@@ -25,7 +25,8 @@ struct CommitView<'a> {
     body: String,
     author: String,
     author_date: String,
-    committer: Option<(String, String)>,
+    author_date_iso: String,
+    committer: Option<(String, String, String)>,
     parents: Vec<(String, String)>,
     browse_href: String,
     files_summary: String,
@@ -158,6 +159,7 @@ pub(super) async fn commit(
         (
             detail.committer_name.clone(),
             date(detail.committer_time_ms),
+            crate::format::long_date(ctx.lang, detail.committer_time_ms),
         )
     });
     let truncated = detail.diff.truncated.then(|| {
@@ -191,7 +193,8 @@ pub(super) async fn commit(
         },
         body: detail.body.clone(),
         author: detail.author_name.clone(),
-        author_date: date(detail.author_time_ms),
+        author_date: crate::format::long_date(ctx.lang, detail.author_time_ms),
+        author_date_iso: date(detail.author_time_ms),
         committer,
         files_summary: ctx.t1(
             "code-diff-files-changed",

@@ -38,6 +38,7 @@ pub(super) struct CommitRow {
     pub(super) short_id: String,
     pub(super) author: String,
     pub(super) date: String,
+    pub(super) date_iso: String,
 }
 
 pub(super) fn commit_row(ctx: &PageCtx, base: &str, c: &CommitSummary) -> CommitRow {
@@ -51,7 +52,8 @@ pub(super) fn commit_row(ctx: &PageCtx, base: &str, c: &CommitSummary) -> Commit
         href: format!("{base}/commit/{id}"),
         short_id: short(&id),
         author: c.author.clone(),
-        date: date(c.time_ms),
+        date: crate::format::long_date(ctx.lang, c.time_ms),
+        date_iso: date(c.time_ms),
     }
 }
 

@@ -42,6 +42,7 @@ struct RefRow {
     commit: CommitRow,
     message: String,
     date: String,
+    date_iso: String,
     tar_href: String,
     zip_href: String,
 }
@@ -61,7 +62,8 @@ fn ref_row(
         is_default: kind == RefKind::Branch && name == head.default_branch,
         commit: commit_row(ctx, &head.base, commit),
         message: String::new(),
-        date: date(commit.time_ms),
+        date: crate::format::long_date(ctx.lang, commit.time_ms),
+        date_iso: date(commit.time_ms),
         tar_href: format!("{}/archive/{encoded}.tar.gz", head.base),
         zip_href: format!("{}/archive/{encoded}.zip", head.base),
     }
@@ -120,7 +122,8 @@ pub(super) async fn tags(
         .iter()
         .map(|t| RefRow {
             message: t.message.clone(),
-            date: date(t.time_ms),
+            date: crate::format::long_date(ctx.lang, t.time_ms),
+            date_iso: date(t.time_ms),
             ..ref_row(&ctx, &head, RefKind::Tag, &t.name, &t.commit)
         })
         .collect();

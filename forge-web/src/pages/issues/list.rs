@@ -7,7 +7,7 @@ use crate::AppState;
 use crate::context::PageCtx;
 use crate::error::PageError;
 use crate::pages::repo_head::{RepoHead, base_of};
-use crate::views::{FormErrors, date, render, url_encode};
+use crate::views::{FormErrors, render, url_encode};
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
@@ -138,6 +138,8 @@ struct IssueRow {
     author: String,
     comments_label: String,
     milestone: Option<(String, String)>,
+    /// The badge of the issue's funding goal, while it is live.
+    funding: Option<String>,
 }
 
 /// A tab of the list: label, address, current.
@@ -277,6 +279,33 @@ pub(super) async fn list(
         .iter()
         .map(|m| (m.id.0, m.title.as_str()))
         .collect();
+    // Goals that ended without money (expired, cancelled) get no badge.
+    let page_ids = (
+        page.issues.iter().map(|i| i.id).min(),
+        page.issues.iter().map(|i| i.id).max(),
+    );
+    let goal_states = match page_ids {
+        (Some(first), Some(last)) => {
+            forge_core::funding::goal_states(&state.db, repo.id, (first, last)).await?
+        }
+        _ => HashMap::new(),
+    };
+    let funding_badges: HashMap<i64, String> = goal_states
+        .into_iter()
+        .filter(|(_, s)| {
+            !matches!(
+                s,
+                forge_core::funding::GoalState::Expired | forge_core::funding::GoalState::Cancelled
+            )
+        })
+        .map(|(issue, s)| {
+            let label = match s {
+                forge_core::funding::GoalState::Open => ctx.t("issue-funding-badge-open"),
+                other => ctx.t(&format!("funding-state-{}", other.as_str())),
+            };
+            (issue.0, label)
+        })
+        .collect();
     let rows: Vec<IssueRow> = page
         .issues
         .iter()
@@ -291,10 +320,11 @@ pub(super) async fn list(
                 "issue-state-open"
             }),
             labels: labels_by_issue.remove(&i.id.0).unwrap_or_default(),
-            opened: date(i.created_at),
+            opened: crate::format::long_date(ctx.lang, i.created_at),
             opened_iso: forge_core::clock::rfc3339(i.created_at),
             author: i.author_name.clone(),
             comments_label: counted(&ctx, "issues-comments", i.comment_count),
+            funding: funding_badges.get(&i.id.0).cloned(),
             milestone: i.milestone_id.and_then(|m| {
                 milestone_title.get(&m.0).map(|title| {
                     (

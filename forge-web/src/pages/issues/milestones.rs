@@ -179,7 +179,7 @@ impl EditablePage for MilestonesPage {
                     } else {
                         "milestones-state-open"
                     }),
-                    due: m.due_at.map(date),
+                    due: m.due_at.map(|ms| crate::format::long_date(ctx.lang, ms)),
                     due_iso: m.due_at.map(forge_core::clock::rfc3339).unwrap_or_default(),
                     overdue: !m.closed && m.due_at.is_some_and(|due| due < now),
                     closed_issues: m.closed_issues,

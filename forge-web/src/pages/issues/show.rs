@@ -12,7 +12,7 @@ use crate::AppState;
 use crate::context::PageCtx;
 use crate::error::PageError;
 use crate::pages::repo_head::{RepoHead, base_of};
-use crate::views::{FormErrors, date, render};
+use crate::views::{FormErrors, render};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -225,7 +225,7 @@ pub(super) async fn issue_page(
     let mut views = Vec::new();
     for event in &events {
         let (date_text, iso) = (
-            date(event.created_at),
+            crate::format::long_date(ctx.lang, event.created_at),
             forge_core::clock::rfc3339(event.created_at),
         );
         if event.kind == kind::COMMENTED {
@@ -352,7 +352,7 @@ pub(super) async fn issue_page(
             "issue-opened-by",
             &[
                 ("author", person(&found.author_name)),
-                ("date", time_part(found.created_at)),
+                ("date", time_part(ctx, found.created_at)),
             ],
         ),
         body_html,

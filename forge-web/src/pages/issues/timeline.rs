@@ -9,7 +9,7 @@ use crate::context::PageCtx;
 use crate::error::PageError;
 use crate::i18n;
 use crate::pages::repo_head::base_of;
-use crate::views::{date, url_encode};
+use crate::views::url_encode;
 use forge_core::issue::CloseReason;
 use forge_core::repo::{self, Access, Repo};
 use forge_core::timeline::{self, kind};
@@ -29,8 +29,11 @@ pub(super) enum Part {
     Time(String, String),
 }
 
-pub(super) fn time_part(ms: i64) -> Part {
-    Part::Time(forge_core::clock::rfc3339(ms), date(ms))
+pub(super) fn time_part(ctx: &PageCtx, ms: i64) -> Part {
+    Part::Time(
+        forge_core::clock::rfc3339(ms),
+        crate::format::long_date(ctx.lang, ms),
+    )
 }
 
 /// The message `key` with its placeholders replaced by parts. The message
@@ -326,6 +329,8 @@ mod tests {
             signup_open: true,
             here: "/".into(),
             private_view: Default::default(),
+            flash: None,
+            flash_key: None,
         }
     }
 

@@ -5,7 +5,7 @@ use crate::AppState;
 use crate::auth::ClientAddress;
 use crate::context::{CsrfForm, PageCtx};
 use crate::error::PageError;
-use crate::views::{FormErrors, date, render};
+use crate::views::{FormErrors, render};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -50,8 +50,10 @@ async fn page(
             id: t.id.0,
             name: t.name,
             last_eight: t.last_eight,
-            created: date(t.created_at),
-            last_used: t.last_used_at.map(date),
+            created: crate::format::long_date(ctx.lang, t.created_at),
+            last_used: t
+                .last_used_at
+                .map(|ms| crate::format::long_date(ctx.lang, ms)),
         })
         .collect();
     let status = if errors.any() {
