@@ -111,6 +111,10 @@ macro_rules! catalogue_files {
                 "funding_pages",
                 include_str!(concat!("../locales/", $lang, "/funding_pages.ftl")),
             ),
+            (
+                "payees",
+                include_str!(concat!("../locales/", $lang, "/payees.ftl")),
+            ),
         ]
     };
 }

@@ -237,6 +237,7 @@ pub(super) async fn accept(
         let state = if pledge.share == 0 {
             PledgeState::Paid
         } else {
+            super::document::number_call(tx, goal, pledge.id, now).await?;
             PledgeState::Due
         };
         set_pledge(tx, pledge.id, state, now).await?;

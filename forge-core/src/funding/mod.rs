@@ -19,9 +19,11 @@
 //! `ledger` keeps the accounts.
 
 mod delivery;
+pub mod document;
 mod goal;
 mod idempotency;
 pub mod ledger;
+pub mod payee;
 mod payment;
 mod pledge;
 mod shared;

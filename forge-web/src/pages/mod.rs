@@ -10,6 +10,7 @@ mod home;
 mod issues;
 mod oauth;
 mod orgs;
+mod payee;
 mod profile;
 mod repo_head;
 mod repo_settings;
@@ -42,6 +43,14 @@ pub fn router() -> Router<AppState> {
         .route(
             "/user/settings/tokens/{id}/delete",
             post(settings::revoke_token),
+        )
+        .route(
+            "/user/settings/payee",
+            get(payee::user_page).post(payee::user_save),
+        )
+        .route(
+            "/org/{org}/payee",
+            get(payee::org_page).post(payee::org_save),
         )
         .route("/org/create", get(orgs::new_form).post(orgs::create))
         .route("/org/{org}/members", post(orgs::set_member))
