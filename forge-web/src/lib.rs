@@ -16,6 +16,7 @@ pub mod i18n;
 pub mod markdown;
 pub mod oidc;
 mod pages;
+pub mod pdf;
 mod view_cache;
 mod views;
 

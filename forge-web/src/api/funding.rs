@@ -293,7 +293,9 @@ pub async fn get_goal(
     let viewer = caller.map(|c| c.user);
     let (found, issue) = load(&state, viewer.as_ref(), &owner, &name, index).await?;
     let goal = current_goal(&state, &issue).await?;
-    Ok(axum::Json(goal_json(&state, &found, &issue, goal).await?))
+    let mut value = goal_json(&state, &found, &issue, goal).await?;
+    super::funding_documents::augment(&state, viewer.as_ref(), &found, &issue, &mut value).await?;
+    Ok(axum::Json(value))
 }
 
 #[derive(Deserialize)]

@@ -112,6 +112,8 @@ pub struct PanelData {
     pub edit_locked: bool,
     /// Commits that closed the issue: the delivery form offers them.
     pub closing_commits: String,
+    /// Payee details and the calls for funds and receipts.
+    pub extra: super::funding_documents::PanelExtra,
 }
 
 #[derive(Template)]
@@ -273,7 +275,10 @@ pub async fn panel_data(
     };
     let show_goal_form = maintainer && goal_row.as_ref().is_none_or(|g| g.state == "open");
     let edit_locked = goal_row.as_ref().is_some_and(|g| g.pledged_already);
+    let extra =
+        super::funding_documents::panel_extra(state, ctx, repo, &base, view.as_ref()).await?;
     Ok(PanelData {
+        extra,
         closing_commits,
         show_goal_form,
         edit_locked,

@@ -6,6 +6,7 @@ mod account;
 mod code;
 mod explore;
 mod funding;
+mod funding_documents;
 mod home;
 mod issues;
 mod oauth;
@@ -72,6 +73,7 @@ pub fn router() -> Router<AppState> {
         )
         .merge(issues::router())
         .merge(funding::router())
+        .merge(funding_documents::router())
         .merge(code::router())
         .merge(oauth::router())
         .route("/{name}", get(profile::show))
