@@ -13,12 +13,14 @@
 //! timeline event, in one database transaction. They are grouped by what
 //! they act on: `goal` (putting and cancelling a goal, and what time
 //! decides), `pledge` (pledging, withdrawing, funding), `delivery`
-//! (delivery, review, resolution, acceptance) and `payment` (payments,
+//! (delivery, review, acceptance), `dispute` (the pledgers' weighted vote
+//! and the mediator) and `payment` (payments,
 //! reversals, settling); `shared` holds what they all use and
 //! `idempotency` the replay of `Idempotency-Key`s. `view` reads, and
 //! `ledger` keeps the accounts.
 
 mod delivery;
+pub mod dispute;
 pub mod document;
 mod goal;
 mod idempotency;
@@ -29,7 +31,8 @@ mod pledge;
 mod shared;
 mod view;
 
-pub use delivery::{deliver, resolve, review};
+pub use delivery::{deliver, review};
+pub use dispute::{resolve, vote};
 pub use goal::{GoalInput, cancel, put_goal, refresh, sweep};
 pub use payment::{
     PaymentOutcome, PaymentRequest, record_payment, record_payment_outcome, reverse_payment,
@@ -58,6 +61,17 @@ pub mod kind {
     pub const PAYMENT: &str = "payment_recorded";
     pub const PAYMENT_REVERSED: &str = "payment_reversed";
     pub const SETTLED: &str = "settled";
+    /// How disputes are decided was set: the rule, and the mediator as
+    /// subject.
+    pub const DISPUTE_TERMS: &str = "funding_dispute_terms";
+    /// A pledger voted in a dispute (`accept` or `reject`).
+    pub const VOTED: &str = "delivery_vote";
+    /// The vote reached the goal's rule (`accept` or `reject`).
+    pub const VOTE_DECIDED: &str = "delivery_vote_decided";
+    /// Every pledger voted and no side reached the rule.
+    pub const VOTE_TIED: &str = "delivery_vote_tied";
+    /// The mediator decided (`accept` or `reject`).
+    pub const MEDIATED: &str = "delivery_mediated";
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -179,7 +193,7 @@ impl Verdict {
     }
 }
 
-/// The repository owner's resolution of a dispute.
+/// A decision on a dispute: a pledger's vote, or the mediator's decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resolution {
     Accept,

@@ -59,3 +59,52 @@ doc-download-pdf = Download as PDF
 doc-back = Back to the funding
 doc-print-hint = To print this page, use your browser's Print command: only the document is printed.
 error-document-not-found = This document does not exist.
+
+## Disputes: the pledgers' vote and the mediator
+dispute-title = If a pledger objects to the delivery
+dispute-terms-title = If a pledger objects to the delivery
+dispute-terms-help = The organisations that pledged then vote, each weighing as much as its share. Choose how much of the shares a decision needs, and a mediator who decides a tie or a vote that ends without a decision. It cannot change once someone has pledged.
+dispute-rule = Decision by
+dispute-rule-majority = Simple majority of the shares
+dispute-rule-two_thirds = Two thirds of the shares
+dispute-rule-unanimity = All of the shares (unanimity)
+dispute-mediator = Mediator
+dispute-mediator-hint = The name of a user or of an organisation, not yourself nor the account that gets paid. Leave it empty for the site's administrators.
+dispute-mediator-admins = The site's administrators
+dispute-vote-ends = The vote closes on
+dispute-votes = Votes so far
+dispute-col-vote = Vote
+dispute-col-weight = Weight (share)
+dispute-vote-title = Vote on the delivery
+dispute-vote-help = A pledger objected. Your organisation's vote weighs as much as its share. You may change it until the dispute is decided.
+dispute-vote-accept = Accept the delivery: every share is called for payment
+dispute-vote-reject = Reject the delivery: every pledge is released, nobody pays
+dispute-vote-submit = Vote
+dispute-mediate-title = Decide as mediator
+dispute-mediate-help = The vote is tied, or it closed without a decision: as the goal's mediator, you decide. Accepting calls every organisation for its share; rejecting releases every pledge and nobody pays.
+error-dispute-rule = Choose a simple majority, two thirds or unanimity.
+error-mediator-not-found = There is no user or organisation with this name.
+error-mediator-payee = The mediator cannot be the account that gets paid.
+error-dispute-terms-locked = How disputes are decided cannot change once someone has pledged.
+error-vote-not-pledger = Only organisations whose pledge was committed to this goal vote on its delivery.
+error-vote-closed = The vote on this dispute is closed: the mediator decides.
+error-resolve-mediator-only = Only the goal's mediator decides a dispute; the organisations that pledged vote.
+error-mediation-early = The mediator decides only when the vote is tied or once it has closed.
+issue-event-funding_dispute_terms = { $actor } set how a dispute is decided: { $value ->
+    [majority] a simple majority of the shares
+    [two_thirds] two thirds of the shares
+   *[unanimity] all of the shares
+}, mediator { $subject }
+issue-event-delivery_vote = { $actor } voted for { $subject } to { $value ->
+    [accept] accept
+   *[reject] reject
+} the delivery
+issue-event-delivery_vote_decided = The pledgers' vote decided to { $value ->
+    [accept] accept
+   *[reject] reject
+} the delivery
+issue-event-delivery_vote_tied = Every pledger voted and no side reached the rule: the mediator decides
+issue-event-delivery_mediated = { $actor }, mediator, decided to { $value ->
+    [accept] accept
+   *[reject] reject
+} the delivery

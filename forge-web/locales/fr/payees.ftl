@@ -60,3 +60,52 @@ doc-download-pdf = Télécharger en PDF
 doc-back = Retour au financement
 doc-print-hint = Pour imprimer cette page, utilisez la commande Imprimer de votre navigateur : seul le document est imprimé.
 error-document-not-found = Ce document n’existe pas.
+
+## Contestations : le vote des financeurs et le médiateur
+dispute-title = Si un financeur conteste la livraison
+dispute-terms-title = Si un financeur conteste la livraison
+dispute-terms-help = Les organisations qui ont promis un financement votent alors, chacune avec le poids de sa part. Choisissez quelle part des voix une décision demande, et un médiateur qui tranche une égalité ou un vote clos sans décision. Ce choix ne peut plus changer dès qu’une organisation a promis.
+dispute-rule = Décision à
+dispute-rule-majority = La majorité simple des parts
+dispute-rule-two_thirds = Deux tiers des parts
+dispute-rule-unanimity = L’unanimité des parts
+dispute-mediator = Médiateur
+dispute-mediator-hint = Le nom d’un utilisateur ou d’une organisation, ni vous ni le compte qui est payé. Laissez vide pour les administrateurs du site.
+dispute-mediator-admins = Les administrateurs du site
+dispute-vote-ends = Le vote se termine le
+dispute-votes = Votes exprimés
+dispute-col-vote = Vote
+dispute-col-weight = Poids (part)
+dispute-vote-title = Voter sur la livraison
+dispute-vote-help = Un financeur a contesté la livraison. Le vote de votre organisation pèse autant que sa part. Vous pouvez le changer tant que la contestation n’est pas tranchée.
+dispute-vote-accept = Accepter la livraison : chaque part est appelée
+dispute-vote-reject = Rejeter la livraison : toutes les promesses sont libérées, personne ne paie
+dispute-vote-submit = Voter
+dispute-mediate-title = Trancher en tant que médiateur
+dispute-mediate-help = Le vote est à égalité, ou il s’est terminé sans décision : en tant que médiateur de l’objectif, vous tranchez. Accepter appelle chaque organisation pour sa part ; rejeter libère toutes les promesses et personne ne paie.
+error-dispute-rule = Choisissez la majorité simple, les deux tiers ou l’unanimité.
+error-mediator-not-found = Aucun utilisateur ni aucune organisation ne porte ce nom.
+error-mediator-payee = Le médiateur ne peut pas être le compte qui est payé.
+error-dispute-terms-locked = La façon de trancher une contestation ne peut plus changer dès qu’une organisation a promis.
+error-vote-not-pledger = Seules les organisations dont la promesse a été engagée pour cet objectif votent sur sa livraison.
+error-vote-closed = Le vote sur cette contestation est clos : le médiateur tranche.
+error-resolve-mediator-only = Seul le médiateur de l’objectif tranche une contestation ; les organisations qui ont promis votent.
+error-mediation-early = Le médiateur ne tranche que si le vote est à égalité ou une fois qu’il est clos.
+issue-event-funding_dispute_terms = { $actor } a fixé la façon de trancher une contestation : { $value ->
+    [majority] la majorité simple des parts
+    [two_thirds] deux tiers des parts
+   *[unanimity] l’unanimité des parts
+}, médiateur { $subject }
+issue-event-delivery_vote = { $actor } a voté pour { $subject } : { $value ->
+    [accept] accepter
+   *[reject] rejeter
+} la livraison
+issue-event-delivery_vote_decided = Le vote des financeurs a décidé de { $value ->
+    [accept] accepter
+   *[reject] rejeter
+} la livraison
+issue-event-delivery_vote_tied = Tous les financeurs ont voté et aucun camp n’atteint la règle : le médiateur tranche
+issue-event-delivery_mediated = { $actor }, médiateur, a décidé de { $value ->
+    [accept] accepter
+   *[reject] rejeter
+} la livraison

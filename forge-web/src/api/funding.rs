@@ -49,6 +49,7 @@ pub fn router() -> Router<AppState> {
         .route(&format!("{GOAL}/deliver"), post(deliver))
         .route(&format!("{GOAL}/review"), post(review))
         .route(&format!("{GOAL}/resolve"), post(resolve))
+        .route(&format!("{GOAL}/vote"), post(super::funding_disputes::vote))
         .route(&format!("{GOAL}/cancel"), post(cancel))
         .route(&format!("{GOAL}/ledger"), get(goal_ledger))
         .route("/repos/{owner}/{repo}/funding", get(repo_goals))
@@ -103,7 +104,7 @@ fn format_of(raw: Option<&str>, headers: &HeaderMap) -> Result<Format, ApiError>
 
 /// The repository and issue a request names, if `viewer` may read them
 /// ("not found" otherwise, as everywhere).
-async fn load(
+pub(super) async fn load(
     state: &AppState,
     viewer: Option<&User>,
     owner: &str,
@@ -210,11 +211,17 @@ async fn goal_json(
     if let (Value::Object(base), Value::Object(more)) = (&mut value, extra) {
         base.extend(more);
     }
+    let dispute = super::funding_disputes::dispute_json(state, goal).await?;
+    insert(&mut value, "dispute", dispute);
     Ok(value)
 }
 
 /// The goal as it is now, for the answer to a change.
-async fn answer_goal(state: &AppState, repo: &Repo, issue: &Issue) -> Result<Value, ApiError> {
+pub(super) async fn answer_goal(
+    state: &AppState,
+    repo: &Repo,
+    issue: &Issue,
+) -> Result<Value, ApiError> {
     let goal = current_goal(state, issue).await?;
     goal_json(state, repo, issue, goal).await
 }
@@ -308,6 +315,13 @@ pub struct PutGoal {
     review_days: Option<i64>,
     #[serde(default)]
     min_funders: Option<i64>,
+    /// How disputes are decided: `majority` (the default), `two_thirds`
+    /// or `unanimity`; only while nobody has pledged.
+    #[serde(default)]
+    dispute_rule: Option<String>,
+    /// The mediator's account name; empty for the site's administrators.
+    #[serde(default)]
+    mediator: Option<String>,
 }
 
 pub async fn put_goal(
@@ -340,6 +354,17 @@ pub async fn put_goal(
         },
     )
     .await?;
+    if body.dispute_rule.is_some() || body.mediator.is_some() {
+        super::funding_disputes::set_terms(
+            &state,
+            &actor,
+            &found,
+            &issue,
+            body.dispute_rule.as_deref(),
+            body.mediator.as_deref(),
+        )
+        .await?;
+    }
     let status = if existed {
         StatusCode::OK
     } else {

@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route(&format!("{base}/deliver"), post(deliver))
         .route(&format!("{base}/review"), post(review))
         .route(&format!("{base}/resolve"), post(resolve))
+        .route(&format!("{base}/vote"), post(vote))
         .route("/{owner}/{repo}/funding", get(repo_goals))
         .route("/org/{org}/pledges", get(org_pledges))
 }
@@ -85,6 +86,8 @@ pub struct FormValues {
     pub acceptance: String,
     pub amount: String,
     pub org: String,
+    pub dispute_rule: String,
+    pub mediator: String,
 }
 
 /// What the funding panel shows and offers to one visitor.
@@ -95,7 +98,6 @@ pub struct PanelData {
     pub goal: Option<GoalRow>,
     pub pledges: Vec<PledgeRow>,
     pub maintainer: bool,
-    pub owner: bool,
     pub receiver: bool,
     /// Organisations the visitor may pledge for.
     pub treasuries: Vec<String>,
@@ -287,7 +289,6 @@ pub async fn panel_data(
         goal: goal_row,
         pledges,
         maintainer,
-        owner: access >= Access::Admin,
         receiver,
         treasuries,
         reviewers,
@@ -485,6 +486,10 @@ pub struct GoalForm {
     min_funders: String,
     #[serde(default)]
     acceptance: String,
+    #[serde(default)]
+    dispute_rule: String,
+    #[serde(default)]
+    mediator: String,
 }
 
 fn optional_number(field: &'static str, text: &str) -> forge_core::Result<Option<i64>> {
@@ -512,6 +517,8 @@ pub async fn put_goal(
         review_days: form.review_days.clone(),
         min_funders: form.min_funders.clone(),
         acceptance: form.acceptance.clone(),
+        dispute_rule: form.dispute_rule.clone(),
+        mediator: form.mediator.clone(),
         ..FormValues::default()
     };
     let result = async {
@@ -527,9 +534,18 @@ pub async fn put_goal(
             review_days: optional_number("review_days", &form.review_days)?,
             min_funders: optional_number("min_funders", &form.min_funders)?,
         };
-        funding::put_goal(&state.db, &user, &repo, &found, input)
-            .await
-            .map(|_| ())
+        funding::put_goal(&state.db, &user, &repo, &found, input).await?;
+        // How disputes are decided: sent only while it may be chosen.
+        if !form.dispute_rule.is_empty() || !form.mediator.trim().is_empty() {
+            let rule = if form.dispute_rule.is_empty() {
+                funding::dispute::DisputeRule::default()
+            } else {
+                funding::dispute::DisputeRule::parse(&form.dispute_rule)?
+            };
+            funding::dispute::set_terms(&state.db, &user, &repo, &found, rule, &form.mediator)
+                .await?;
+        }
+        Ok(())
     }
     .await;
     finish(&state, &ctx, &repo, access, &found, result, Some(values)).await
@@ -687,6 +703,35 @@ pub async fn resolve(
         "accept" => funding::resolve(&state.db, &user, &repo, &found, Resolution::Accept).await,
         "reject" => funding::resolve(&state.db, &user, &repo, &found, Resolution::Reject).await,
         _ => Err(forge_core::Error::invalid("verdict", "error-verdict")),
+    };
+    finish(&state, &ctx, &repo, access, &found, result, None).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct VoteForm {
+    #[serde(default)]
+    org: String,
+    #[serde(default)]
+    vote: String,
+}
+
+/// A pledging organisation's vote in a dispute.
+pub async fn vote(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path((owner, name, index)): Path<(String, String, i64)>,
+    CsrfForm(form): CsrfForm<VoteForm>,
+) -> Result<Response, PageError> {
+    let user = signed_in!(ctx);
+    let (repo, access, found) = load(&state, &ctx, &owner, &name, index).await?;
+    let choice = match form.vote.as_str() {
+        "accept" => Ok(Resolution::Accept),
+        "reject" => Ok(Resolution::Reject),
+        _ => Err(forge_core::Error::invalid("vote", "error-verdict")),
+    };
+    let result = match choice {
+        Ok(choice) => funding::vote(&state.db, &user, &repo, &found, &form.org, choice).await,
+        Err(e) => Err(e),
     };
     finish(&state, &ctx, &repo, access, &found, result, None).await
 }

@@ -1,6 +1,7 @@
 //! Calls for funds and receipts, as printable pages and as PDF, and what
 //! the funding panel shows of them: the payee's details to those who owe
-//! money, and each document with the reference to quote on the transfer.
+//! money, and each document with the reference to quote on the transfer;
+//! and the panel's part about disputes (the rule, the mediator, the votes).
 //!
 //! Only the receiving side and the paying organisation's owners and
 //! treasurers see a document; everyone else gets "not found".
@@ -18,9 +19,10 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use forge_core::funding::dispute::{self, DisputeRule};
 use forge_core::funding::document::{self, DocumentDetails, DocumentKind};
 use forge_core::funding::payee;
-use forge_core::funding::{self, GoalView};
+use forge_core::funding::{self, GoalState, GoalView, PledgeState};
 use forge_core::issue;
 use forge_core::org;
 use forge_core::repo::Repo;
@@ -70,6 +72,87 @@ pub struct PanelExtra {
     /// details.
     pub payee_edit: Option<String>,
     pub documents: Vec<DocumentRow>,
+    /// How disputes are decided, the votes, and what the visitor may do.
+    pub dispute: DisputePanel,
+}
+
+/// What the panel says about disputes.
+#[derive(Default)]
+pub struct DisputePanel {
+    /// The rule, in words, and as the form sends it.
+    pub rule: String,
+    pub rule_code: &'static str,
+    /// The mediator's name; empty: the site's administrators.
+    pub mediator: String,
+    pub vote_ends: Option<String>,
+    /// Organisation, vote in words, weight (its share).
+    pub votes: Vec<(String, String, String)>,
+    /// The visitor's organisations that may vote now.
+    pub voters: Vec<String>,
+    pub may_mediate: bool,
+    /// The choices of the goal form: value, words, chosen.
+    pub rules: Vec<(&'static str, String)>,
+}
+
+/// The dispute part of the panel.
+async fn dispute_panel(
+    state: &AppState,
+    ctx: &PageCtx,
+    view: Option<&GoalView>,
+) -> Result<DisputePanel, PageError> {
+    let mut panel = DisputePanel {
+        rules: DisputeRule::ALL
+            .iter()
+            .map(|r| (r.as_str(), ctx.t(&format!("dispute-rule-{}", r.as_str()))))
+            .collect(),
+        ..DisputePanel::default()
+    };
+    let Some(view) = view else {
+        panel.rule = ctx.t("dispute-rule-majority");
+        panel.rule_code = DisputeRule::default().as_str();
+        return Ok(panel);
+    };
+    let db = &state.db;
+    let goal = &view.goal;
+    let terms = dispute::terms_of(db, goal.id).await?;
+    panel.rule = ctx.t(&format!("dispute-rule-{}", terms.rule.as_str()));
+    panel.rule_code = terms.rule.as_str();
+    panel.mediator = terms.mediator.map(|(_, name)| name).unwrap_or_default();
+    if goal.state != GoalState::Disputed {
+        return Ok(panel);
+    }
+    panel.vote_ends = terms.vote_ends_at.map(|ms| format::long_date(ctx.lang, ms));
+    let votes = dispute::votes(db, goal.id).await?;
+    panel.votes = votes
+        .iter()
+        .map(|v| {
+            (
+                v.org_name.clone(),
+                ctx.t(if v.accept {
+                    "dispute-vote-accept"
+                } else {
+                    "dispute-vote-reject"
+                }),
+                format::money(ctx.lang, v.weight, &goal.currency),
+            )
+        })
+        .collect();
+    if let Some(user) = &ctx.user {
+        let mut mine = Vec::new();
+        for (o, role) in org::of_user(db, user.id).await? {
+            if role.handles_money() {
+                mine.push(o.id);
+            }
+        }
+        panel.voters = view
+            .pledges
+            .iter()
+            .filter(|p| p.state == PledgeState::Committed && mine.contains(&p.org_id))
+            .map(|p| p.org_name.clone())
+            .collect();
+        panel.may_mediate = dispute::may_mediate(db, user, goal).await?;
+    }
+    Ok(panel)
 }
 
 /// The panel's part about payees and documents.
@@ -80,11 +163,18 @@ pub async fn panel_extra(
     base: &str,
     view: Option<&GoalView>,
 ) -> Result<PanelExtra, PageError> {
+    let dispute = dispute_panel(state, ctx, view).await?;
     let (Some(user), Some(view)) = (&ctx.user, view) else {
-        return Ok(PanelExtra::default());
+        return Ok(PanelExtra {
+            dispute,
+            ..PanelExtra::default()
+        });
     };
     let db = &state.db;
-    let mut extra = PanelExtra::default();
+    let mut extra = PanelExtra {
+        dispute,
+        ..PanelExtra::default()
+    };
     let manages = payee::manages(db, user, repo.owner_id).await?;
     if manages {
         extra.payee_edit = Some(if repo.owner_is_org {
