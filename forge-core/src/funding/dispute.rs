@@ -347,14 +347,20 @@ pub async fn vote(
     let org = treasury_of(db, actor, org_name).await?;
     let goal = goal_for_issue(db, issue).await?;
     let (mut tx, goal, now) = begin_change(db, goal.id).await?;
-    let pledger = live_pledges(&mut tx, goal.id)
-        .await?
-        .into_iter()
-        .find(|p| p.org == org.id);
-    let Some(pledger) = pledger else {
+    // As for reviews: a pledger asking at the wrong moment hears that the
+    // vote is not open; anyone else that only pledgers vote.
+    let pledged: i64 = sqlx::query(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM pledges WHERE goal_id = $1 AND org_id = $2 AND state <> 'withdrawn'",
+    )
+    .bind(goal.id.0)
+    .bind(org.id.0)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get("n")?;
+    if pledged == 0 {
         tx.commit().await?;
         return Err(Error::forbidden("error-vote-not-pledger"));
-    };
+    }
     if goal.state != GoalState::Disputed {
         tx.commit().await?;
         return Err(conflict("error-not-disputed"));
@@ -364,10 +370,14 @@ pub async fn vote(
         tx.commit().await?;
         return Err(conflict("error-vote-closed"));
     }
-    if pledger.state != PledgeState::Committed {
+    let pledger = live_pledges(&mut tx, goal.id)
+        .await?
+        .into_iter()
+        .find(|p| p.org == org.id && p.state == PledgeState::Committed);
+    let Some(pledger) = pledger else {
         tx.commit().await?;
         return Err(Error::forbidden("error-vote-not-pledger"));
-    }
+    };
     sqlx::query(
         "INSERT INTO dispute_votes (goal_id, org_id, vote, weight, by_user, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
          ON CONFLICT (goal_id, org_id) DO UPDATE SET vote = EXCLUDED.vote, weight = EXCLUDED.weight, \
