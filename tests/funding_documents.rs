@@ -518,6 +518,50 @@ async fn payee_details_calls_for_funds_and_receipts_reach_only_those_concerned()
         assert!(ann_browser.get(&base).await.contains(IBAN));
         let goal = api_goal(&forge, &ann_token, accepted.number).await;
         assert_eq!(goal["payee"]["bic"], "BNPAFRPP");
+
+        // Every export carries the references: the organisation's pledges
+        // the call's, the goal's ledger the call's and the transfers'.
+        let get = |path: String, token: String| {
+            let url = forge.at(&path);
+            async move {
+                let response = http().get(url).bearer_auth(token).send().await.unwrap();
+                assert_eq!(response.status(), StatusCode::OK);
+                response.text().await.unwrap()
+            }
+        };
+        let pledges = get(
+            "/api/v1/orgs/velo/pledges?format=csv".into(),
+            theo_token.clone(),
+        )
+        .await;
+        assert!(
+            pledges.lines().next().unwrap().ends_with(",reference"),
+            "{pledges}"
+        );
+        assert!(pledges.contains("MIA-000001"), "{engine:?}: {pledges}");
+        let pledges = get("/api/v1/orgs/velo/pledges".into(), theo_token.clone()).await;
+        assert!(
+            pledges.contains("\"reference\":\"MIA-000001\""),
+            "{pledges}"
+        );
+        let ledger_path = format!(
+            "/api/v1/repos/mia/tool/issues/{}/funding/ledger",
+            accepted.number
+        );
+        let ledger = get(format!("{ledger_path}?format=csv"), eve_token.clone()).await;
+        for expected in [
+            "MIA-000001",
+            "MIA-000002",
+            "VIR SEPA 2026-114",
+            "VIR SEPA 2026-131",
+        ] {
+            assert!(
+                ledger.contains(expected),
+                "{engine:?}: {expected} not in {ledger}"
+            );
+        }
+        let ledger = get(ledger_path, eve_token.clone()).await;
+        assert!(ledger.contains("\"reference\":\"VIR SEPA 2026-114\""));
     }
 }
 

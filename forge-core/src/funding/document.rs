@@ -328,3 +328,25 @@ pub async fn details(
         document,
     })
 }
+
+/// The call references of an organisation's pledges, for its exports.
+pub async fn call_references_of_org(
+    db: &Db,
+    org: OrgId,
+) -> Result<std::collections::HashMap<PledgeId, String>> {
+    let rows = sqlx::query(
+        "SELECT d.pledge_id, d.reference FROM funding_documents d JOIN pledges p ON p.id = d.pledge_id \
+         WHERE p.org_id = $1 AND d.kind = 'call'",
+    )
+    .bind(org.0)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                PledgeId(row.try_get("pledge_id")?),
+                row.try_get("reference")?,
+            ))
+        })
+        .collect()
+}

@@ -631,6 +631,27 @@ pub async fn goal_ledger(
         .map(|p| (ledger::org_account(p.org_id), p.org_name))
         .collect();
     let org_of = |account: &str| orgs.get(account).cloned();
+    // The bank reference of each line: the payer's for a payment or its
+    // correction, the call's for a call.
+    let bank_references: HashMap<PaymentId, String> = funding::payments(&state.db, goal.id)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.reference))
+        .collect();
+    let call_references: HashMap<PledgeId, String> = funding::document::of_goal(&state.db, goal.id)
+        .await?
+        .into_iter()
+        .filter(|d| d.kind == funding::document::DocumentKind::Call)
+        .map(|d| (d.pledge_id, d.reference))
+        .collect();
+    let reference_of = |e: &ledger::Entry| -> String {
+        match (e.payment_id, e.pledge_id) {
+            (Some(payment), _) => bank_references.get(&payment).cloned(),
+            (None, Some(pledge)) if e.event == "call" => call_references.get(&pledge).cloned(),
+            _ => None,
+        }
+        .unwrap_or_default()
+    };
     match format {
         Format::Json => {
             let out: Vec<Value> = entries
@@ -649,6 +670,7 @@ pub async fn goal_ledger(
                         "credit_minor": e.credit_minor,
                         "currency": e.currency,
                         "actor": e.actor,
+                        "reference": reference_of(e),
                     })
                 })
                 .collect();
@@ -671,6 +693,7 @@ pub async fn goal_ledger(
                     "credit_minor",
                     "currency",
                     "actor",
+                    "reference",
                 ]
                 .map(String::from),
             );
@@ -690,6 +713,7 @@ pub async fn goal_ledger(
                         e.credit_minor.to_string(),
                         e.currency.clone(),
                         e.actor.clone().unwrap_or_default(),
+                        csv_text(&reference_of(e)),
                     ],
                 );
             }
@@ -812,6 +836,8 @@ pub async fn org_pledges(
         }
         visible.push(row);
     }
+    let references = funding::document::call_references_of_org(db, found.id).await?;
+    let reference_of = |pledge: PledgeId| references.get(&pledge).cloned().unwrap_or_default();
     match format {
         Format::Json => {
             let mut totals: BTreeMap<(&'static str, String), Totals> = BTreeMap::new();
@@ -835,6 +861,7 @@ pub async fn org_pledges(
                     insert(&mut value, "repository", json!(row.repo_full_name));
                     insert(&mut value, "issue", json!(row.issue_number));
                     insert(&mut value, "issue_title", json!(row.issue_title));
+                    insert(&mut value, "reference", json!(reference_of(row.pledge.id)));
                     value
                 })
                 .collect();
@@ -880,6 +907,7 @@ pub async fn org_pledges(
                     "amount_minor",
                     "share_minor",
                     "paid_minor",
+                    "reference",
                 ]
                 .map(String::from),
             );
@@ -900,6 +928,7 @@ pub async fn org_pledges(
                         p.amount_minor.to_string(),
                         optional(p.share_minor),
                         p.paid_minor.to_string(),
+                        csv_text(&reference_of(p.id)),
                     ],
                 );
             }
