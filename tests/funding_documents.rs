@@ -628,3 +628,159 @@ async fn documents_are_numbered_in_sequence_under_concurrent_payments() {
         assert_eq!(receipts.len(), 20);
     }
 }
+
+#[tokio::test]
+async fn a_dispute_is_voted_and_mediated_through_the_pages() {
+    for forge in TestForge::on_each_engine().await {
+        let db = &forge.db;
+        let engine = forge.engine();
+        let mia = forge.user("mia", false).await;
+        let theo = forge.user("theo", false).await;
+        let ann = forge.user("ann", false).await;
+        forge.user("sam", false).await;
+        forge_core::user::set_locale(db, theo.id, "fr")
+            .await
+            .unwrap();
+        org::create(db, &theo, association("velo", "Vélo Solidaire"))
+            .await
+            .unwrap();
+        org::create(db, &ann, association("books", ""))
+            .await
+            .unwrap();
+        let repo = new_repo(db, &mia, "tool").await;
+        let found = issue::create(
+            db,
+            &mia,
+            &repo,
+            NewIssue {
+                title: "Agenda partagé".into(),
+                ..NewIssue::default()
+            },
+        )
+        .await
+        .unwrap();
+        let base = format!("/mia/tool/issues/{}/funding", found.number);
+        let mut mia_browser = Browser::new(&forge, "en");
+        mia_browser.sign_in("mia").await;
+        // The goal form offers the rule and the mediator; naming herself
+        // (the account that gets paid) is refused next to the field.
+        let page = mia_browser.get(&base).await;
+        assert!(page.contains("name=\"dispute_rule\"") && page.contains("name=\"mediator\""));
+        let goal_fields = |mediator: &'static str| {
+            [
+                ("budget", "1000"),
+                ("currency", "EUR"),
+                ("deadline", "2099-01-01"),
+                ("review_days", "14"),
+                ("min_funders", "1"),
+                ("acceptance", "Shared agenda with tests."),
+                ("dispute_rule", "majority"),
+                ("mediator", mediator),
+            ]
+        };
+        let page = mia_browser.post(&base, &goal_fields("mia")).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{engine:?}");
+        assert!(
+            page.contains("cannot be the account that gets paid"),
+            "{}",
+            page.body
+        );
+        let page = mia_browser.post(&base, &goal_fields("sam")).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        for (treasurer, org_name) in [(&theo, "velo"), (&ann, "books")] {
+            funding::pledge(
+                db,
+                treasurer,
+                &repo,
+                &found,
+                PledgeRequest {
+                    org: org_name,
+                    amount_minor: 60_000,
+                    currency: "EUR",
+                    idempotency_key: None,
+                },
+            )
+            .await
+            .unwrap();
+        }
+        funding::deliver(db, &mia, &repo, &found, "Livré.", &[])
+            .await
+            .unwrap();
+        funding::review(
+            db,
+            &ann,
+            &repo,
+            &found,
+            "books",
+            Verdict::Object,
+            "Dates are lost.",
+        )
+        .await
+        .unwrap();
+        // Théo votes in French through the form; Ann votes the other way.
+        let mut theo_browser = Browser::new(&forge, "fr");
+        theo_browser.sign_in("theo").await;
+        let page = theo_browser.get(&base).await;
+        assert!(page.contains("Voter sur la livraison"), "{}", page.body);
+        assert!(page.contains("La majorité simple des parts"));
+        let page = theo_browser
+            .post(
+                &format!("{base}/vote"),
+                &[("org", "velo"), ("vote", "accept")],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        let mut ann_browser = Browser::new(&forge, "en");
+        ann_browser.sign_in("ann").await;
+        let page = ann_browser
+            .post(
+                &format!("{base}/vote"),
+                &[("org", "books"), ("vote", "reject")],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        // A tie: the owner cannot decide; the mediator can, and does.
+        assert!(!mia_browser.get(&base).await.contains("Decide as mediator"));
+        let page = mia_browser
+            .post(&format!("{base}/resolve"), &[("verdict", "accept")])
+            .await;
+        // Refusals are explained on the funding page, as for every step.
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{engine:?}");
+        assert!(
+            page.contains("Only the goal&#39;s mediator decides"),
+            "{}",
+            page.body
+        );
+        let mut sam_browser = Browser::new(&forge, "en");
+        sam_browser.sign_in("sam").await;
+        let page = sam_browser.get(&base).await;
+        assert!(page.contains("Decide as mediator"), "{}", page.body);
+        let page = sam_browser
+            .post(&format!("{base}/resolve"), &[("verdict", "accept")])
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        let goal = funding::goal_of_issue(db, found.id).await.unwrap().unwrap();
+        assert_eq!(goal.state, funding::GoalState::Accepted);
+        // The timeline tells every step, in French for Théo.
+        let page = theo_browser
+            .get(&format!("/mia/tool/issues/{}", found.number))
+            .await;
+        for expected in [
+            "a voté pour",
+            "aucun camp n’atteint la règle",
+            "médiateur, a accepté la livraison",
+            "la majorité simple des parts, médiateur",
+            "accepter la livraison",
+        ] {
+            assert!(
+                page.contains(expected),
+                "{engine:?}: {expected} missing from {}",
+                page.body
+                    .lines()
+                    .filter(|l| l.contains("tranch") || l.contains("diateur"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
+        }
+    }
+}

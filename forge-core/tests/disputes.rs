@@ -319,19 +319,14 @@ async fn two_thirds_of_the_shares_decide_and_the_payee_has_no_say() {
         assert_eq!(
             w.kinds(&found).await,
             [
-                "funding_dispute_terms",
-                "delivered",
-                "delivery_vote",
-                "delivery_vote",
-                "delivery_vote",
-                "delivery_vote_decided",
+                "funding_dispute_two_thirds",
+                "delivery_vote_reject",
+                "delivery_vote_accept",
+                "delivery_vote_accept",
+                "delivery_vote_decided_accept",
                 "delivery_accepted",
             ]
-            .map(String::from)
-            .iter()
-            .filter(|k| k.starts_with("delivery") || k.starts_with("funding_dispute"))
-            .cloned()
-            .collect::<Vec<_>>(),
+            .map(String::from),
             "{:?}",
             w.db.engine()
         );
@@ -339,13 +334,13 @@ async fn two_thirds_of_the_shares_decide_and_the_payee_has_no_say() {
         let events = testing::events_since(&w.db, &mut position, 1).await;
         let votes = events
             .iter()
-            .filter(|e| e.kind == "issue.delivery_vote")
+            .filter(|e| e.kind.starts_with("issue.delivery_vote_") && !e.kind.contains("decided"))
             .count();
         assert_eq!(votes, 3, "{:?}", w.db.engine());
         assert!(
             events
                 .iter()
-                .any(|e| e.kind == "issue.delivery_vote_decided")
+                .any(|e| e.kind == "issue.delivery_vote_decided_accept")
         );
         assert!(ledger::check(&w.db).await.unwrap().is_empty());
     }
@@ -383,7 +378,14 @@ async fn the_mediator_decides_a_tie_and_a_vote_that_closed() {
                 .all(|p| p.state == PledgeState::Released)
         );
         let kinds = w.kinds(&found).await;
-        assert!(kinds.ends_with(&["delivery_mediated".into(), "delivery_rejected".into()]));
+        assert!(
+            kinds.ends_with(&[
+                "delivery_vote_tied".into(),
+                "delivery_mediated_reject".into(),
+                "delivery_rejected".into()
+            ]),
+            "{kinds:?}"
+        );
 
         // Unanimity, one vote, and the window closes: votes are refused
         // and the mediator (a user) accepts.

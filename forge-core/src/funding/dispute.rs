@@ -204,10 +204,13 @@ pub async fn set_terms(
         &mut tx,
         goal.issue_id,
         NewEvent {
-            kind: kind::DISPUTE_TERMS,
+            kind: match rule {
+                DisputeRule::Majority => kind::DISPUTE_TERMS_MAJORITY,
+                DisputeRule::TwoThirds => kind::DISPUTE_TERMS_TWO_THIRDS,
+                DisputeRule::Unanimity => kind::DISPUTE_TERMS_UNANIMITY,
+            },
             actor: Some(actor.id.into()),
             subject: mediator.as_ref().map(|m| m.id),
-            new_value: Some(rule.as_str()),
             ..Default::default()
         },
         now,
@@ -392,28 +395,18 @@ pub async fn vote(
     .execute(&mut *tx)
     .await?;
     let me = Some(AccountId::from(actor.id));
-    event(
-        &mut tx,
-        &goal,
-        kind::VOTED,
-        me,
-        Some(org.id),
-        Some(verdict_text(choice)),
-        now,
-    )
-    .await?;
+    let voted = match choice {
+        Resolution::Accept => kind::VOTED_ACCEPT,
+        Resolution::Reject => kind::VOTED_REJECT,
+    };
+    event(&mut tx, &goal, voted, me, Some(org.id), None, now).await?;
     let after = tally(&mut tx, &goal).await?;
     if let Some(outcome) = after.outcome() {
-        event(
-            &mut tx,
-            &goal,
-            kind::VOTE_DECIDED,
-            None,
-            None,
-            Some(verdict_text(outcome)),
-            now,
-        )
-        .await?;
+        let decided = match outcome {
+            Resolution::Accept => kind::VOTE_DECIDED_ACCEPT,
+            Resolution::Reject => kind::VOTE_DECIDED_REJECT,
+        };
+        event(&mut tx, &goal, decided, None, None, None, now).await?;
         decide(&mut tx, &goal, outcome, None, now).await?;
     } else if after.tied() && !before.tied() {
         event(&mut tx, &goal, kind::VOTE_TIED, None, None, None, now).await?;
@@ -460,16 +453,11 @@ pub async fn resolve(
         return Err(conflict("error-mediation-early"));
     }
     let me = Some(AccountId::from(actor.id));
-    event(
-        &mut tx,
-        &goal,
-        kind::MEDIATED,
-        me,
-        None,
-        Some(verdict_text(resolution)),
-        now,
-    )
-    .await?;
+    let mediated = match resolution {
+        Resolution::Accept => kind::MEDIATED_ACCEPT,
+        Resolution::Reject => kind::MEDIATED_REJECT,
+    };
+    event(&mut tx, &goal, mediated, me, None, None, now).await?;
     decide(&mut tx, &goal, resolution, me, now).await?;
     tx.commit().await?;
     Ok(())

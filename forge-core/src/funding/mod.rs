@@ -61,17 +61,22 @@ pub mod kind {
     pub const PAYMENT: &str = "payment_recorded";
     pub const PAYMENT_REVERSED: &str = "payment_reversed";
     pub const SETTLED: &str = "settled";
-    /// How disputes are decided was set: the rule, and the mediator as
-    /// subject.
-    pub const DISPUTE_TERMS: &str = "funding_dispute_terms";
-    /// A pledger voted in a dispute (`accept` or `reject`).
-    pub const VOTED: &str = "delivery_vote";
-    /// The vote reached the goal's rule (`accept` or `reject`).
-    pub const VOTE_DECIDED: &str = "delivery_vote_decided";
+    /// How disputes are decided was set, one kind per rule; the mediator
+    /// is the subject.
+    pub const DISPUTE_TERMS_MAJORITY: &str = "funding_dispute_majority";
+    pub const DISPUTE_TERMS_TWO_THIRDS: &str = "funding_dispute_two_thirds";
+    pub const DISPUTE_TERMS_UNANIMITY: &str = "funding_dispute_unanimity";
+    /// A pledger voted in a dispute (the organisation is the subject).
+    pub const VOTED_ACCEPT: &str = "delivery_vote_accept";
+    pub const VOTED_REJECT: &str = "delivery_vote_reject";
+    /// The vote reached the goal's rule.
+    pub const VOTE_DECIDED_ACCEPT: &str = "delivery_vote_decided_accept";
+    pub const VOTE_DECIDED_REJECT: &str = "delivery_vote_decided_reject";
     /// Every pledger voted and no side reached the rule.
     pub const VOTE_TIED: &str = "delivery_vote_tied";
-    /// The mediator decided (`accept` or `reject`).
-    pub const MEDIATED: &str = "delivery_mediated";
+    /// The mediator decided.
+    pub const MEDIATED_ACCEPT: &str = "delivery_mediated_accept";
+    pub const MEDIATED_REJECT: &str = "delivery_mediated_reject";
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

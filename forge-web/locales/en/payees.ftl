@@ -90,21 +90,13 @@ error-vote-not-pledger = Only organisations whose pledge was committed to this g
 error-vote-closed = The vote on this dispute is closed: the mediator decides.
 error-resolve-mediator-only = Only the goal's mediator decides a dispute; the organisations that pledged vote.
 error-mediation-early = The mediator decides only when the vote is tied or once it has closed.
-issue-event-funding_dispute_terms = { $actor } set how a dispute is decided: { $value ->
-    [majority] a simple majority of the shares
-    [two_thirds] two thirds of the shares
-   *[unanimity] all of the shares
-}, mediator { $subject }
-issue-event-delivery_vote = { $actor } voted for { $subject } to { $value ->
-    [accept] accept
-   *[reject] reject
-} the delivery
-issue-event-delivery_vote_decided = The pledgers' vote decided to { $value ->
-    [accept] accept
-   *[reject] reject
-} the delivery
+issue-event-funding_dispute_majority = { $actor } chose how a dispute is decided: a simple majority of the shares, mediator { $subject }
+issue-event-funding_dispute_two_thirds = { $actor } chose how a dispute is decided: two thirds of the shares, mediator { $subject }
+issue-event-funding_dispute_unanimity = { $actor } chose how a dispute is decided: all of the shares, mediator { $subject }
+issue-event-delivery_vote_accept = { $actor } voted for { $subject } to accept the delivery
+issue-event-delivery_vote_reject = { $actor } voted for { $subject } to reject the delivery
+issue-event-delivery_vote_decided_accept = The pledgers' vote accepted the delivery
+issue-event-delivery_vote_decided_reject = The pledgers' vote rejected the delivery
 issue-event-delivery_vote_tied = Every pledger voted and no side reached the rule: the mediator decides
-issue-event-delivery_mediated = { $actor }, mediator, decided to { $value ->
-    [accept] accept
-   *[reject] reject
-} the delivery
+issue-event-delivery_mediated_accept = { $actor }, mediator, accepted the delivery
+issue-event-delivery_mediated_reject = { $actor }, mediator, rejected the delivery

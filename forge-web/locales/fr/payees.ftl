@@ -91,21 +91,13 @@ error-vote-not-pledger = Seules les organisations dont la promesse a été engag
 error-vote-closed = Le vote sur cette contestation est clos : le médiateur tranche.
 error-resolve-mediator-only = Seul le médiateur de l’objectif tranche une contestation ; les organisations qui ont promis votent.
 error-mediation-early = Le médiateur ne tranche que si le vote est à égalité ou une fois qu’il est clos.
-issue-event-funding_dispute_terms = { $actor } a fixé la façon de trancher une contestation : { $value ->
-    [majority] la majorité simple des parts
-    [two_thirds] deux tiers des parts
-   *[unanimity] l’unanimité des parts
-}, médiateur { $subject }
-issue-event-delivery_vote = { $actor } a voté pour { $subject } : { $value ->
-    [accept] accepter
-   *[reject] rejeter
-} la livraison
-issue-event-delivery_vote_decided = Le vote des financeurs a décidé de { $value ->
-    [accept] accepter
-   *[reject] rejeter
-} la livraison
+issue-event-funding_dispute_majority = { $actor } a choisi comment trancher une contestation : la majorité simple des parts, médiateur { $subject }
+issue-event-funding_dispute_two_thirds = { $actor } a choisi comment trancher une contestation : deux tiers des parts, médiateur { $subject }
+issue-event-funding_dispute_unanimity = { $actor } a choisi comment trancher une contestation : l’unanimité des parts, médiateur { $subject }
+issue-event-delivery_vote_accept = { $actor } a voté pour { $subject } : accepter la livraison
+issue-event-delivery_vote_reject = { $actor } a voté pour { $subject } : rejeter la livraison
+issue-event-delivery_vote_decided_accept = Le vote des financeurs a accepté la livraison
+issue-event-delivery_vote_decided_reject = Le vote des financeurs a rejeté la livraison
 issue-event-delivery_vote_tied = Tous les financeurs ont voté et aucun camp n’atteint la règle : le médiateur tranche
-issue-event-delivery_mediated = { $actor }, médiateur, a décidé de { $value ->
-    [accept] accepter
-   *[reject] rejeter
-} la livraison
+issue-event-delivery_mediated_accept = { $actor }, médiateur, a accepté la livraison
+issue-event-delivery_mediated_reject = { $actor }, médiateur, a rejeté la livraison
