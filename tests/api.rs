@@ -15,6 +15,34 @@ async fn json_of(response: reqwest::Response) -> (StatusCode, Value) {
     (status, body)
 }
 
+/// The fields of Gitea's `User` object (its swagger definition), which its
+/// clients read wherever a user appears.
+const GITEA_USER_FIELDS: [&str; 23] = [
+    "id",
+    "login",
+    "login_name",
+    "source_id",
+    "full_name",
+    "email",
+    "avatar_url",
+    "html_url",
+    "language",
+    "is_admin",
+    "last_login",
+    "created",
+    "restricted",
+    "active",
+    "prohibit_login",
+    "location",
+    "website",
+    "description",
+    "visibility",
+    "followers_count",
+    "following_count",
+    "starred_repos_count",
+    "username",
+];
+
 #[tokio::test]
 async fn an_admin_bootstraps_users_and_an_organisation() {
     for forge in TestForge::on_each_engine().await {
@@ -122,13 +150,30 @@ async fn an_admin_bootstraps_users_and_an_organisation() {
         )
         .await;
         assert_eq!(status, StatusCode::OK);
+        let pick = |m: &Value| json!({"login": m["login"], "username": m["username"], "full_name": m["full_name"], "role": m["role"]});
         assert_eq!(
-            members,
-            json!([
-                {"id": members[0]["id"], "login": "root", "username": "root", "full_name": "", "role": "owner"},
-                {"id": members[1]["id"], "login": "bob", "username": "bob", "full_name": "", "role": "treasurer"},
-            ])
+            members
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(pick)
+                .collect::<Vec<_>>(),
+            vec![
+                json!({"login": "root", "username": "root", "full_name": "", "role": "owner"}),
+                json!({"login": "bob", "username": "bob", "full_name": "", "role": "treasurer"}),
+            ]
         );
+        // Members are whole Gitea users, whose clients read every field; an
+        // address nobody may see is a noreply one, as in Gitea.
+        for member in members.as_array().unwrap() {
+            for field in GITEA_USER_FIELDS {
+                assert!(member.get(field).is_some(), "{field} missing from {member}");
+            }
+            assert!(
+                member["email"].as_str().unwrap().contains("@noreply."),
+                "{member}"
+            );
+        }
 
         let (status, fetched) = json_of(
             client
@@ -150,7 +195,23 @@ async fn an_admin_bootstraps_users_and_an_organisation() {
                 .unwrap(),
         )
         .await;
-        assert_eq!(bob_public["email"], "");
+        // Hidden as Gitea hides it: a noreply address of the forge's host,
+        // never the real one.
+        let shown = bob_public["email"].as_str().unwrap();
+        assert_eq!(
+            shown,
+            format!(
+                "bob@noreply.{}",
+                forge
+                    .at("")
+                    .trim_start_matches("http://")
+                    .trim_end_matches('/')
+                    .split(':')
+                    .next()
+                    .unwrap()
+            )
+        );
+        assert_ne!(shown, bob["email"].as_str().unwrap());
         let (status, mine) = json_of(
             client
                 .get(forge.at("/api/v1/user/orgs"))
@@ -544,5 +605,179 @@ async fn without_local_passwords_only_admins_use_theirs_and_tokens_still_work() 
             .await
             .unwrap();
         assert_eq!(response.status(), StatusCode::OK);
+    }
+}
+
+/// Gitea's clients build objects from every user they meet, and tell a
+/// repository owned by an organisation from one owned by a user by the
+/// owner's address (empty for an organisation).
+#[tokio::test]
+async fn embedded_users_are_whole_gitea_users() {
+    for forge in TestForge::on_each_engine().await {
+        let (_, token) = forge.user_with_token("alice", false).await;
+        let client = http();
+        let auth = format!("token {token}");
+        let post = |path: &str, body: Value| {
+            client
+                .post(forge.at(path))
+                .header("authorization", &auth)
+                .json(&body)
+                .send()
+        };
+        let (status, repo) = json_of(
+            post("/api/v1/user/repos", json!({"name": "tool"}))
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{repo}");
+        let (status, org) = json_of(
+            post(
+                "/api/v1/orgs",
+                json!({"username": "coop", "full_name": "Coop", "kind": "cooperative"}),
+            )
+            .await
+            .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{org}");
+        let (_, org_repo) = json_of(
+            post("/api/v1/orgs/coop/repos", json!({"name": "shared"}))
+                .await
+                .unwrap(),
+        )
+        .await;
+        let (status, issue) = json_of(
+            post(
+                "/api/v1/repos/alice/tool/issues",
+                json!({"title": "A need", "assignees": ["alice"]}),
+            )
+            .await
+            .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{issue}");
+        let (_, comment) = json_of(
+            post(
+                "/api/v1/repos/alice/tool/issues/1/comments",
+                json!({"body": "More"}),
+            )
+            .await
+            .unwrap(),
+        )
+        .await;
+
+        for (what, user) in [
+            ("repository owner", &repo["owner"]),
+            ("organisation's repository owner", &org_repo["owner"]),
+            ("issue author", &issue["user"]),
+            ("assignee", &issue["assignees"][0]),
+            ("comment author", &comment["user"]),
+        ] {
+            for field in GITEA_USER_FIELDS {
+                assert!(
+                    user.get(field).is_some(),
+                    "{what}: {field} missing from {user}"
+                );
+            }
+        }
+        assert_eq!(repo["owner"]["login"], "alice");
+        assert!(
+            !repo["owner"]["email"].as_str().unwrap().is_empty(),
+            "a user owner has an address"
+        );
+        assert_eq!(org_repo["owner"]["login"], "coop");
+        assert_eq!(
+            org_repo["owner"]["email"], "",
+            "an organisation owner has none"
+        );
+        assert_eq!(issue["user"]["login"], "alice");
+        assert_ne!(
+            issue["user"]["created"], "0001-01-01T00:00:00Z",
+            "a looked-up author has its date"
+        );
+        assert_eq!(comment["user"]["login"], "alice");
+    }
+}
+
+/// Every list walks by numbered pages as Gitea's clients expect: `page` is
+/// never ignored (a client that loops until an empty page must end), and
+/// the total and the other pages are in the headers.
+#[tokio::test]
+async fn every_list_has_numbered_pages() {
+    for forge in TestForge::on_each_engine().await {
+        let (_, token) = forge.user_with_token("alice", false).await;
+        let client = http();
+        let auth = format!("token {token}");
+        for name in ["one", "three", "two"] {
+            let response = client
+                .post(forge.at("/api/v1/user/repos"))
+                .header("authorization", &auth)
+                .json(&json!({"name": name}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::CREATED);
+        }
+        for label in ["a", "b", "c"] {
+            client
+                .post(forge.at("/api/v1/repos/alice/one/labels"))
+                .header("authorization", &auth)
+                .json(&json!({"name": label, "color": "#000000"}))
+                .send()
+                .await
+                .unwrap();
+        }
+        for list in [
+            "/api/v1/user/repos",
+            "/api/v1/users/alice/repos",
+            "/api/v1/repos/alice/one/labels",
+        ] {
+            let mut seen = Vec::new();
+            let mut page = 1;
+            loop {
+                let response = client
+                    .get(forge.at(&format!("{list}?limit=2&page={page}")))
+                    .header("authorization", &auth)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(response.status(), StatusCode::OK, "{list}");
+                assert_eq!(response.headers()["x-total-count"], "3", "{list}");
+                let link = response
+                    .headers()
+                    .get("link")
+                    .map(|l| l.to_str().unwrap().to_string())
+                    .unwrap_or_default();
+                let (_, items) = json_of(response).await;
+                let items = items.as_array().unwrap().clone();
+                if page == 1 {
+                    assert!(
+                        link.contains("limit=2&page=2>; rel=\"next\"")
+                            || link.contains("page=2&limit=2>; rel=\"next\""),
+                        "{list}: {link}"
+                    );
+                    assert!(
+                        link.contains("page=2&limit=2>; rel=\"last\""),
+                        "{list}: {link}"
+                    );
+                }
+                if items.is_empty() {
+                    break;
+                }
+                assert!(items.len() <= 2);
+                seen.extend(
+                    items
+                        .iter()
+                        .map(|i| i["name"].as_str().unwrap().to_string()),
+                );
+                page += 1;
+                assert!(page < 10, "{list}: the pages never end");
+            }
+            assert_eq!(seen.len(), 3, "{list}: {seen:?}");
+            seen.sort();
+            seen.dedup();
+            assert_eq!(seen.len(), 3, "{list}: each item once");
+        }
     }
 }

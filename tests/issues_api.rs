@@ -941,8 +941,14 @@ async fn all_pages(api: &Api, repo: &str, query: &str, limit: i64) -> Vec<i64> {
             Some(cursor) => {
                 let cursor = cursor.to_str().unwrap();
                 let link = reply.headers["link"].to_str().unwrap();
-                assert!(link.ends_with("; rel=\"next\""), "{link}");
-                assert!(link.contains(&format!("after={cursor}")), "{link}");
+                if path.contains("after=") {
+                    assert!(link.ends_with("; rel=\"next\""), "{link}");
+                    assert!(link.contains(&format!("after={cursor}")), "{link}");
+                } else {
+                    // The first page was asked without a cursor: its links
+                    // are numbered, and its cursor leads on the fast way.
+                    assert!(link.contains("page=2&"), "{link}");
+                }
                 path = format!("/repos/{repo}/issues?{query}&limit={limit}&after={cursor}");
             }
             None => {
@@ -1230,13 +1236,59 @@ async fn filters_search_sorts_and_keyset_pages() {
         assert_eq!(list(&api, repo, "state=all&limit=1000").await.len(), 35);
         assert_eq!(list(&api, repo, "state=all&limit=0").await.len(), 30);
 
-        // Offsets are refused with a pointer to cursors; bad input names
-        // its field.
-        let reply = api.get(&format!("/repos/{repo}/issues?page=2"), None).await;
-        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(reply.message().starts_with("page: "), "{}", reply.body);
-        assert!(reply.message().contains("after"), "{}", reply.body);
-        assert_eq!(list(&api, repo, "page=1&limit=2").await, [35, 34]);
+        // Numbered pages as Gitea's clients walk them, with the total and
+        // the links to the other pages; bad input names its field.
+        let reply = api
+            .get(&format!("/repos/{repo}/issues?state=all&page=2"), None)
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        assert_eq!(numbers(&reply.body), [5, 4, 3, 2, 1]);
+        assert_eq!(reply.headers["x-total-count"], "35");
+        let link = reply.headers["link"].to_str().unwrap();
+        assert!(link.contains("page=1&limit=30>; rel=\"first\""), "{link}");
+        assert!(link.contains("page=1&limit=30>; rel=\"prev\""), "{link}");
+        assert!(
+            !link.contains("rel=\"next\""),
+            "the last page has no next: {link}"
+        );
+        let reply = api
+            .get(
+                &format!("/repos/{repo}/issues?state=all&page=1&limit=2"),
+                None,
+            )
+            .await;
+        assert_eq!(numbers(&reply.body), [35, 34]);
+        let link = reply.headers["link"].to_str().unwrap();
+        assert!(
+            link.contains("state=all&page=2&limit=2>; rel=\"next\""),
+            "{link}"
+        );
+        assert!(link.contains("page=18&limit=2>; rel=\"last\""), "{link}");
+        let reply = api
+            .get(
+                &format!("/repos/{repo}/issues?state=all&page=18&limit=2"),
+                None,
+            )
+            .await;
+        assert_eq!(numbers(&reply.body), [1]);
+        let reply = api
+            .get(
+                &format!("/repos/{repo}/issues?state=all&page=19&limit=2"),
+                None,
+            )
+            .await;
+        assert_eq!(
+            numbers(&reply.body),
+            Vec::<i64>::new(),
+            "past the end, an empty page"
+        );
+        assert_eq!(reply.headers["x-total-count"], "35");
+        // Every numbered page together is the whole list, once.
+        let mut walked = Vec::new();
+        for page in 1..=4 {
+            walked.extend(list(&api, repo, &format!("state=all&page={page}&limit=10")).await);
+        }
+        assert_eq!(walked, (1..=35).rev().collect::<Vec<i64>>());
         for (query, field) in [
             ("sort=priority", "sort: "),
             ("state=merged", "state: "),

@@ -1898,3 +1898,103 @@ async fn pages_speak_french_and_english() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_new_issue_form_previews_without_storing_and_keeps_every_choice() {
+    for forge in TestForge::on_each_engine().await {
+        let w = world(forge).await;
+        let bug = label::create(
+            &w.forge.db,
+            &w.maint,
+            &w.open,
+            LabelInput {
+                name: "bug".into(),
+                color: "d73a4a".into(),
+                description: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+        let mut maint = w.browser(Some("maint"), "fr").await;
+        let form = maint.get("/coop/open/issues/new").await;
+        assert!(form.contains("name=\"preview\""), "{}", form.body);
+        assert!(
+            form.contains("name=\"label\""),
+            "maintainers choose labels on the form"
+        );
+        assert!(form.contains("name=\"milestone\""));
+        assert!(form.contains("name=\"assignees\""));
+        // The create button comes first: Enter in the title creates the issue.
+        let create = form.body.find("Ouvrir le ticket").unwrap_or(usize::MAX);
+        let preview = form.body.find(">Aperçu</button>").unwrap();
+        assert!(create < preview, "{}", form.body);
+
+        let bug_id = bug.id.0.to_string();
+        let page = maint
+            .post(
+                "/coop/open/issues",
+                &[
+                    ("title", "Export en CSV"),
+                    (
+                        "body",
+                        "## Besoin\n\n> cité\n\n**gras** <script>alert(1)</script>",
+                    ),
+                    ("label", &bug_id),
+                    ("assignees", "member"),
+                    ("preview", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.contains("Aperçu de la description"));
+        assert!(page.contains("<strong>gras</strong>"), "{}", page.body);
+        assert!(page.contains("<blockquote>"), "{}", page.body);
+        assert!(
+            !page.contains("<script>alert(1)"),
+            "the preview is sanitised"
+        );
+        assert!(page.contains("value=\"Export en CSV\""), "the title stays");
+        assert!(page.contains("value=\"member\""), "the assignees stay");
+        assert!(
+            page.contains(&format!("value=\"{bug_id}\" checked")),
+            "the chosen label stays chosen"
+        );
+        assert!(
+            issue::get(&w.forge.db, w.open.id, 1)
+                .await
+                .unwrap()
+                .is_none(),
+            "a preview stores nothing"
+        );
+        let page = maint
+            .post(
+                "/coop/open/issues",
+                &[("title", "Vide"), ("body", "  "), ("preview", "1")],
+            )
+            .await;
+        assert!(page.contains("La description est vide"), "{}", page.body);
+
+        // Then the same values open the issue.
+        let page = maint
+            .post(
+                "/coop/open/issues",
+                &[
+                    ("title", "Export en CSV"),
+                    ("body", "**gras**"),
+                    ("label", &bug_id),
+                    ("assignees", "member"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        let created = w.get_issue(&w.open, 1).await;
+        assert_eq!(created.title, "Export en CSV");
+        assert_eq!(
+            issue::assignees_of(&w.forge.db, created.id)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+}

@@ -68,6 +68,9 @@ pub struct IssueQuery {
     pub sort: Sort,
     /// Where the page starts: the cursor of the previous page's last issue.
     pub after: Option<String>,
+    /// Issues to skip before the page, for clients that count pages (Gitea's
+    /// `page`); the cursor stays the fast way through a long list.
+    pub offset: i64,
     pub limit: i64,
 }
 
@@ -121,8 +124,15 @@ fn escape_like(word: &str) -> String {
 
 pub const MAX_LIMIT: i64 = 100;
 
-pub async fn list(db: &Db, repo: RepoId, query: &IssueQuery) -> Result<IssuePage> {
-    let limit = query.limit.clamp(1, MAX_LIMIT);
+/// The statement that selects the issues `query` matches, unordered, with
+/// its bound values, and whether it reads the SQLite word index.
+struct Selection {
+    sql: String,
+    binds: Vec<Bind>,
+    indexed: bool,
+}
+
+fn select(db: &Db, repo: RepoId, query: &IssueQuery, with_cursor: bool) -> Result<Selection> {
     let words: Vec<String> = match &query.text {
         Some(text) => {
             crate::issue::refuse_nul("q", text)?;
@@ -212,7 +222,7 @@ pub async fn list(db: &Db, repo: RepoId, query: &IssueQuery) -> Result<IssuePage
             Bind::Text(escape_like(word)),
         );
     }
-    if let Some(after) = &query.after {
+    if with_cursor && let Some(after) = &query.after {
         let (key, number) = parse_cursor(after, query.sort)?;
         match query.sort {
             Sort::Newest => push(&mut sql, " AND i.number < $?", Bind::Int(number)),
@@ -243,9 +253,23 @@ pub async fn list(db: &Db, repo: RepoId, query: &IssueQuery) -> Result<IssuePage
             );
         }
     }
+    Ok(Selection {
+        sql,
+        binds,
+        indexed: !indexed.is_empty(),
+    })
+}
+/// One page of the issues `query` matches.
+pub async fn list(db: &Db, repo: RepoId, query: &IssueQuery) -> Result<IssuePage> {
+    let limit = query.limit.clamp(1, MAX_LIMIT);
+    let Selection {
+        mut sql,
+        binds,
+        indexed,
+    } = select(db, repo, query, true)?;
     sql.push_str(match query.sort {
-        Sort::Newest if !indexed.is_empty() => " ORDER BY s.rowid DESC",
-        Sort::Oldest if !indexed.is_empty() => " ORDER BY s.rowid ASC",
+        Sort::Newest if indexed => " ORDER BY s.rowid DESC",
+        Sort::Oldest if indexed => " ORDER BY s.rowid ASC",
         Sort::Newest => " ORDER BY i.number DESC",
         Sort::Oldest => " ORDER BY i.number ASC",
         Sort::RecentlyUpdated => " ORDER BY i.updated_at DESC, i.number DESC",
@@ -253,17 +277,13 @@ pub async fn list(db: &Db, repo: RepoId, query: &IssueQuery) -> Result<IssuePage
     });
     // One more than asked tells whether a next page exists.
     sql.push_str(&format!(" LIMIT {}", limit + 1));
+    if query.offset > 0 {
+        sql.push_str(&format!(" OFFSET {}", query.offset));
+    }
 
     // The text is assembled from the fixed fragments above only; every value
     // is a bound parameter.
-    let mut statement = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for bind in binds {
-        statement = match bind {
-            Bind::Int(v) => statement.bind(v),
-            Bind::Text(v) => statement.bind(v),
-        };
-    }
-    let rows = statement.fetch_all(db.pool()).await?;
+    let rows = bound(&sql, binds).fetch_all(db.pool()).await?;
     let mut issues = rows.iter().map(from_row).collect::<Result<Vec<_>>>()?;
     let next = if issues.len() as i64 > limit {
         issues.truncate(limit as usize);
@@ -272,6 +292,30 @@ pub async fn list(db: &Db, repo: RepoId, query: &IssueQuery) -> Result<IssuePage
         None
     };
     Ok(IssuePage { issues, next })
+}
+
+/// How many issues `query` matches in all, whatever its page.
+pub async fn count(db: &Db, repo: RepoId, query: &IssueQuery) -> Result<i64> {
+    let Selection { sql, binds, .. } = select(db, repo, query, false)?;
+    let sql = format!("SELECT COUNT(*) AS n FROM ({sql}) counted");
+    Ok(sqlx::Row::try_get(
+        &bound(&sql, binds).fetch_one(db.pool()).await?,
+        "n",
+    )?)
+}
+
+fn bound(
+    sql: &str,
+    binds: Vec<Bind>,
+) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments> {
+    let mut statement = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for bind in binds {
+        statement = match bind {
+            Bind::Int(v) => statement.bind(v),
+            Bind::Text(v) => statement.bind(v),
+        };
+    }
+    statement
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! into responses and its message keys into translated text.
 
 pub mod account;
+pub mod account_settings;
 pub mod clock;
 pub mod comment;
 pub mod commit_refs;

@@ -39,6 +39,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(8, "outbox", "0008_outbox.sql"),
     migration!(9, "payees", "0009_payees.sql"),
     migration!(12, "outbox_consumers", "0012_outbox_consumers.sql"),
+    migration!(15, "closed_accounts", "0015_closed_accounts.sql"),
 ];
 
 /// Applies the migrations this database has not seen, each in its own

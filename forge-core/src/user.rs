@@ -135,8 +135,9 @@ pub async fn by_id(db: &Db, id: UserId) -> Result<Option<User>> {
     row.as_ref().map(from_row).transpose()
 }
 
+/// The user called `name`; a closed account is not found by its name.
 pub async fn by_name(db: &Db, name: &str) -> Result<Option<User>> {
-    let row = sqlx::query(select_user!("WHERE a.name = $1"))
+    let row = sqlx::query(select_user!("WHERE a.name = $1 AND u.deleted_at IS NULL"))
         .bind(name.trim().to_lowercase())
         .fetch_optional(db.pool())
         .await?;

@@ -112,6 +112,10 @@ macro_rules! catalogue_files {
                 include_str!(concat!("../locales/", $lang, "/funding_pages.ftl")),
             ),
             (
+                "settings",
+                include_str!(concat!("../locales/", $lang, "/settings.ftl")),
+            ),
+            (
                 "payees",
                 include_str!(concat!("../locales/", $lang, "/payees.ftl")),
             ),

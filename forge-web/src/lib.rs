@@ -118,6 +118,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/-/health", get(health))
         .route("/-/assets/style.css", get(stylesheet))
+        .route("/-/assets/copy.js", get(copy_script))
         .nest("/api/v1", api::router())
         .merge(git_http::router())
         .merge(pages)
@@ -143,6 +144,18 @@ async fn stylesheet() -> impl IntoResponse {
             (CACHE_CONTROL, "public, max-age=3600"),
         ],
         STYLESHEET,
+    )
+}
+
+const COPY_SCRIPT: &str = include_str!("../assets/copy.js");
+
+async fn copy_script() -> impl IntoResponse {
+    (
+        [
+            (CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        COPY_SCRIPT,
     )
 }
 

@@ -225,6 +225,32 @@ function pages() {
     }],
     ['repository funding', 'anonymous', `/${REPO}/funding`],
     ['organisation pledges', 'tess', '/org/coop-alpha/pledges'],
+    ['settings: profile', 'tess', '/user/settings'],
+    ['settings: profile with errors', 'tess', '/user/settings', async (page, lang) => {
+      // The field's maxlength stops a browser from typing too much: an older
+      // page or another client may still send it, and the server says why.
+      const field = page.getByLabel(t(lang, 'settings-full-name'), { exact: true });
+      await field.evaluate((input) => input.removeAttribute('maxlength'));
+      await field.fill('x'.repeat(101));
+      await page.getByRole('button', { name: t(lang, 'settings-save-profile'), exact: true }).click();
+      await page.locator('[aria-invalid="true"]').first().waitFor();
+    }],
+    ['settings: account', 'tess', '/user/settings/account'],
+    ['settings: account, wrong current password', 'tess', '/user/settings/account', async (page, lang) => {
+      const form = page.locator('form[action="/user/settings/account/password"]');
+      await form.getByLabel(t(lang, 'settings-current-password'), { exact: true }).fill('not-it');
+      await form.getByLabel(t(lang, 'settings-new-password'), { exact: true }).fill('a brand new password');
+      await form.getByLabel(t(lang, 'field-password-confirm'), { exact: true }).fill('a brand new password');
+      await form.getByRole('button', { name: t(lang, 'settings-password-submit'), exact: true }).click();
+      await page.locator('[aria-invalid="true"]').first().waitFor();
+    }],
+    ['settings: closing the account (what to do first)', 'mara', '/user/settings/account/close'],
+    ['new issue with a preview', 'mara', `/${REPO}/issues/new`, async (page, lang) => {
+      await page.getByLabel(t(lang, 'issue-field-title'), { exact: true }).fill('Export');
+      await page.getByLabel(t(lang, 'issue-field-body'), { exact: true }).fill('## Need\n\n> quoted\n\n**bold** and `code`');
+      await page.getByRole('button', { name: t(lang, 'issue-preview'), exact: true }).click();
+      await page.locator('.preview .markdown').waitFor();
+    }],
     ['settings: access tokens', 'tess', '/user/settings/tokens'],
     ['settings: sign-in identities', 'tess', '/user/settings/identities'],
     ['settings: payment details', 'tess', '/user/settings/payee'],

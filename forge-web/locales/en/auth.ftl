@@ -47,7 +47,6 @@ auth-link-with = Link { $provider }
 auth-unlink = Unlink
 auth-linked = Your { $provider } account is now linked: you can sign in with it.
 auth-unlinked = The account is no longer linked.
-auth-settings-tokens = Access tokens
 
 ## Domain errors
 error-identity-invalid = This account at another site cannot be used.

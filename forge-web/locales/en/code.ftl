@@ -112,6 +112,7 @@ code-download-tar-of = { $name } (.tar.gz)
 code-download-zip-of = { $name } (.zip)
 code-tags = Tags
 code-tags-none = This repository has no tags yet.
+code-tags-intro = A tag names one precise commit, most often a published version (for example v1.2.0). Its contents can be downloaded below.
 code-col-tag = Tag
 code-col-downloads = Downloads
 code-list-truncated = Only the first 1000 are listed.

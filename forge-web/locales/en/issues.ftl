@@ -67,6 +67,9 @@ issue-field-milestone = Milestone
 issue-field-assignees = Assignees
 issue-field-assignees-hint = Names of the people in charge, separated by commas. Leave empty for nobody.
 issue-new-submit = Open the issue
+issue-preview = Preview
+issue-preview-heading = Preview of the description
+issue-preview-empty = The description is empty: nothing to preview.
 
 ## One issue
 issue-state-open = Open

@@ -47,7 +47,6 @@ auth-link-with = Lier { $provider }
 auth-unlink = Délier
 auth-linked = Votre compte { $provider } est maintenant lié : vous pouvez vous connecter avec lui.
 auth-unlinked = Ce compte n’est plus lié.
-auth-settings-tokens = Jetons d’accès
 
 ## Erreurs du domaine
 error-identity-invalid = Ce compte sur un autre site n’est pas utilisable.

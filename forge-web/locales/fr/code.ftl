@@ -1,4 +1,4 @@
-# Catalogue français : le navigateur de code (accueil du dépôt, arborescence, fichiers, historique, commits, branches, étiquettes).
+# Catalogue français : le navigateur de code (accueil du dépôt, arborescence, fichiers, historique, commits, branches, tags).
 
 ## En-tête et onglets du dépôt
 code-private = Privé
@@ -6,12 +6,12 @@ code-repo-nav = Dépôt
 code-tab-code = Code
 code-tab-history = Historique
 code-tab-branches = Branches
-code-tab-tags = Étiquettes
+code-tab-tags = Tags
 code-tab-settings = Paramètres
 code-breadcrumbs = Emplacement dans le dépôt
 code-clone-label = Adresse pour cloner ce dépôt avec git
 code-ref-branch = Branche { $name }
-code-ref-tag = Étiquette { $name }
+code-ref-tag = Tag { $name }
 code-ref-commit = Commit { $name }
 
 ## Fichiers et dossiers
@@ -101,7 +101,7 @@ code-diff-file-too-large = Ces modifications sont trop volumineuses pour s’aff
 code-diff-no-lines = Aucune ligne modifiée (un fichier vide, ou seulement ses permissions).
 code-diff-too-large = Ces modifications sont trop volumineuses pour s’afficher en entier : une partie seulement est affichée ({ $shown } fichiers listés). Clonez le dépôt pour les voir toutes.
 
-## Branches et étiquettes
+## Branches et tags
 code-branches = Branches
 code-branches-none = Ce dépôt n’a pas encore de branche.
 code-col-branch = Branche
@@ -110,8 +110,9 @@ code-col-links = Liens
 code-default-branch = Par défaut
 code-download-tar-of = { $name } (.tar.gz)
 code-download-zip-of = { $name } (.zip)
-code-tags = Étiquettes
-code-tags-none = Ce dépôt n’a pas encore d’étiquette.
-code-col-tag = Étiquette
+code-tags = Tags
+code-tags-none = Ce dépôt n’a pas encore de tag.
+code-tags-intro = Un tag donne un nom à un commit précis, le plus souvent une version publiée (par exemple v1.2.0). On peut en télécharger le contenu ci-dessous.
+code-col-tag = Tag
 code-col-downloads = Téléchargements
 code-list-truncated = Seuls les 1000 premiers éléments sont listés.

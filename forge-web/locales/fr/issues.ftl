@@ -1,6 +1,6 @@
 # fr: issues — les pages des tickets (liste, ticket, nouveau ticket, libellés, jalons)
-# « Libellés » (comme dans les messageries) plutôt qu’« étiquettes » : l’onglet
-# « Étiquettes » du dépôt désigne déjà les tags git.
+# « Libellés » (comme dans les messageries) pour les labels des tickets ; les tags
+# git s’appellent « tags ». Les termes choisis sont dans forge-web/locales/GLOSSARY.md.
 
 ## Onglet du dépôt et sous-navigation
 issues-tab = Tickets
@@ -69,6 +69,9 @@ issue-field-milestone = Jalon
 issue-field-assignees = Personnes assignées
 issue-field-assignees-hint = Noms des personnes chargées du ticket, séparés par des virgules. Laissez vide pour personne.
 issue-new-submit = Ouvrir le ticket
+issue-preview = Aperçu
+issue-preview-heading = Aperçu de la description
+issue-preview-empty = La description est vide : rien à afficher.
 
 ## Un ticket
 issue-state-open = Ouvert

@@ -4,12 +4,16 @@
 use super::ApiJson;
 use super::ApiPath;
 use super::issue_common::{readable_issue, readable_repo, repo_path, user_ref};
+use super::list_url;
+use super::paging::paged;
 use crate::AppState;
 use crate::auth::{MaybeCaller, RequireCaller};
 use crate::error::ApiError;
 use axum::Json;
 use axum::extract::State;
+use axum::extract::{OriginalUri, RawQuery};
 use axum::http::StatusCode;
+use axum::response::Response;
 use forge_core::clock::rfc3339;
 use forge_core::comment::{self, Comment};
 use forge_core::issue::{self, Issue, Rights};
@@ -54,7 +58,7 @@ fn comment_json(
         "id": found.id,
         "body": body,
         "hidden": found.hidden,
-        "user": user_ref(found.author_id.0, &found.author_name),
+        "user": user_ref(state, found.author_id.0, &found.author_name),
         "html_url": format!("{issue_url}#issuecomment-{}", found.id),
         "issue_url": issue_url,
         "pull_request_url": "",
@@ -67,17 +71,18 @@ pub(super) async fn list_comments(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
     ApiPath((owner, name, index)): ApiPath<(String, String, i64)>,
-) -> Result<Json<Value>, ApiError> {
+    OriginalUri(uri): OriginalUri,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
     let viewer = caller.map(|c| c.user);
     let (repo, found, rights) =
         readable_issue(&state, viewer.as_ref(), &owner, &name, index).await?;
     let comments = comment::list(&state.db, found.id).await?;
-    Ok(Json(
-        comments
-            .iter()
-            .map(|c| comment_json(&state, &repo, found.number, c, rights))
-            .collect(),
-    ))
+    let items = comments
+        .iter()
+        .map(|c| comment_json(&state, &repo, found.number, c, rights))
+        .collect();
+    paged(items, raw.as_deref(), &list_url(&state, &uri))
 }
 
 #[derive(Deserialize)]

@@ -101,8 +101,16 @@ pub(super) async fn existing_label(
 // ---------------------------------------------------------------------------
 // Gitea's JSON shapes.
 
-pub(super) fn user_ref(id: i64, name: &str) -> Value {
-    json!({ "id": id, "login": name, "username": name })
+/// An account embedded in another object, known only by id and name.
+pub(super) fn user_ref(state: &AppState, id: i64, name: &str) -> Value {
+    super::users::gitea_user(
+        &state.config.base_url,
+        super::users::UserFields {
+            id,
+            login: name,
+            ..Default::default()
+        },
+    )
 }
 
 pub(super) fn repo_path(state: &AppState, repo: &Repo) -> (String, String) {
@@ -151,12 +159,14 @@ pub(super) struct Lookups {
 }
 
 impl Lookups {
-    pub(super) async fn user(&mut self, db: &Db, name: &str) -> Result<Value, ApiError> {
+    pub(super) async fn user(&mut self, state: &AppState, name: &str) -> Result<Value, ApiError> {
         if let Some(found) = self.users.get(name) {
             return Ok(found.clone());
         }
-        let id = user::by_name(db, name).await?.map_or(0, |u| u.id.0);
-        let value = user_ref(id, name);
+        let value = match user::by_name(&state.db, name).await? {
+            Some(found) => super::users::user_json(&state.config.base_url, &found, None),
+            None => user_ref(state, 0, name),
+        };
         self.users.insert(name.to_string(), value.clone());
         Ok(value)
     }

@@ -4,12 +4,16 @@
 use super::ApiJson;
 use super::ApiPath;
 use super::issue_common::{LabelRef, existing_label, label_json, readable_issue, resolve_labels};
+use super::list_url;
+use super::paging::paged;
 use crate::AppState;
 use crate::auth::{MaybeCaller, RequireCaller};
 use crate::error::ApiError;
 use axum::Json;
 use axum::extract::State;
+use axum::extract::{OriginalUri, RawQuery};
 use axum::http::StatusCode;
+use axum::response::Response;
 use forge_core::issue::{self, Issue};
 use forge_core::repo::Repo;
 use forge_core::user::User;
@@ -32,10 +36,16 @@ pub(super) async fn list_issue_labels(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
     ApiPath((owner, name, index)): ApiPath<(String, String, i64)>,
-) -> Result<Json<Value>, ApiError> {
+    OriginalUri(uri): OriginalUri,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
     let viewer = caller.map(|c| c.user);
     let (repo, found, _) = readable_issue(&state, viewer.as_ref(), &owner, &name, index).await?;
-    Ok(Json(issue_labels_json(&state, &repo, &found).await?))
+    let items = match issue_labels_json(&state, &repo, &found).await? {
+        Value::Array(items) => items,
+        other => vec![other],
+    };
+    paged(items, raw.as_deref(), &list_url(&state, &uri))
 }
 
 #[derive(Deserialize)]

@@ -5,8 +5,9 @@ use super::ApiJson;
 use super::ApiPath;
 use super::issue_common::{
     LabelRef, Lookups, first, label_json, present, query_pairs, readable_issue, readable_repo,
-    refuse_nul_names, repo_path, resolve_labels, state_filter, user_ref,
+    refuse_nul_names, repo_path, resolve_labels, state_filter,
 };
+use super::paging::{Paging, page_response};
 use crate::AppState;
 use crate::auth::{MaybeCaller, RequireCaller};
 use crate::error::ApiError;
@@ -25,9 +26,6 @@ use forge_core::{Db, Error, MilestoneId, UserId};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-/// Issues per page when the client does not say.
-const DEFAULT_LIMIT: i64 = 30;
-
 async fn issue_json(
     state: &AppState,
     repo: &Repo,
@@ -42,7 +40,7 @@ async fn issue_json(
         .collect();
     let mut assignees = Vec::new();
     for name in issue::assignees_of(db, found.id).await? {
-        assignees.push(lookups.user(db, &name).await?);
+        assignees.push(lookups.user(state, &name).await?);
     }
     let milestone = match found.milestone_id {
         Some(id) => lookups.milestone(db, repo, id).await?,
@@ -56,7 +54,7 @@ async fn issue_json(
         "html_url": format!("{html}/issues/{}", found.number),
         "title": found.title,
         "body": found.body,
-        "user": user_ref(found.author_id.0, &found.author_name),
+        "user": lookups.user(state, &found.author_name).await?,
         "labels": labels,
         "milestone": milestone,
         "assignee": assignees.first().cloned().unwrap_or(Value::Null),
@@ -87,22 +85,8 @@ async fn issue_query(
     pairs: &[(String, String)],
 ) -> Result<Option<IssueQuery>, ApiError> {
     let db = &state.db;
-    if let Some(page) = first(pairs, &["page"]) {
-        let page: i64 = page
-            .parse()
-            .map_err(|_| Error::invalid("page", "error-page-offset"))?;
-        if page > 1 {
-            return Err(Error::invalid("page", "error-page-offset").into());
-        }
-    }
-    let limit = match first(pairs, &["limit"]) {
-        None => DEFAULT_LIMIT,
-        Some(limit) => match limit.parse::<i64>() {
-            Ok(0) => DEFAULT_LIMIT,
-            Ok(n) if n > 0 => n.min(issue_query::MAX_LIMIT),
-            _ => return Err(Error::invalid("limit", "error-limit").into()),
-        },
-    };
+    let paging = Paging::from_pairs(pairs, issue_query::MAX_LIMIT)?;
+    let after = first(pairs, &["after"]).map(str::to_string);
     let state_filter = state_filter(pairs)?;
     let sort = match first(pairs, &["sort"]) {
         Some(sort) => Sort::parse(sort)?,
@@ -111,8 +95,10 @@ async fn issue_query(
     let mut query = IssueQuery {
         state: state_filter,
         sort,
-        limit,
-        after: first(pairs, &["after"]).map(str::to_string),
+        limit: paging.limit,
+        // A cursor is where the page starts; without one, the page number.
+        offset: if after.is_some() { 0 } else { paging.offset() },
+        after,
         text: first(pairs, &["q"]).map(str::to_string),
         ..IssueQuery::default()
     };
@@ -201,26 +187,48 @@ pub(super) async fn list(
         return Ok(Json(Value::Array(Vec::new())).into_response());
     };
     let page = issue_query::list(&state.db, repo.id, &query).await?;
+    let total = issue_query::count(&state.db, repo.id, &query).await?;
     let mut lookups = Lookups::default();
     let mut out = Vec::with_capacity(page.issues.len());
     for found in &page.issues {
         out.push(issue_json(&state, &repo, found, &mut lookups).await?);
     }
-    let mut response = Json(Value::Array(out)).into_response();
+    let (_, api) = repo_path(&state, &repo);
+    let url = format!("{api}/issues");
+    let paging = Paging {
+        page: query.offset / query.limit + 1,
+        limit: query.limit,
+    };
+    let mut response = if query.after.is_some() {
+        // Walking by cursor: the next page is the one after this page's last
+        // issue, and numbered pages would not line up with it.
+        let mut response = Json(Value::Array(out)).into_response();
+        response.headers_mut().insert(
+            HeaderName::from_static("x-total-count"),
+            HeaderValue::from(total),
+        );
+        if let Some(next) = &page.next {
+            let mut kept: Vec<(&str, &str)> = pairs
+                .iter()
+                .filter(|(key, _)| !matches!(key.as_str(), "after" | "page"))
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            kept.push(("after", next));
+            let query = serde_urlencoded::to_string(&kept)
+                .map_err(|e| Error::Internal(format!("encoding a query: {e}")))?;
+            let link = format!("<{url}?{query}>; rel=\"next\"");
+            response
+                .headers_mut()
+                .insert(header::LINK, header_value(&link)?);
+        }
+        response
+    } else {
+        page_response(out, total, paging, &url, &pairs)?
+    };
+    // The cursor of the page's last issue: clients may go on from it the fast
+    // way, whichever way they came.
     if let Some(next) = page.next {
-        let mut kept: Vec<(&str, &str)> = pairs
-            .iter()
-            .filter(|(key, _)| key != "after" && key != "page")
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        kept.push(("after", &next));
-        let query = serde_urlencoded::to_string(&kept)
-            .map_err(|e| Error::Internal(format!("encoding a query: {e}")))?;
-        let (_, api) = repo_path(&state, &repo);
-        let link = format!("<{api}/issues?{query}>; rel=\"next\"");
-        let headers = response.headers_mut();
-        headers.insert(header::LINK, header_value(&link)?);
-        headers.insert(
+        response.headers_mut().insert(
             HeaderName::from_static("x-next-cursor"),
             header_value(&next)?,
         );

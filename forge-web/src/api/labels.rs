@@ -4,12 +4,16 @@
 use super::ApiJson;
 use super::ApiPath;
 use super::issue_common::{existing_label, label_json, readable_repo};
+use super::list_url;
+use super::paging::paged;
 use crate::AppState;
 use crate::auth::{MaybeCaller, RequireCaller};
 use crate::error::ApiError;
 use axum::Json;
 use axum::extract::State;
+use axum::extract::{OriginalUri, RawQuery};
 use axum::http::StatusCode;
+use axum::response::Response;
 use forge_core::LabelId;
 use forge_core::label::{self, LabelInput};
 use serde::Deserialize;
@@ -19,16 +23,17 @@ pub(super) async fn list_labels(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
     ApiPath((owner, name)): ApiPath<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
+    OriginalUri(uri): OriginalUri,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
     let viewer = caller.map(|c| c.user);
     let repo = readable_repo(&state, viewer.as_ref(), &owner, &name).await?;
     let labels = label::list(&state.db, repo.id).await?;
-    Ok(Json(
-        labels
-            .iter()
-            .map(|l| label_json(&state, &repo, l))
-            .collect(),
-    ))
+    let items = labels
+        .iter()
+        .map(|l| label_json(&state, &repo, l))
+        .collect();
+    paged(items, raw.as_deref(), &list_url(&state, &uri))
 }
 
 #[derive(Deserialize)]

@@ -4,12 +4,16 @@
 use super::ApiJson;
 use super::ApiPath;
 use super::issue_common::{milestone_json, present, query_pairs, readable_repo, state_filter};
+use super::list_url;
+use super::paging::paged;
 use crate::AppState;
 use crate::auth::{MaybeCaller, RequireCaller};
 use crate::error::ApiError;
 use axum::Json;
+use axum::extract::OriginalUri;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use forge_core::clock::parse_rfc3339;
 use forge_core::issue_query::StateFilter;
 use forge_core::milestone::{self, Milestone, MilestoneInput};
@@ -34,24 +38,24 @@ pub(super) async fn list_milestones(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
     ApiPath((owner, name)): ApiPath<(String, String)>,
+    OriginalUri(uri): OriginalUri,
     RawQuery(raw): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let viewer = caller.map(|c| c.user);
     let repo = readable_repo(&state, viewer.as_ref(), &owner, &name).await?;
     let pairs = query_pairs(raw.as_deref())?;
     let wanted = state_filter(&pairs)?;
     let milestones = milestone::list(&state.db, repo.id).await?;
-    Ok(Json(
-        milestones
-            .iter()
-            .filter(|m| match wanted {
-                StateFilter::Open => !m.closed,
-                StateFilter::Closed => m.closed,
-                StateFilter::All => true,
-            })
-            .map(milestone_json)
-            .collect(),
-    ))
+    let items = milestones
+        .iter()
+        .filter(|m| match wanted {
+            StateFilter::Open => !m.closed,
+            StateFilter::Closed => m.closed,
+            StateFilter::All => true,
+        })
+        .map(milestone_json)
+        .collect();
+    paged(items, raw.as_deref(), &list_url(&state, &uri))
 }
 
 #[derive(Deserialize)]

@@ -10,8 +10,10 @@ mod issues;
 mod labels;
 mod milestones;
 mod orgs;
+mod paging;
 mod repos;
 mod timeline;
+mod user_settings;
 mod users;
 
 use crate::AppState;
@@ -26,6 +28,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin/users", post(users::admin_create))
         .route("/user", get(users::current))
+        .route(
+            "/user/settings",
+            get(user_settings::get).patch(user_settings::edit),
+        )
         .route("/users/{username}", get(users::get))
         .route(
             "/users/{username}/tokens",
@@ -153,4 +159,10 @@ where
             Err(_) => Err(ApiError::not_found()),
         }
     }
+}
+
+/// The absolute address of the list a request asked for, without its query:
+/// the base of the `Link` header's pages.
+fn list_url(state: &AppState, uri: &axum::http::Uri) -> String {
+    format!("{}{}", state.config.base_url, uri.path())
 }

@@ -1,10 +1,14 @@
 use super::ApiJson;
+use super::list_url;
+use super::paging::paged;
 use crate::AppState;
 use crate::auth::{MaybeCaller, RequireCaller};
 use crate::error::ApiError;
 use axum::Json;
+use axum::extract::{OriginalUri, RawQuery};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use forge_core::clock::rfc3339;
 use forge_core::org::{self, NewOrg, Org, OrgKind, Role};
 use serde::Deserialize;
@@ -81,37 +85,51 @@ pub async fn get(
 pub async fn mine(
     State(state): State<AppState>,
     RequireCaller(caller): RequireCaller,
-) -> Result<Json<Value>, ApiError> {
+    OriginalUri(uri): OriginalUri,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
     let orgs = org::of_user(&state.db, caller.user.id).await?;
-    Ok(Json(
-        orgs.iter()
-            .map(|(o, role)| {
-                let mut value = org_json(o);
-                value["role"] = json!(role);
-                value
-            })
-            .collect(),
-    ))
+    let items = orgs
+        .iter()
+        .map(|(o, role)| {
+            let mut value = org_json(o);
+            value["role"] = json!(role);
+            value
+        })
+        .collect();
+    paged(items, raw.as_deref(), &list_url(&state, &uri))
 }
 
-fn member_json(member: &org::Member) -> Value {
-    json!({
-        "id": member.user_id,
-        "login": member.name,
-        "username": member.name,
-        "full_name": member.full_name,
-        "role": member.role,
-    })
+/// A member as Gitea's `User` object, with the member's role in this
+/// organisation as an extra field.
+fn member_json(base_url: &str, member: &org::Member) -> Value {
+    let mut value = super::users::gitea_user(
+        base_url,
+        super::users::UserFields {
+            id: member.user_id.0,
+            login: &member.name,
+            full_name: &member.full_name,
+            ..Default::default()
+        },
+    );
+    value["role"] = json!(member.role);
+    value
 }
 
 pub async fn members(
     State(state): State<AppState>,
     MaybeCaller(_): MaybeCaller,
     Path(name): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+    OriginalUri(uri): OriginalUri,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
     let org = find(&state, &name).await?;
     let members = org::members(&state.db, org.id).await?;
-    Ok(Json(members.iter().map(member_json).collect()))
+    let items = members
+        .iter()
+        .map(|m| member_json(&state.config.base_url, m))
+        .collect();
+    paged(items, raw.as_deref(), &list_url(&state, &uri))
 }
 
 #[derive(Deserialize)]
@@ -138,7 +156,7 @@ pub async fn set_member(
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(member_json(member))))
+    Ok((status, Json(member_json(&state.config.base_url, member))))
 }
 
 pub async fn remove_member(

@@ -1,10 +1,15 @@
 use super::ApiJson;
+use super::issue_common::query_pairs;
+use super::list_url;
+use super::paging::{self, Paging, page_response};
 use crate::AppState;
 use crate::auth::{MaybeCaller, RequireCaller};
 use crate::error::ApiError;
 use axum::Json;
+use axum::extract::{OriginalUri, RawQuery};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use forge_core::account;
 use forge_core::clock::rfc3339;
 use forge_core::repo::{self, Access, NewRepo, Repo, RepoChanges};
@@ -17,11 +22,15 @@ async fn repo_json(state: &AppState, repo: &Repo, access: Access) -> Result<Valu
     let html_url = format!("{}/{}", state.config.base_url, repo.full_name());
     Ok(json!({
         "id": repo.id,
-        "owner": {
-            "id": repo.owner_id,
-            "login": repo.owner_name,
-            "username": repo.owner_name,
-        },
+        "owner": super::users::gitea_user(
+            &state.config.base_url,
+            super::users::UserFields {
+                id: repo.owner_id.0,
+                login: &repo.owner_name,
+                is_org: repo.owner_is_org,
+                ..Default::default()
+            },
+        ),
         "name": repo.name,
         "full_name": repo.full_name(),
         "description": repo.description,
@@ -149,34 +158,55 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// One page of an owner's repositories that `viewer` may see; only that
+/// page's repositories are looked at on disk.
 async fn list(
     state: &AppState,
     viewer: Option<&forge_core::user::User>,
     owner: &str,
-) -> Result<Json<Value>, ApiError> {
+    raw: Option<&str>,
+    url: &str,
+) -> Result<Response, ApiError> {
     let account = account::by_name(&state.db, owner)
         .await?
         .ok_or_else(ApiError::not_found)?;
+    let pairs = query_pairs(raw)?;
+    let paging = Paging::from_pairs(&pairs, paging::MAX_LIMIT)?;
+    let all = repo::list_for_owner(&state.db, viewer, account.id).await?;
+    let total = i64::try_from(all.len()).unwrap_or(i64::MAX);
     let mut out = Vec::new();
-    for found in repo::list_for_owner(&state.db, viewer, account.id).await? {
+    for found in paging.slice(all) {
         let access = repo::access(&state.db, viewer, &found).await?;
         out.push(repo_json(state, &found, access).await?);
     }
-    Ok(Json(Value::Array(out)))
+    page_response(out, total, paging, url, &pairs)
 }
 
 pub async fn list_for_owner(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
     Path(owner): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+    OriginalUri(uri): OriginalUri,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
     let user = caller.map(|c| c.user);
-    list(&state, user.as_ref(), &owner).await
+    let url = list_url(&state, &uri);
+    list(&state, user.as_ref(), &owner, raw.as_deref(), &url).await
 }
 
 pub async fn list_mine(
     State(state): State<AppState>,
     RequireCaller(caller): RequireCaller,
-) -> Result<Json<Value>, ApiError> {
-    list(&state, Some(&caller.user), &caller.user.name).await
+    OriginalUri(uri): OriginalUri,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let url = list_url(&state, &uri);
+    list(
+        &state,
+        Some(&caller.user),
+        &caller.user.name,
+        raw.as_deref(),
+        &url,
+    )
+    .await
 }

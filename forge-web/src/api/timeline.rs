@@ -3,11 +3,14 @@
 
 use super::ApiPath;
 use super::issue_common::{Lookups, readable_issue};
+use super::list_url;
+use super::paging::paged;
 use crate::AppState;
 use crate::auth::MaybeCaller;
 use crate::error::ApiError;
-use axum::Json;
 use axum::extract::State;
+use axum::extract::{OriginalUri, RawQuery};
+use axum::response::Response;
 use forge_core::clock::rfc3339;
 use forge_core::timeline::{self, kind};
 use serde_json::{Map, Value, json};
@@ -40,7 +43,9 @@ pub(super) async fn timeline(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
     ApiPath((owner, name, index)): ApiPath<(String, String, i64)>,
-) -> Result<Json<Value>, ApiError> {
+    OriginalUri(uri): OriginalUri,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
     let viewer = caller.map(|c| c.user);
     let (_, found, _) = readable_issue(&state, viewer.as_ref(), &owner, &name, index).await?;
     let db = &state.db;
@@ -52,7 +57,7 @@ pub(super) async fn timeline(
         value.insert("id".into(), json!(event.id));
         value.insert("type".into(), json!(event.kind));
         let actor = match &event.actor {
-            Some(name) => lookups.user(db, name).await?,
+            Some(name) => lookups.user(&state, name).await?,
             None => Value::Null,
         };
         value.insert("actor".into(), actor);
@@ -72,10 +77,17 @@ pub(super) async fn timeline(
                 // amount as "minor-units CURRENCY".
                 value.insert(
                     "org".into(),
-                    json!({ "login": subject, "username": subject }),
+                    super::users::gitea_user(
+                        &state.config.base_url,
+                        super::users::UserFields {
+                            login: subject,
+                            is_org: true,
+                            ..Default::default()
+                        },
+                    ),
                 );
             } else {
-                value.insert("assignee".into(), lookups.user(db, subject).await?);
+                value.insert("assignee".into(), lookups.user(&state, subject).await?);
             }
         }
         if is_funding_event(&event.kind)
@@ -120,5 +132,5 @@ pub(super) async fn timeline(
         }
         out.push(Value::Object(value));
     }
-    Ok(Json(Value::Array(out)))
+    paged(out, raw.as_deref(), &list_url(&state, &uri))
 }

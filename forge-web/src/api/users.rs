@@ -1,32 +1,103 @@
 use super::ApiJson;
+use super::list_url;
+use super::paging::paged;
 use crate::AppState;
 use crate::auth::{Method, RequireCaller};
 use crate::error::ApiError;
 use axum::Json;
+use axum::extract::{OriginalUri, RawQuery};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use forge_core::clock::rfc3339;
 use forge_core::user::{self, NewUser, User};
 use forge_core::{TokenId, token};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-/// Gitea's user shape. The e-mail address is shown only to the user and to
-/// site admins.
-pub fn user_json(user: &User, viewer: Option<&User>) -> Value {
-    let private = viewer.is_some_and(|v| v.id == user.id || v.is_admin);
+/// What the forge knows of a user or organisation where Gitea shows a
+/// `User` object: the account itself, or one embedded in an issue, a
+/// comment, a repository's owner or a membership.
+#[derive(Debug, Default)]
+pub struct UserFields<'a> {
+    pub id: i64,
+    pub login: &'a str,
+    pub full_name: &'a str,
+    /// The address, when the viewer may see it.
+    pub email: Option<&'a str>,
+    /// Organisations have no address; Gitea's clients tell them apart by it.
+    pub is_org: bool,
+    pub language: &'a str,
+    pub is_admin: bool,
+    pub created: Option<i64>,
+}
+
+/// How Gitea writes a time it does not know (Go's zero time), as in
+/// `last_login` of an account that never signed in.
+const GO_ZERO_TIME: &str = "0001-01-01T00:00:00Z";
+
+/// Gitea's `User` object, with every field its clients read. An address the
+/// viewer may not see is replaced, as Gitea does, by a `noreply` address of
+/// the forge's host; an organisation's is empty. Fields with no meaning here
+/// take Gitea's neutral values (no followers, public visibility, active), and
+/// times not known where the account is embedded take Go's zero time, as
+/// Gitea writes them.
+pub fn gitea_user(base_url: &str, user: UserFields<'_>) -> Value {
+    let host = base_url
+        .split_once("://")
+        .map_or(base_url, |(_, rest)| rest)
+        .split(['/', ':'])
+        .next()
+        .unwrap_or_default();
+    let email = match (user.is_org, user.email) {
+        (true, _) => String::new(),
+        (false, Some(email)) => email.to_string(),
+        (false, None) => format!("{}@noreply.{host}", user.login),
+    };
     json!({
         "id": user.id,
-        "login": user.name,
-        "username": user.name,
+        "login": user.login,
+        "username": user.login,
         "login_name": "",
+        "source_id": 0,
         "full_name": user.full_name,
-        "email": if private { user.email.as_str() } else { "" },
+        "email": email,
         "avatar_url": "",
-        "language": user.locale.clone().unwrap_or_default(),
+        "html_url": format!("{base_url}/{}", user.login),
+        "language": user.language,
         "is_admin": user.is_admin,
-        "created": rfc3339(user.created_at),
+        "last_login": GO_ZERO_TIME,
+        "created": user.created.map_or_else(|| GO_ZERO_TIME.to_string(), rfc3339),
+        "restricted": false,
+        "active": true,
+        "prohibit_login": false,
+        "location": "",
+        "website": "",
+        "description": "",
+        "visibility": "public",
+        "followers_count": 0,
+        "following_count": 0,
+        "starred_repos_count": 0,
     })
+}
+
+/// A user as Gitea's API shows it. The e-mail address is shown only to the
+/// user and to site admins.
+pub fn user_json(base_url: &str, user: &User, viewer: Option<&User>) -> Value {
+    let private = viewer.is_some_and(|v| v.id == user.id || v.is_admin);
+    gitea_user(
+        base_url,
+        UserFields {
+            id: user.id.0,
+            login: &user.name,
+            full_name: &user.full_name,
+            email: private.then_some(user.email.as_str()),
+            is_org: false,
+            language: user.locale.as_deref().unwrap_or_default(),
+            is_admin: user.is_admin,
+            created: Some(user.created_at),
+        },
+    )
 }
 
 #[derive(Deserialize)]
@@ -61,12 +132,23 @@ pub async fn admin_create(
     .await?;
     Ok((
         StatusCode::CREATED,
-        Json(user_json(&created, Some(&caller.user))),
+        Json(user_json(
+            &state.config.base_url,
+            &created,
+            Some(&caller.user),
+        )),
     ))
 }
 
-pub async fn current(RequireCaller(caller): RequireCaller) -> Json<Value> {
-    Json(user_json(&caller.user, Some(&caller.user)))
+pub async fn current(
+    State(state): State<AppState>,
+    RequireCaller(caller): RequireCaller,
+) -> Json<Value> {
+    Json(user_json(
+        &state.config.base_url,
+        &caller.user,
+        Some(&caller.user),
+    ))
 }
 
 pub async fn get(
@@ -77,7 +159,11 @@ pub async fn get(
     let found = user::by_name(&state.db, &username)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    Ok(Json(user_json(&found, caller.as_ref().map(|c| &c.user))))
+    Ok(Json(user_json(
+        &state.config.base_url,
+        &found,
+        caller.as_ref().map(|c| &c.user),
+    )))
 }
 
 /// Token management needs the account's password (HTTP Basic), like Gitea: a
@@ -130,10 +216,13 @@ pub async fn list_tokens(
     State(state): State<AppState>,
     RequireCaller(caller): RequireCaller,
     Path(username): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+    OriginalUri(uri): OriginalUri,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
     require_password_of(&caller, &username)?;
     let tokens = token::list(&state.db, caller.user.id).await?;
-    Ok(Json(tokens.iter().map(|t| token_json(t, None)).collect()))
+    let items = tokens.iter().map(|t| token_json(t, None)).collect();
+    paged(items, raw.as_deref(), &list_url(&state, &uri))
 }
 
 pub async fn revoke_token(

@@ -205,8 +205,37 @@ pub async fn sign_up(
             .fields
             .push(("password_confirm", ctx.t("error-password-mismatch")));
     }
+    // "Camille Martin" typed as a user name: offer `camille-martin`, filled in,
+    // and keep what was typed as the full name if that was left empty.
+    let suggestion = match errors.of("username") {
+        Some(_) => match forge_core::account_settings::suggest_name(&form.username) {
+            Some(name) if user::name_available(&state.db, &name).await? => Some(name),
+            _ => None,
+        },
+        None => None,
+    };
+    if let Some(name) = &suggestion {
+        for (field, message) in &mut errors.fields {
+            if *field == "username" {
+                message.push(' ');
+                message.push_str(&ctx.t1("sign-up-username-suggested", "name", name));
+            }
+        }
+    }
     if errors.any() {
-        return rerender(errors);
+        let typed = form.username.trim();
+        let page = render(&SignUpView {
+            ctx: &ctx,
+            username: suggestion.clone().unwrap_or_else(|| form.username.clone()),
+            email: form.email.clone(),
+            full_name: if form.full_name.trim().is_empty() && suggestion.is_some() {
+                typed.to_string()
+            } else {
+                form.full_name.clone()
+            },
+            errors,
+        });
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     // The very first account of a new forge administers it, as in Gitea.
     let first = user::count(&state.db).await? == 0;

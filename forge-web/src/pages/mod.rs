@@ -38,14 +38,6 @@ pub fn router() -> Router<AppState> {
         .route("/user/logout", post(account::logout))
         .route("/-/lang", post(account::set_language))
         .route(
-            "/user/settings/tokens",
-            get(settings::tokens).post(settings::create_token),
-        )
-        .route(
-            "/user/settings/tokens/{id}/delete",
-            post(settings::revoke_token),
-        )
-        .route(
             "/user/settings/payee",
             get(payee::user_page).post(payee::user_save),
         )
@@ -71,6 +63,7 @@ pub fn router() -> Router<AppState> {
             "/{owner}/{repo}/settings/delete",
             post(repo_settings::delete),
         )
+        .merge(settings::router())
         .merge(issues::router())
         .merge(funding::router())
         .merge(funding_documents::router())

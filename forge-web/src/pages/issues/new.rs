@@ -4,7 +4,7 @@
 use super::chips::label_css;
 use super::{
     Choice, Fields, is_form_error, issue_href, milestone_choices, names_of, open_count, readable,
-    rights_of, unprocessable, user_or_sign_in,
+    render_texts, rights_of, unprocessable, user_or_sign_in,
 };
 use crate::AppState;
 use crate::context::{CsrfForm, PageCtx};
@@ -45,6 +45,9 @@ struct NewView<'a> {
     label_choices: Vec<Choice>,
     milestone_choices: Vec<Choice>,
     errors: FormErrors,
+    /// The description rendered as it will show, after "Preview"; empty when
+    /// there is nothing to show.
+    preview: Option<String>,
 }
 
 async fn new_view<'a>(
@@ -87,6 +90,7 @@ async fn new_view<'a>(
         label_choices,
         milestone_choices,
         errors,
+        preview: None,
     })
 }
 
@@ -136,6 +140,14 @@ pub(super) async fn create(
         milestone: fields.get("milestone").trim().to_string(),
         assignees: fields.get("assignees"),
     };
+    // "Preview" shows the description as it will read, on the same form with
+    // every value kept; nothing is stored.
+    if !fields.get("preview").is_empty() {
+        let rendered = render_texts(&repo, vec![values.body.clone()]).await?;
+        let mut view = new_view(&state, &ctx, &repo, access, values, FormErrors::default()).await?;
+        view.preview = Some(rendered.into_iter().next().unwrap_or_default());
+        return Ok(render(&view));
+    }
     let maintain = access >= Access::Write;
     let milestone = match values.milestone.as_str() {
         "" => None,

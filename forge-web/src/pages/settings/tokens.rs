@@ -1,6 +1,6 @@
-//! The user's settings: personal access tokens.
+//! Personal access tokens: created, listed and revoked by their owner.
 
-use super::see_other;
+use super::super::see_other;
 use crate::AppState;
 use crate::context::{CsrfForm, PageCtx};
 use crate::error::PageError;
