@@ -56,6 +56,13 @@ if ! command -v git >/dev/null 2>&1; then
     apt_install git || { note "git is needed by the test suite and could not be installed."; exit 1; }
 fi
 
+# --- pdftotext, which reads back the PDF documents the tests produce --------
+
+if ! command -v pdftotext >/dev/null 2>&1; then
+    apt_install poppler-utils ||
+        note "pdftotext could not be installed; the PDF tests check the files' structure only."
+fi
+
 # --- dulwich, an independent git implementation the git tests use -----------
 
 if ! python3 -c 'import dulwich' >/dev/null 2>&1; then

@@ -21,10 +21,10 @@ const ANONYMOUS: &str = "anonymous";
 /// The people of the matrix: the repository belongs to the organisation
 /// `proj` (owner `owner`, maintainer `maint`, member `reader`); `payer`
 /// pledges (treasurer `alice`, owner `pat`); `other` does not (treasurer
-/// `bob`); `outsider` belongs to nothing. `carol` owns `third`, the second
-/// pledger the recipes need.
-const ACTORS: [&str; 8] = [
-    ANONYMOUS, "outsider", "reader", "alice", "pat", "bob", "maint", "owner",
+/// `bob`); `outsider` belongs to nothing; `med` is every goal's mediator.
+/// `carol` owns `third`, the second pledger the recipes need.
+const ACTORS: [&str; 9] = [
+    ANONYMOUS, "outsider", "reader", "alice", "pat", "bob", "maint", "owner", "med",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,11 +38,13 @@ enum Action {
     ReviewObject,
     ResolveAccept,
     ResolveReject,
+    VoteAccept,
+    VoteReject,
     Payment,
     Reverse,
 }
 
-const ACTIONS: [Action; 11] = [
+const ACTIONS: [Action; 13] = [
     Action::PutGoal,
     Action::Pledge,
     Action::Withdraw,
@@ -52,6 +54,8 @@ const ACTIONS: [Action; 11] = [
     Action::ReviewObject,
     Action::ResolveAccept,
     Action::ResolveReject,
+    Action::VoteAccept,
+    Action::VoteReject,
     Action::Payment,
     Action::Reverse,
 ];
@@ -194,6 +198,8 @@ impl Ctx {
                     "currency": "EUR",
                     "deadline": deadline,
                     "acceptance": "Exports to ODS, with tests.",
+                    "dispute_rule": "majority",
+                    "mediator": "med",
                 })),
             )
             .await;
@@ -242,13 +248,21 @@ impl Ctx {
                 Some(json!({"org": "third", "verdict": "object", "reason": "No tests"})),
             )
             .await;
+            // Third (half of the shares) votes to reject: no majority yet.
+            self.ok(
+                "carol",
+                Method::POST,
+                &format!("{path}/vote"),
+                Some(json!({"org": "third", "vote": "reject"})),
+            )
+            .await;
         }
         if state == Rejected {
             self.ok(
-                "owner",
+                "alice",
                 Method::POST,
-                &format!("{path}/resolve"),
-                Some(json!({"verdict": "reject"})),
+                &format!("{path}/vote"),
+                Some(json!({"org": "payer", "vote": "reject"})),
             )
             .await;
         }
@@ -340,6 +354,16 @@ impl Ctx {
                 format!("{path}/resolve"),
                 Some(json!({"verdict": "reject"})),
             ),
+            Action::VoteAccept => (
+                Method::POST,
+                format!("{path}/vote"),
+                Some(json!({"org": org, "vote": "accept"})),
+            ),
+            Action::VoteReject => (
+                Method::POST,
+                format!("{path}/vote"),
+                Some(json!({"org": org, "vote": "reject"})),
+            ),
             Action::Payment => (
                 Method::POST,
                 format!("{path}/pledges/{}/payments", built.payer_pledge),
@@ -387,9 +411,15 @@ fn expected(state: GoalState, action: Action, actor: &str) -> (StatusCode, GoalS
         // Third has not accepted yet: still delivered.
         Action::ReviewAccept if state == Delivered => (StatusCode::OK, Delivered),
         Action::ReviewObject if state == Delivered => (StatusCode::OK, Disputed),
-        Action::ResolveAccept | Action::ResolveReject if actor != "owner" => forbidden,
-        Action::ResolveAccept if state == Disputed => (StatusCode::OK, Accepted),
-        Action::ResolveReject if state == Disputed => (StatusCode::OK, Rejected),
+        // Only the mediator decides, and not while the vote is open and
+        // undecided (the mediator's decisions are tested on their own).
+        Action::ResolveAccept | Action::ResolveReject if actor != "med" => forbidden,
+        // Payer votes; Bob's Other did not pledge.
+        Action::VoteAccept | Action::VoteReject if !pays_for_payer => forbidden,
+        // Payer accepts against Third's rejection: a tie, still disputed.
+        Action::VoteAccept if state == Disputed => (StatusCode::OK, Disputed),
+        // Payer rejects too: every share rejects.
+        Action::VoteReject if state == Disputed => (StatusCode::OK, Rejected),
         Action::Payment | Action::Reverse if actor != "owner" => forbidden,
         Action::Payment if state == Accepted => (StatusCode::CREATED, Accepted),
         Action::Reverse if matches!(state, Accepted | Settled) => (StatusCode::CREATED, Accepted),
@@ -403,7 +433,7 @@ async fn setup(forge: TestForge) -> Ctx {
     let mut tokens = HashMap::new();
     let mut users = HashMap::new();
     for name in [
-        "outsider", "reader", "alice", "pat", "bob", "maint", "owner", "carol",
+        "outsider", "reader", "alice", "pat", "bob", "maint", "owner", "carol", "med",
     ] {
         let (user, token) = forge.user_with_token(name, false).await;
         tokens.insert(name, token);
@@ -507,7 +537,7 @@ async fn every_actor_in_every_state_gets_what_the_rules_say() {
             }
         }
         assert_eq!(allowed + refused, 9 * ACTIONS.len() * ACTORS.len());
-        assert_eq!(allowed, 22, "{engine:?}");
+        assert_eq!(allowed, 24, "{engine:?}");
         assert_ledger_clean(&ctx).await;
     }
 }

@@ -37,6 +37,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(6, "site_settings", "0006_site_settings.sql"),
     migration!(7, "issue_search", "0007_issue_search.sql"),
     migration!(8, "outbox", "0008_outbox.sql"),
+    migration!(9, "payees", "0009_payees.sql"),
     migration!(10, "security", "0010_security.sql"),
     migration!(11, "health", "0011_health.sql"),
     migration!(12, "outbox_consumers", "0012_outbox_consumers.sql"),

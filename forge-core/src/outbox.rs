@@ -75,6 +75,9 @@ pub mod kind {
     /// role}`. Removed: `{org, member}`.
     pub const ORG_MEMBER_SET: &str = "org.member_set";
     pub const ORG_MEMBER_REMOVED: &str = "org.member_removed";
+    /// An account's payee details were recorded or changed; payload
+    /// `{account}` (the details themselves are not in the log).
+    pub const PAYEE_UPDATED: &str = "payee.updated";
 }
 
 /// How many commits a push event lists; `commit_count` says how many the

@@ -964,7 +964,7 @@ async fn new_goal(db: &Db, world: &mut World, rng: &mut Rng) {
 }
 
 const OPERATIONS: [&str; 16] = [
-    "pledge", "pledge", "pledge", "pledge", "withdraw", "deliver", "review", "review", "resolve",
+    "pledge", "pledge", "pledge", "pledge", "withdraw", "deliver", "review", "review", "vote",
     "cancel", "payment", "payment", "reversal", "time", "edit", "new goal",
 ];
 
@@ -1061,12 +1061,19 @@ async fn random_operation(
             funding::review(db, &treasurer, &repo, &issue, &pledger, verdict, "Not yet").await
         }
         8 => {
+            // A pledger's vote in a dispute, weighted by its share: the
+            // receiving side no longer decides.
             let resolution = if rng.chance(50) {
                 Resolution::Accept
             } else {
                 Resolution::Reject
             };
-            funding::resolve(db, &maintainer, &repo, &issue, resolution).await
+            let voter = view
+                .pledges
+                .iter()
+                .find(|p| p.id == pledge)
+                .map_or(org.clone(), |p| p.org_name.clone());
+            funding::vote(db, &treasurer, &repo, &issue, &voter, resolution).await
         }
         9 => funding::cancel(db, &maintainer, &repo, &issue).await,
         10 | 11 => {
@@ -1250,7 +1257,7 @@ async fn a_thousand_random_operations_keep_every_figure_equal_to_the_ledger() {
             "withdraw: ok",
             "deliver: ok",
             "review: ok",
-            "resolve: ok",
+            "vote: ok",
             "cancel: ok",
             "payment: ok",
             "reversal: ok",

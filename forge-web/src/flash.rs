@@ -29,11 +29,12 @@ pub enum Flash {
     DeliveryRecorded,
     ReviewRecorded,
     ResolutionRecorded,
+    VoteRecorded,
     PaymentRecorded,
 }
 
 impl Flash {
-    const ALL: [Flash; 8] = [
+    const ALL: [Flash; 9] = [
         Flash::GoalSaved,
         Flash::GoalCancelled,
         Flash::PledgeRecorded,
@@ -41,6 +42,7 @@ impl Flash {
         Flash::DeliveryRecorded,
         Flash::ReviewRecorded,
         Flash::ResolutionRecorded,
+        Flash::VoteRecorded,
         Flash::PaymentRecorded,
     ];
 
@@ -54,6 +56,7 @@ impl Flash {
             Flash::DeliveryRecorded => "flash-delivery-recorded",
             Flash::ReviewRecorded => "flash-review-recorded",
             Flash::ResolutionRecorded => "flash-resolution-recorded",
+            Flash::VoteRecorded => "flash-vote-recorded",
             Flash::PaymentRecorded => "flash-payment-recorded",
         }
     }

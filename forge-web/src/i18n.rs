@@ -119,6 +119,10 @@ macro_rules! catalogue_files {
                 "security",
                 include_str!(concat!("../locales/", $lang, "/security.ftl")),
             ),
+            (
+                "payees",
+                include_str!(concat!("../locales/", $lang, "/payees.ftl")),
+            ),
         ]
     };
 }

@@ -18,6 +18,7 @@ pub mod markdown;
 pub mod metrics;
 pub mod oidc;
 mod pages;
+pub mod pdf;
 mod spreadsheet;
 mod view_cache;
 mod views;

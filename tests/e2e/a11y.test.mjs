@@ -120,7 +120,7 @@ async function setUp() {
   data.accepted = await issue('Print the agenda', 'A printable view.', 'sam', { labels: ['bug'] });
   await goal(data.accepted, 80_000);
   await pledge(data.accepted, 'sam', 'assoc-beta', 50_000);
-  await pledge(data.accepted, 'tess', 'coop-alpha', 50_000);
+  data.acceptedPledge = (await pledge(data.accepted, 'tess', 'coop-alpha', 50_000)).id;
   await deliver(data.accepted);
   await review(data.accepted, 'tess', 'coop-alpha');
   await review(data.accepted, 'sam', 'assoc-beta');
@@ -265,6 +265,8 @@ function pages() {
     }],
     ['settings: access tokens', 'tess', '/user/settings/tokens'],
     ['settings: sign-in identities', 'tess', '/user/settings/identities'],
+    ['settings: payment details', 'tess', '/user/settings/payee'],
+    ['call for funds (printable page)', 'tess', () => `${issue(data.accepted)}/funding/pledges/${data.acceptedPledge}/call`],
     ['repository settings', 'mara', `/${REPO}/settings`],
     ['page not found', 'anonymous', '/nobody/nothing/here'],
   ];
@@ -277,7 +279,10 @@ async function checkPage(lang, scheme, [kind, who, where, act]) {
     await page.emulateMedia({ colorScheme: scheme });
     try {
       const route = typeof where === 'function' ? where() : where;
-      await page.goto(`${forge.url}${route}`);
+      const response = await page.goto(`${forge.url}${route}`);
+      // A page that is not there would pass the checks as an error page.
+      const expected = kind === 'page not found' ? 404 : 200;
+      assert.equal(response.status(), expected, `${route} answered ${response.status()}`);
       if (act) await act(page, lang);
       assert.equal(await page.locator('html').getAttribute('lang'), lang, `the page at ${route} is not in ${lang}`);
       const { violations, incomplete, passed } = await axe(page);

@@ -16,6 +16,8 @@
 
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import {
   startForge, freshPostgres, launchBrowser, newVisitor, keepScreenshotsOnFailure,
   t, plain, money, textOf, workingCopy,
@@ -336,6 +338,44 @@ function scenario(engine) {
       assert.match(figures, new RegExp(`${escape(t('en', 'funding-paid'))}\\s*${escape(money('en', 300000))}`));
       assert.match(await pledgeRow(brian, 'Open Association'), new RegExp(escape(t('en', 'pledge-state-paid'))));
       assert.equal(await goalState(brian), t('en', 'funding-state-settled'));
+    });
+
+    step('Amélie, treasurer of Coopérative Lumière, downloads its call for funds and its receipt', async () => {
+      const { page, lang } = amelie;
+      const panel = await fundingPanel(amelie);
+      const documents = panel.getByRole('table', { name: t(lang, 'doc-list-title') });
+      // Calls are numbered when the delivery is accepted (Coopérative
+      // Lumière pledged first), receipts when payments are recorded.
+      for (const [title, amount] of [
+        [t(lang, 'doc-call-title', { number: '000001' }), money(lang, 100000)],
+        [t(lang, 'doc-receipt-title', { number: '000003' }), money(lang, 100000)],
+      ]) {
+        const row = documents.getByRole('row', { name: new RegExp(escape(title)) });
+        assert.match(plain(await row.innerText()), /AMELIE-000001/);
+        const [download] = await Promise.all([
+          page.waitForEvent('download'),
+          row.getByRole('link', { name: t(lang, 'doc-download-pdf'), exact: true }).click(),
+        ]);
+        const file = await download.path();
+        const bytes = fs.readFileSync(file);
+        assert.equal(bytes.subarray(0, 5).toString('latin1'), '%PDF-');
+        let text = null;
+        try {
+          text = plain(execFileSync('pdftotext', ['-enc', 'UTF-8', file, '-']).toString('utf8'));
+        } catch (e) {
+          notes.push(`pdftotext could not read the PDF (${e.message}): only its header was checked`);
+        }
+        if (text !== null) {
+          for (const expected of [plain(title), plain(amount), 'AMELIE-000001', 'Coopérative Lumière']) {
+            assert.match(text, new RegExp(escape(expected)), `${expected} in the PDF`);
+          }
+        }
+        // The printable page says the same.
+        await row.getByRole('link', { name: t(lang, 'doc-view'), exact: true }).click();
+        assert.equal(plain(await textOf(main(amelie).getByRole('heading', { level: 1 }))), plain(title));
+        assert.match(plain(await textOf(main(amelie))), new RegExp(escape(plain(amount))));
+        await page.goBack();
+      }
     });
 
     step('the organisation\'s pledges page shows what it paid', async () => {

@@ -1,21 +1,20 @@
-//! Delivering the work, the pledgers' review, the resolution of a dispute,
-//! and acceptance, which calls every committed share for payment.
+//! Delivering the work, the pledgers' review (an objection opens a dispute,
+//! decided in `dispute`), and acceptance, which calls every committed share for payment.
 
 use super::kind;
 use super::ledger::{self, Bucket, Line, MoneyEvent, Posting, goal_account};
 use super::payment::settle_if_paid;
 use super::shared::{
     begin_change, conflict, ensure_maintainer, ensure_readable, event, goal_for_issue,
-    live_pledges, lock_goal, release_all, set_goal_state, set_pledge, treasury_of, trimmed_text,
+    live_pledges, set_goal_state, set_pledge, treasury_of, trimmed_text,
 };
 use super::view::Goal;
-use super::{DAY_MS, GoalState, PledgeState, Resolution, Verdict};
-use crate::clock::now_ms;
+use super::{DAY_MS, GoalState, PledgeState, Verdict};
 use crate::db::Db;
 use crate::error::{Error, Result};
 use crate::ids::{AccountId, OrgId};
 use crate::issue::Issue;
-use crate::repo::{Access, Repo};
+use crate::repo::Repo;
 use crate::timeline::Tx;
 use crate::user::User;
 use sqlx::Row;
@@ -135,6 +134,7 @@ pub async fn review(
     match verdict {
         Verdict::Object => {
             set_goal_state(&mut tx, goal.id, GoalState::Disputed, now).await?;
+            super::dispute::open(&mut tx, &goal, now).await?;
             event(
                 &mut tx,
                 &goal,
@@ -179,39 +179,6 @@ pub async fn review(
     Ok(())
 }
 
-/// The repository owner (the owning user, or an owner of the owning
-/// organisation) resolves a dispute.
-pub async fn resolve(
-    db: &Db,
-    actor: &User,
-    repo: &Repo,
-    issue: &Issue,
-    resolution: Resolution,
-) -> Result<()> {
-    if ensure_readable(db, actor, repo).await? < Access::Admin {
-        return Err(Error::forbidden("error-resolve-owner-only"));
-    }
-    let goal = goal_for_issue(db, issue).await?;
-    let now = now_ms();
-    let mut tx = db.pool().begin().await?;
-    let goal = lock_goal(&mut tx, goal.id).await?;
-    if goal.state != GoalState::Disputed {
-        tx.commit().await?;
-        return Err(conflict("error-not-disputed"));
-    }
-    let me = Some(AccountId::from(actor.id));
-    match resolution {
-        Resolution::Accept => accept(&mut tx, &goal, me, now).await?,
-        Resolution::Reject => {
-            release_all(&mut tx, &goal, me, now).await?;
-            set_goal_state(&mut tx, goal.id, GoalState::Rejected, now).await?;
-            event(&mut tx, &goal, kind::REJECTED, me, None, None, now).await?;
-        }
-    }
-    tx.commit().await?;
-    Ok(())
-}
-
 /// Accepts the delivery: every committed share is called for payment.
 pub(super) async fn accept(
     tx: &mut Tx<'_>,
@@ -237,6 +204,7 @@ pub(super) async fn accept(
         let state = if pledge.share == 0 {
             PledgeState::Paid
         } else {
+            super::document::number_call(tx, goal, pledge.id, now).await?;
             PledgeState::Due
         };
         set_pledge(tx, pledge.id, state, now).await?;

@@ -13,24 +13,29 @@
 //! timeline event, in one database transaction. They are grouped by what
 //! they act on: `goal` (putting and cancelling a goal, and what time
 //! decides), `pledge` (pledging, withdrawing, funding), `delivery`
-//! (delivery, review, resolution, acceptance) and `payment` (payments,
+//! (delivery, review, acceptance), `dispute` (the pledgers' weighted vote
+//! and the mediator) and `payment` (payments,
 //! reversals, settling); `shared` holds what they all use and
 //! `idempotency` the replay of `Idempotency-Key`s. `view` reads,
 //! `receivable` reads what is due from each side, `open_list` the goals
 //! still collecting pledges, and `ledger` keeps the accounts.
 
 mod delivery;
+pub mod dispute;
+pub mod document;
 mod goal;
 mod idempotency;
 pub mod ledger;
 mod open_list;
+pub mod payee;
 mod payment;
 mod pledge;
 mod receivable;
 mod shared;
 mod view;
 
-pub use delivery::{deliver, resolve, review};
+pub use delivery::{deliver, review};
+pub use dispute::{resolve, vote};
 pub use goal::{GoalInput, cancel, put_goal, refresh, sweep};
 pub use open_list::{OpenFilter, OpenGoal, goal_states, open_goals};
 pub use payment::{
@@ -61,6 +66,22 @@ pub mod kind {
     pub const PAYMENT: &str = "payment_recorded";
     pub const PAYMENT_REVERSED: &str = "payment_reversed";
     pub const SETTLED: &str = "settled";
+    /// How disputes are decided was set, one kind per rule; the mediator
+    /// is the subject.
+    pub const DISPUTE_TERMS_MAJORITY: &str = "funding_dispute_majority";
+    pub const DISPUTE_TERMS_TWO_THIRDS: &str = "funding_dispute_two_thirds";
+    pub const DISPUTE_TERMS_UNANIMITY: &str = "funding_dispute_unanimity";
+    /// A pledger voted in a dispute (the organisation is the subject).
+    pub const VOTED_ACCEPT: &str = "delivery_vote_accept";
+    pub const VOTED_REJECT: &str = "delivery_vote_reject";
+    /// The vote reached the goal's rule.
+    pub const VOTE_DECIDED_ACCEPT: &str = "delivery_vote_decided_accept";
+    pub const VOTE_DECIDED_REJECT: &str = "delivery_vote_decided_reject";
+    /// Every pledger voted and no side reached the rule.
+    pub const VOTE_TIED: &str = "delivery_vote_tied";
+    /// The mediator decided.
+    pub const MEDIATED_ACCEPT: &str = "delivery_mediated_accept";
+    pub const MEDIATED_REJECT: &str = "delivery_mediated_reject";
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -182,7 +203,7 @@ impl Verdict {
     }
 }
 
-/// The repository owner's resolution of a dispute.
+/// A decision on a dispute: a pledger's vote, or the mediator's decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resolution {
     Accept,

@@ -280,6 +280,9 @@ async fn write_payment(
         now,
     )
     .await?;
+    if reverses.is_none() {
+        super::document::number_receipt(tx, goal, pledge.id, id, now).await?;
+    }
     let paid = pledge.paid + stored;
     let state = if reverses.is_none() && paid == pledge.share {
         PledgeState::Paid

@@ -141,6 +141,7 @@ flash-pledge-withdrawn = The pledge is withdrawn.
 flash-delivery-recorded = The delivery is recorded. The funders can now review it.
 flash-review-recorded = Your review is recorded.
 flash-resolution-recorded = The decision is recorded.
+flash-vote-recorded = Your organisation’s vote is recorded.
 flash-payment-recorded = The payment is recorded.
 
 ## Asking before what cannot be undone

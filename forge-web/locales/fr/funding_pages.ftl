@@ -141,6 +141,7 @@ flash-pledge-withdrawn = La promesse est retirée.
 flash-delivery-recorded = La livraison est enregistrée. Les financeurs peuvent maintenant l’examiner.
 flash-review-recorded = Votre vérification de la livraison est enregistrée.
 flash-resolution-recorded = La décision est enregistrée.
+flash-vote-recorded = Le vote de votre organisation est enregistré.
 flash-payment-recorded = Le paiement est enregistré.
 
 ## Demander avant ce qui ne peut pas être défait

@@ -50,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .route(&format!("{GOAL}/deliver"), post(deliver))
         .route(&format!("{GOAL}/review"), post(review))
         .route(&format!("{GOAL}/resolve"), post(resolve))
+        .route(&format!("{GOAL}/vote"), post(super::funding_disputes::vote))
         .route(&format!("{GOAL}/cancel"), post(cancel))
         .route(&format!("{GOAL}/ledger"), get(goal_ledger))
         .route("/repos/{owner}/{repo}/funding", get(repo_goals))
@@ -104,7 +105,7 @@ fn format_of(raw: Option<&str>, headers: &HeaderMap) -> Result<Format, ApiError>
 
 /// The repository and issue a request names, if `viewer` may read them
 /// ("not found" otherwise, as everywhere).
-async fn load(
+pub(super) async fn load(
     state: &AppState,
     viewer: Option<&User>,
     owner: &str,
@@ -211,11 +212,17 @@ async fn goal_json(
     if let (Value::Object(base), Value::Object(more)) = (&mut value, extra) {
         base.extend(more);
     }
+    let dispute = super::funding_disputes::dispute_json(state, goal).await?;
+    insert(&mut value, "dispute", dispute);
     Ok(value)
 }
 
 /// The goal as it is now, for the answer to a change.
-async fn answer_goal(state: &AppState, repo: &Repo, issue: &Issue) -> Result<Value, ApiError> {
+pub(super) async fn answer_goal(
+    state: &AppState,
+    repo: &Repo,
+    issue: &Issue,
+) -> Result<Value, ApiError> {
     let goal = current_goal(state, issue).await?;
     goal_json(state, repo, issue, goal).await
 }
@@ -294,7 +301,9 @@ pub async fn get_goal(
     let viewer = caller.map(|c| c.user);
     let (found, issue) = load(&state, viewer.as_ref(), &owner, &name, index).await?;
     let goal = current_goal(&state, &issue).await?;
-    Ok(axum::Json(goal_json(&state, &found, &issue, goal).await?))
+    let mut value = goal_json(&state, &found, &issue, goal).await?;
+    super::funding_documents::augment(&state, viewer.as_ref(), &found, &issue, &mut value).await?;
+    Ok(axum::Json(value))
 }
 
 #[derive(Deserialize)]
@@ -307,6 +316,13 @@ pub struct PutGoal {
     review_days: Option<i64>,
     #[serde(default)]
     min_funders: Option<i64>,
+    /// How disputes are decided: `majority` (the default), `two_thirds`
+    /// or `unanimity`; only while nobody has pledged.
+    #[serde(default)]
+    dispute_rule: Option<String>,
+    /// The mediator's account name; empty for the site's administrators.
+    #[serde(default)]
+    mediator: Option<String>,
 }
 
 pub async fn put_goal(
@@ -339,6 +355,17 @@ pub async fn put_goal(
         },
     )
     .await?;
+    if body.dispute_rule.is_some() || body.mediator.is_some() {
+        super::funding_disputes::set_terms(
+            &state,
+            &actor,
+            &found,
+            &issue,
+            body.dispute_rule.as_deref(),
+            body.mediator.as_deref(),
+        )
+        .await?;
+    }
     let status = if existed {
         StatusCode::OK
     } else {
@@ -605,6 +632,27 @@ pub async fn goal_ledger(
         .map(|p| (ledger::org_account(p.org_id), p.org_name))
         .collect();
     let org_of = |account: &str| orgs.get(account).cloned();
+    // The bank reference of each line: the payer's for a payment or its
+    // correction, the call's for a call.
+    let bank_references: HashMap<PaymentId, String> = funding::payments(&state.db, goal.id)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.reference))
+        .collect();
+    let call_references: HashMap<PledgeId, String> = funding::document::of_goal(&state.db, goal.id)
+        .await?
+        .into_iter()
+        .filter(|d| d.kind == funding::document::DocumentKind::Call)
+        .map(|d| (d.pledge_id, d.reference))
+        .collect();
+    let reference_of = |e: &ledger::Entry| -> String {
+        match (e.payment_id, e.pledge_id) {
+            (Some(payment), _) => bank_references.get(&payment).cloned(),
+            (None, Some(pledge)) if e.event == "call" => call_references.get(&pledge).cloned(),
+            _ => None,
+        }
+        .unwrap_or_default()
+    };
     match format {
         Format::Json => {
             let out: Vec<Value> = entries
@@ -623,6 +671,7 @@ pub async fn goal_ledger(
                         "credit_minor": e.credit_minor,
                         "currency": e.currency,
                         "actor": e.actor,
+                        "reference": reference_of(e),
                     })
                 })
                 .collect();
@@ -645,6 +694,7 @@ pub async fn goal_ledger(
                     "credit_minor",
                     "currency",
                     "actor",
+                    "reference",
                 ]
                 .map(String::from),
             );
@@ -664,6 +714,7 @@ pub async fn goal_ledger(
                         e.credit_minor.to_string(),
                         e.currency.clone(),
                         e.actor.clone().unwrap_or_default(),
+                        csv_text(&reference_of(e)),
                     ],
                 );
             }
@@ -786,6 +837,8 @@ pub async fn org_pledges(
         }
         visible.push(row);
     }
+    let references = funding::document::call_references_of_org(db, found.id).await?;
+    let reference_of = |pledge: PledgeId| references.get(&pledge).cloned().unwrap_or_default();
     match format {
         Format::Json => {
             let mut totals: BTreeMap<(&'static str, String), Totals> = BTreeMap::new();
@@ -809,6 +862,7 @@ pub async fn org_pledges(
                     insert(&mut value, "repository", json!(row.repo_full_name));
                     insert(&mut value, "issue", json!(row.issue_number));
                     insert(&mut value, "issue_title", json!(row.issue_title));
+                    insert(&mut value, "reference", json!(reference_of(row.pledge.id)));
                     value
                 })
                 .collect();
@@ -854,6 +908,7 @@ pub async fn org_pledges(
                     "amount_minor",
                     "share_minor",
                     "paid_minor",
+                    "reference",
                 ]
                 .map(String::from),
             );
@@ -874,6 +929,7 @@ pub async fn org_pledges(
                         p.amount_minor.to_string(),
                         optional(p.share_minor),
                         p.paid_minor.to_string(),
+                        csv_text(&reference_of(p.id)),
                     ],
                 );
             }

@@ -2,6 +2,8 @@
 
 mod comments;
 mod funding;
+mod funding_disputes;
+mod funding_documents;
 mod issue_common;
 mod issue_labels;
 mod issues;

@@ -46,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .route(&format!("{base}/deliver"), post(deliver))
         .route(&format!("{base}/review"), post(review))
         .route(&format!("{base}/resolve"), post(resolve))
+        .route(&format!("{base}/vote"), post(vote))
         .route("/{owner}/{repo}/funding", get(repo_goals))
         .route("/org/{org}/pledges", get(org_pledges))
         .route(
@@ -102,6 +103,8 @@ pub struct FormValues {
     pub payment_pledge: Option<PledgeId>,
     pub payment_amount: String,
     pub payment_reference: String,
+    pub dispute_rule: String,
+    pub mediator: String,
 }
 
 /// What the funding panel shows and offers to one visitor.
@@ -112,7 +115,6 @@ pub struct PanelData {
     pub goal: Option<GoalRow>,
     pub pledges: Vec<PledgeRow>,
     pub maintainer: bool,
-    pub owner: bool,
     pub receiver: bool,
     /// Organisations the visitor may pledge for.
     pub treasuries: Vec<String>,
@@ -133,6 +135,8 @@ pub struct PanelData {
     pub amount_example: String,
     /// For the receiving side: its page of what it is owed and received.
     pub received_link: Option<String>,
+    /// Payee details and the calls for funds and receipts.
+    pub extra: super::funding_documents::PanelExtra,
 }
 
 impl PanelData {
@@ -324,9 +328,12 @@ pub async fn panel_data(
         let kind = if repo.owner_is_org { "org" } else { "user" };
         format!("/{kind}/{}/received", repo.owner_name)
     });
+    let extra =
+        super::funding_documents::panel_extra(state, ctx, repo, &base, view.as_ref()).await?;
     Ok(PanelData {
         received_link,
         amount_example,
+        extra,
         closing_commits,
         show_goal_form,
         edit_locked,
@@ -335,7 +342,6 @@ pub async fn panel_data(
         goal: goal_row,
         pledges,
         maintainer,
-        owner: access >= Access::Admin,
         receiver,
         treasuries,
         reviewers,
@@ -544,6 +550,10 @@ pub struct GoalForm {
     min_funders: String,
     #[serde(default)]
     acceptance: String,
+    #[serde(default)]
+    dispute_rule: String,
+    #[serde(default)]
+    mediator: String,
 }
 
 fn optional_number(field: &'static str, text: &str) -> forge_core::Result<Option<i64>> {
@@ -571,6 +581,8 @@ pub async fn put_goal(
         review_days: form.review_days.clone(),
         min_funders: form.min_funders.clone(),
         acceptance: form.acceptance.clone(),
+        dispute_rule: form.dispute_rule.clone(),
+        mediator: form.mediator.clone(),
         ..FormValues::default()
     };
     let result = async {
@@ -585,9 +597,18 @@ pub async fn put_goal(
             review_days: optional_number("review_days", &form.review_days)?,
             min_funders: optional_number("min_funders", &form.min_funders)?,
         };
-        funding::put_goal(&state.db, &user, &repo, &found, input)
-            .await
-            .map(|_| ())
+        funding::put_goal(&state.db, &user, &repo, &found, input).await?;
+        // How disputes are decided: sent only while it may be chosen.
+        if !form.dispute_rule.is_empty() || !form.mediator.trim().is_empty() {
+            let rule = if form.dispute_rule.is_empty() {
+                funding::dispute::DisputeRule::default()
+            } else {
+                funding::dispute::DisputeRule::parse(&form.dispute_rule)?
+            };
+            funding::dispute::set_terms(&state.db, &user, &repo, &found, rule, &form.mediator)
+                .await?;
+        }
+        Ok(())
     }
     .await;
     finish(
@@ -810,6 +831,37 @@ pub async fn resolve(
         None,
     )
     .await
+}
+
+#[derive(Deserialize, Default)]
+pub struct VoteForm {
+    #[serde(default)]
+    org: String,
+    #[serde(default)]
+    vote: String,
+}
+
+/// A pledging organisation's vote in a dispute.
+pub async fn vote(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path((owner, name, index)): Path<(String, String, i64)>,
+    CsrfForm(form): CsrfForm<VoteForm>,
+) -> Result<Response, PageError> {
+    let user = signed_in!(ctx);
+    let (repo, access, found) = load(&state, &ctx, &owner, &name, index).await?;
+    let choice = match form.vote.as_str() {
+        "accept" => Ok(Resolution::Accept),
+        "reject" => Ok(Resolution::Reject),
+        _ => Err(forge_core::Error::invalid("vote", "error-verdict")),
+    };
+    let result = match choice {
+        Ok(choice) => funding::vote(&state.db, &user, &repo, &found, &form.org, choice)
+            .await
+            .map(|()| Flash::VoteRecorded),
+        Err(e) => Err(e),
+    };
+    finish(&state, &ctx, &repo, access, &found, result, None).await
 }
 
 #[derive(Deserialize, Default)]

@@ -7,6 +7,7 @@ mod code;
 mod explore;
 mod funding;
 mod funding_confirm;
+mod funding_documents;
 mod funding_ledger;
 mod funding_open;
 mod funding_received;
@@ -14,6 +15,7 @@ mod home;
 mod issues;
 mod oauth;
 mod orgs;
+mod payee;
 mod profile;
 mod repo_head;
 mod repo_settings;
@@ -61,6 +63,14 @@ pub fn router() -> Router<AppState> {
         .route("/org/{org}/two_factor", post(two_factor::org_requirement))
         .route("/-/admin/two_factor", post(two_factor::admins_requirement))
         .route("/-/admin/security", get(security::site))
+        .route(
+            "/user/settings/payee",
+            get(payee::user_page).post(payee::user_save),
+        )
+        .route(
+            "/org/{org}/payee",
+            get(payee::org_page).post(payee::org_save),
+        )
         .route("/org/create", get(orgs::new_form).post(orgs::create))
         .route("/org/{org}/members", post(orgs::set_member))
         .route("/org/{name}/received", get(funding_received::page))
@@ -84,6 +94,7 @@ pub fn router() -> Router<AppState> {
         .merge(settings::router())
         .merge(issues::router())
         .merge(funding::router())
+        .merge(funding_documents::router())
         .merge(code::router())
         .merge(oauth::router())
         .route("/{name}", get(profile::show))
