@@ -710,3 +710,49 @@ async fn the_first_run_page_names_the_site_and_leads_to_the_first_organisation()
         assert!(bob.get("/").await.contains("Réseau des Coopératives"));
     }
 }
+
+#[tokio::test]
+async fn creating_an_organisation_or_a_repository_is_confirmed_once() {
+    for forge in TestForge::on_each_engine().await {
+        let mut alice = Browser::new(&forge, "fr");
+        alice.sign_up("alice").await;
+        alice.get("/org/create").await;
+        let page = alice
+            .post(
+                "/org/create",
+                &[("username", "coop"), ("kind", "association")],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        let org = alice.get(page.location.as_deref().unwrap()).await;
+        assert!(
+            org.contains("L’organisation est créée. Ajoutez ses membres ci-dessous."),
+            "{}",
+            org.body
+        );
+        assert!(org.contains("role=\"status\""));
+        let again = alice.get("/coop").await;
+        assert!(!again.contains("L’organisation est créée"), "shown once");
+
+        alice.get("/repo/create?owner=coop").await;
+        let page = alice
+            .post(
+                "/repo/create",
+                &[
+                    ("owner", "coop"),
+                    ("name", "tools"),
+                    ("default_branch", "main"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        let repo = alice.get(page.location.as_deref().unwrap()).await;
+        assert!(repo.contains("Le dépôt est créé."), "{}", repo.body);
+        assert!(
+            !alice
+                .get("/coop/tools")
+                .await
+                .contains("Le dépôt est créé.")
+        );
+    }
+}

@@ -31,10 +31,12 @@ pub enum Flash {
     ResolutionRecorded,
     VoteRecorded,
     PaymentRecorded,
+    OrgCreated,
+    RepoCreated,
 }
 
 impl Flash {
-    const ALL: [Flash; 9] = [
+    const ALL: [Flash; 11] = [
         Flash::GoalSaved,
         Flash::GoalCancelled,
         Flash::PledgeRecorded,
@@ -44,6 +46,8 @@ impl Flash {
         Flash::ResolutionRecorded,
         Flash::VoteRecorded,
         Flash::PaymentRecorded,
+        Flash::OrgCreated,
+        Flash::RepoCreated,
     ];
 
     /// The message's catalogue key, also its name in the cookie.
@@ -57,6 +61,8 @@ impl Flash {
             Flash::ReviewRecorded => "flash-review-recorded",
             Flash::ResolutionRecorded => "flash-resolution-recorded",
             Flash::VoteRecorded => "flash-vote-recorded",
+            Flash::OrgCreated => "flash-org-created",
+            Flash::RepoCreated => "flash-repo-created",
             Flash::PaymentRecorded => "flash-payment-recorded",
         }
     }

@@ -536,8 +536,10 @@ describe('form errors are tied to their fields', () => {
         const fields = await errorsTiedToFields(page);
         console.log(`# sign-up (${lang}): fields marked invalid: ${fields.map((f) => `${f.field} (“${f.error}”)`).join(', ')}`);
         assert.equal(await page.getByRole('alert').count() >= 1, true, 'a summary is announced');
-        // The username typed is kept, so only what is wrong needs typing again.
-        assert.equal(await page.getByLabel(t(lang, 'field-username'), { exact: true }).inputValue(), 'Not a name!');
+        // The username typed comes back as a valid one derived from it, and
+        // what was typed is kept as the full name: nothing to type again.
+        assert.equal(await page.getByLabel(t(lang, 'field-username'), { exact: true }).inputValue(), 'not-a-name');
+        assert.equal(await page.getByLabel(t(lang, 'field-full-name'), { exact: true }).inputValue(), 'Not a name!');
       });
     });
 

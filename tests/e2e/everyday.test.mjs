@@ -49,9 +49,15 @@ step('sign-up suggests a valid user name and keeps what was typed', async () => 
 
   await page.getByLabel(t('fr', 'field-password'), { exact: true }).fill(PASSWORD);
   await page.getByLabel(t('fr', 'field-password-confirm'), { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: t('fr', 'sign-up-submit'), exact: true }).click();
+  // Sign-up does not tell whether an address is registered, so it does not
+  // sign in: the sign-in page follows.
+  await page.getByRole('status').filter({ hasText: t('fr', 'sign-up-done') }).waitFor();
+  await page.getByLabel(t('fr', 'login-login'), { exact: true }).fill('camille-martin');
+  await page.getByLabel(t('fr', 'field-password'), { exact: true }).fill(PASSWORD);
   await Promise.all([
     page.waitForURL(`${forge.url}/`),
-    page.getByRole('button', { name: t('fr', 'sign-up-submit'), exact: true }).click(),
+    page.getByRole('button', { name: t('fr', 'login-submit'), exact: true }).click(),
   ]);
 });
 

@@ -14,6 +14,8 @@ footer-language-apply = Change
 footer-tagline = A forge where organisations co-finance the free software they share.
 copy-button = Copy
 copy-done = Copied
+flash-org-created = The organisation is created. Add its members below.
+flash-repo-created = The repository is created. Push your work to the address below.
 lang-name-en = English
 lang-name-fr = Français
 

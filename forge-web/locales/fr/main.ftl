@@ -14,6 +14,8 @@ footer-language-apply = Changer
 footer-tagline = Une forge où les organisations cofinancent les logiciels libres qu’elles partagent.
 copy-button = Copier
 copy-done = Copié
+flash-org-created = L’organisation est créée. Ajoutez ses membres ci-dessous.
+flash-repo-created = Le dépôt est créé. Envoyez votre travail à l’adresse ci-dessous.
 lang-name-en = English
 lang-name-fr = Français
 

@@ -101,6 +101,24 @@ pub fn router() -> Router<AppState> {
         .fallback(|| async { PageError::not_found() })
 }
 
+/// A redirect that carries a confirmation ("Organisation created.") to the
+/// page it leads to.
+fn see_other_confirmed(
+    state: &AppState,
+    ctx: &crate::context::PageCtx,
+    path: &str,
+    done: crate::flash::Flash,
+) -> axum::response::Response {
+    let mut response = see_other(path);
+    crate::flash::attach(
+        &mut response,
+        ctx.flash_key.as_ref(),
+        done,
+        state.config.secure_cookies(),
+    );
+    response
+}
+
 /// A 303 redirect (what `Redirect::to` sends): after a POST, the browser
 /// follows with a GET.
 fn see_other(path: &str) -> axum::response::Response {

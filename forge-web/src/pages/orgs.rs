@@ -82,7 +82,12 @@ pub async fn create(
         Err(e) => Err(e),
     };
     match result {
-        Ok(created) => Ok(see_other(&format!("/{}", url_encode(&created.name)))),
+        Ok(created) => Ok(super::see_other_confirmed(
+            &state,
+            &ctx,
+            &format!("/{}", url_encode(&created.name)),
+            crate::flash::Flash::OrgCreated,
+        )),
         Err(e) => {
             let errors = FormErrors::from_error(&ctx, e)?;
             let page = render(&NewOrgView {

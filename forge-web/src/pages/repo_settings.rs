@@ -95,7 +95,12 @@ pub async fn create(
         default_branch: Some(form.default_branch.clone()),
     };
     match state.forge.create_repo(&user, &form.owner, new).await {
-        Ok(created) => Ok(see_other(&format!("/{}", created.full_name()))),
+        Ok(created) => Ok(super::see_other_confirmed(
+            &state,
+            &ctx,
+            &format!("/{}", created.full_name()),
+            crate::flash::Flash::RepoCreated,
+        )),
         Err(forge_core::Error::NotFound(problem) | forge_core::Error::Forbidden(problem)) => {
             let errors = FormErrors {
                 fields: vec![("owner", ctx.problem(&problem))],
