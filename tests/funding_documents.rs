@@ -364,8 +364,24 @@ async fn payee_details_calls_for_funds_and_receipts_reach_only_those_concerned()
             assert!(goal.get("payee").is_none() && goal.get("documents").is_none());
         }
 
-        // The call for funds, as a page and as a PDF file.
+        // The call for funds, as a page and as a PDF file, linked from the
+        // paying organisation's pledges page for its treasurer.
         let call = format!("{base}/pledges/{velo_pledge}/call");
+        let pledges = theo_browser.get("/org/velo/pledges").await;
+        assert_eq!(pledges.status, StatusCode::OK);
+        assert!(
+            pledges.contains(&format!("href=\"{call}\"")),
+            "{}",
+            pledges.body
+        );
+        assert!(pledges.contains(&format!("href=\"{call}.pdf\"")));
+        assert!(
+            !max_browser
+                .get("/org/velo/pledges")
+                .await
+                .contains(&format!("href=\"{call}\"")),
+            "only treasurers and owners get the link"
+        );
         let page = theo_browser.get(&call).await;
         assert_eq!(page.status, StatusCode::OK);
         let text = plain(&page.body);

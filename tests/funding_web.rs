@@ -229,12 +229,18 @@ async fn a_goal_is_opened_pledged_funded_delivered_accepted_paid_and_settled_thr
             "{}",
             page.body
         );
-        assert!(page.contains("<td>750,00\u{a0}€</td>"), "{}", page.body);
+        assert!(
+            page.contains("<td data-label=\"Reste à payer\">750,00\u{a0}€</td>"),
+            "{}",
+            page.body
+        );
         let page = mia_browser.get("/user/mia/received").await;
         assert_eq!(page.status, StatusCode::OK);
         assert!(page.contains("Still to be paid"), "{}", page.body);
         assert!(
-            page.contains("<td>€1,500.00</td><td>€0.00</td>"),
+            page.contains(
+                "<td data-label=\"Still owed\">€1,500.00</td><td data-label=\"Received\">€0.00</td>"
+            ),
             "{}",
             page.body
         );
@@ -304,7 +310,9 @@ async fn a_goal_is_opened_pledged_funded_delivered_accepted_paid_and_settled_thr
         assert!(page.contains(&format!("href=\"{base}/ledger\"")));
         let page = mia_browser.get("/user/mia/received").await;
         assert!(
-            page.contains("<td>€0.00</td><td>€1,500.00</td>"),
+            page.contains(
+                "<td data-label=\"Still owed\">€0.00</td><td data-label=\"Received\">€1,500.00</td>"
+            ),
             "{}",
             page.body
         );

@@ -1006,6 +1006,8 @@ pub struct OrgPledgeRow {
     pub goal_state_label: String,
     /// What is still to be paid, for due pledges.
     pub left: Option<String>,
+    /// The call for funds of a due share (its page; the PDF is beside it).
+    pub call: Option<String>,
 }
 
 pub struct TotalRow {
@@ -1101,6 +1103,12 @@ pub async fn org_pledges(
             goal_state_label: ctx.t(&format!("funding-state-{}", pledge.goal_state.as_str())),
             left: (p.state == PledgeState::Due)
                 .then(|| money(&ctx, p.share_minor.unwrap_or(0) - p.paid_minor, &p.currency)),
+            call: (p.state == PledgeState::Due).then(|| {
+                format!(
+                    "/{}/issues/{}/funding/pledges/{}/call",
+                    pledge.repo_full_name, pledge.issue_number, p.id
+                )
+            }),
         }
     };
     let mut rows = Vec::new();
