@@ -207,3 +207,24 @@ step('a copy button copies the clone address with JavaScript; without it the add
     await noScript.close();
   }
 });
+
+step('creating an organisation and a repository through the pages is confirmed once', async () => {
+  const { page } = camille;
+  await page.goto(`${forge.url}/org/create`);
+  await page.getByLabel(t('fr', 'org-field-name'), { exact: true }).fill('coop-camille');
+  await Promise.all([
+    page.waitForURL(`${forge.url}/coop-camille`),
+    page.getByRole('button', { name: t('fr', 'org-new-submit'), exact: true }).click(),
+  ]);
+  await page.getByRole('status').filter({ hasText: t('fr', 'flash-org-created') }).waitFor();
+  await page.reload();
+  assert.equal(await page.getByRole('status').filter({ hasText: t('fr', 'flash-org-created') }).count(), 0, 'shown once');
+
+  await page.goto(`${forge.url}/repo/create?owner=coop-camille`);
+  await page.getByLabel(t('fr', 'repo-field-name'), { exact: true }).fill('outils');
+  await Promise.all([
+    page.waitForURL(`${forge.url}/coop-camille/outils`),
+    page.getByRole('button', { name: t('fr', 'repo-new-submit'), exact: true }).click(),
+  ]);
+  await page.getByRole('status').filter({ hasText: t('fr', 'flash-repo-created') }).waitFor();
+});
