@@ -10,6 +10,7 @@ mod funding_confirm;
 mod funding_documents;
 mod funding_ledger;
 mod funding_open;
+mod funding_org;
 mod funding_received;
 mod home;
 mod issues;
