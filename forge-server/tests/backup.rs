@@ -79,17 +79,7 @@ async fn story(database_url: Option<String>, restore_url: Option<String>) {
         ],
     );
     assert!(ok, "{stderr}");
-    let token: Value = client
-        .post(format!("{}/api/v1/users/root/tokens", server.url))
-        .basic_auth("root", Some("root password 123"))
-        .json(&json!({"name": "backup test"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = token["sha1"].as_str().unwrap().to_string();
+    let token = support::token_of(&server.url, "root", "root password 123", "backup test").await;
     let response = client
         .post(format!("{}/api/v1/user/repos", server.url))
         .header("authorization", format!("token {token}"))

@@ -66,17 +66,7 @@ async fn story(database_url: Option<String>) {
         "{stderr}"
     );
 
-    let token: Value = client
-        .post(format!("{}/api/v1/users/root/tokens", server.url))
-        .basic_auth("root", Some("root password 123"))
-        .json(&json!({"name": "admin"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = token["sha1"].as_str().unwrap().to_string();
+    let token = support::token_of(&server.url, "root", "root password 123", "admin").await;
     let auth = format!("token {token}");
 
     let response = client

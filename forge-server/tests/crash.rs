@@ -73,17 +73,7 @@ async fn story(database_url: Option<String>) {
         .output()
         .unwrap();
     assert!(output.status.success());
-    let token: Value = client
-        .post(format!("{}/api/v1/users/root/tokens", server.url))
-        .basic_auth("root", Some("root password 123"))
-        .json(&json!({"name": "git"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = token["sha1"].as_str().unwrap().to_string();
+    let token = support::token_of(&server.url, "root", "root password 123", "git").await;
     let repo = api(
         client
             .post(format!("{}/api/v1/user/repos", server.url))

@@ -73,17 +73,7 @@ async fn metrics_count_in_memory_and_logs_are_json_lines() {
         &log,
     );
     let client = reqwest::Client::new();
-    let token: Value = client
-        .post(format!("{}/api/v1/users/root/tokens", server.url))
-        .basic_auth("root", Some("root password 123"))
-        .json(&json!({"name": "metrics"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = token["sha1"].as_str().unwrap().to_string();
+    let token = support::token_of(&server.url, "root", "root password 123", "metrics").await;
     let response = client
         .post(format!("{}/api/v1/user/repos", server.url))
         .bearer_auth(&token)

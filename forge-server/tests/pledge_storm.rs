@@ -33,17 +33,7 @@ async fn story(database_url: Option<String>) {
     assert!(output.status.success());
     let mut server = Server::start(&data_dir, url);
     let client = reqwest::Client::new();
-    let token: Value = client
-        .post(format!("{}/api/v1/users/root/tokens", server.url))
-        .basic_auth("root", Some("root password 123"))
-        .json(&json!({"name": "storm"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = token["sha1"].as_str().unwrap().to_string();
+    let token = support::token_of(&server.url, "root", "root password 123", "storm").await;
     let call = |method: reqwest::Method, path: &str, body: Value| {
         client
             .request(method, format!("{}/api/v1{path}", server.url))

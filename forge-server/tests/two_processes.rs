@@ -67,17 +67,7 @@ async fn two_processes_share_one_postgres_and_one_storage() {
     let a = Server::start_with(&data_dir, Some(&url), &METRICS);
     let b = Server::start_with(&data_dir, Some(&url), &METRICS);
     let client = reqwest::Client::new();
-    let token: Value = client
-        .post(format!("{}/api/v1/users/root/tokens", a.url))
-        .basic_auth("root", Some("root password 123"))
-        .json(&json!({"name": "both"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = token["sha1"].as_str().unwrap().to_string();
+    let token = support::token_of(&a.url, "root", "root password 123", "both").await;
     let response = client
         .post(format!("{}/api/v1/user/repos", b.url))
         .bearer_auth(&token)

@@ -126,3 +126,19 @@ impl Drop for Server {
 pub fn run(command: &mut Command) -> Output {
     command.output().expect("running forge")
 }
+
+/// A new personal access token of `user`, asked over the API with the
+/// password, as a client would.
+pub async fn token_of(url: &str, user: &str, password: &str, name: &str) -> String {
+    let made: serde_json::Value = reqwest::Client::new()
+        .post(format!("{url}/api/v1/users/{user}/tokens"))
+        .basic_auth(user, Some(password))
+        .json(&serde_json::json!({ "name": name }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    made["sha1"].as_str().unwrap().to_string()
+}
