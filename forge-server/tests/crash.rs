@@ -3,8 +3,8 @@
 //! A `post-receive` hook kills the server with SIGKILL just after git moved
 //! `refs/heads/main` to a commit that says "Fixes #1", before the forge
 //! could record anything. A new server on the same data finishes the push:
-//! issue 1 is closed by that commit, the push is in the outbox, and nothing
-//! is left in the push journal.
+//! issue 1 is closed by that commit, the push is in the outbox, nothing is
+//! left in the push journal, and `git fsck` finds the repository whole.
 
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test, with its line.
 
@@ -184,6 +184,7 @@ async fn story(database_url: Option<String>) {
         .unwrap();
     assert!(pending.is_empty(), "{pending:?}");
     db.close().await;
+    git_ok(&remote, &["fsck", "--full", "--strict", "--no-dangling"]);
     drop(server);
 }
 

@@ -142,3 +142,44 @@ pub async fn token_of(url: &str, user: &str, password: &str, name: &str) -> Stri
         .unwrap();
     made["sha1"].as_str().unwrap().to_string()
 }
+
+/// A reverse proxy at the TCP level, as a load balancer without affinity:
+/// each new connection goes to the next backend in turn, so a client that
+/// opens one connection per request sees every process in turn.
+pub struct RoundRobinProxy {
+    pub url: String,
+    accept: tokio::task::JoinHandle<()>,
+}
+
+impl RoundRobinProxy {
+    pub async fn start(backends: &[&str]) -> RoundRobinProxy {
+        let backends: Vec<String> = backends
+            .iter()
+            .map(|url| url.trim_start_matches("http://").to_string())
+            .collect();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let accept = tokio::spawn(async move {
+            let mut next = 0usize;
+            loop {
+                let Ok((mut inbound, _)) = listener.accept().await else {
+                    return;
+                };
+                let backend = backends[next % backends.len()].clone();
+                next += 1;
+                tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(&backend).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+            }
+        });
+        RoundRobinProxy { url, accept }
+    }
+}
+
+impl Drop for RoundRobinProxy {
+    fn drop(&mut self) {
+        self.accept.abort();
+    }
+}
