@@ -196,19 +196,6 @@ fn host_of(base_url: &str) -> String {
     authority.split(':').next().unwrap_or(authority).to_string()
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_ssh_host_comes_from_the_base_url() {
-        assert_eq!(
-            super::host_of("https://forge.example.org"),
-            "forge.example.org"
-        );
-        assert_eq!(super::host_of("http://127.0.0.1:3000/"), "127.0.0.1");
-        assert_eq!(super::host_of("https://[::1]:8443/forge"), "::1");
-    }
-}
-
 /// Resolves on SIGINT or SIGTERM. Requests in flight then finish before
 /// `axum::serve` returns, or are cut at the shutdown deadline; each of them
 /// writes in its own transaction, and a push cut short is finished by the
@@ -236,4 +223,17 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_ssh_host_comes_from_the_base_url() {
+        assert_eq!(
+            super::host_of("https://forge.example.org"),
+            "forge.example.org"
+        );
+        assert_eq!(super::host_of("http://127.0.0.1:3000/"), "127.0.0.1");
+        assert_eq!(super::host_of("https://[::1]:8443/forge"), "::1");
+    }
 }

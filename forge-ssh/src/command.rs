@@ -25,9 +25,7 @@ git-upload-archive): there is no shell access.";
 pub fn parse(command: &[u8]) -> Result<GitCommand, Refused> {
     let command = std::str::from_utf8(command).map_err(|_| Refused(ONLY_GIT.into()))?;
     let command = command.trim();
-    let (program, rest) = command
-        .split_once(|c: char| c == ' ' || c == '\t')
-        .unwrap_or((command, ""));
+    let (program, rest) = command.split_once([' ', '\t']).unwrap_or((command, ""));
     // `git upload-pack` (with a space) is how some clients spell it.
     let (program, rest) = match (program, rest.trim_start().split_once(' ')) {
         ("git", Some((sub, rest))) => (format!("git-{sub}"), rest),

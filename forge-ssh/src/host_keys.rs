@@ -100,3 +100,31 @@ fn load_or_create(
     std::fs::write(path.with_extension("pub"), format!("{public}\n"))?;
     Ok(key)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_made_once_then_read_back() {
+        let folder = std::env::temp_dir().join(format!(
+            "forge-host-keys-{}",
+            forge_core::secret::random_hex(6)
+        ));
+        let made = HostKeys::load_or_create(&folder).expect("making host keys");
+        let printed = made.fingerprints();
+        assert_eq!(printed.len(), 2);
+        assert_eq!(printed[0].algorithm, "ssh-ed25519");
+        assert_eq!(printed[1].algorithm, "ssh-rsa");
+        assert!(printed.iter().all(|f| f.fingerprint.starts_with("SHA256:")));
+        let mode = std::fs::metadata(folder.join("ssh_host_rsa_key"))
+            .expect("the key file")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert!(folder.join("ssh_host_ed25519_key.pub").exists());
+        let read = HostKeys::load_or_create(&folder).expect("reading host keys");
+        assert_eq!(read.fingerprints(), printed);
+        std::fs::remove_dir_all(&folder).expect("removing the test folder");
+    }
+}

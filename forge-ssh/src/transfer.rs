@@ -40,11 +40,9 @@ pub async fn run(forge: Forge, channel: Channel<Msg>, transfer: Transfer) {
         let mut open = true;
         while let Some(message) = from_client.wait().await {
             match message {
-                ChannelMsg::Data { data } if open => {
-                    if into_git.write_all(&data).await.is_err() {
-                        // git no longer reads; later data is dropped.
-                        open = false;
-                    }
+                // When git no longer reads, later data is dropped.
+                ChannelMsg::Data { data } if open && into_git.write_all(&data).await.is_err() => {
+                    open = false;
                 }
                 ChannelMsg::Eof => {
                     let _ = into_git.shutdown().await;
