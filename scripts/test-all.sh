@@ -56,6 +56,12 @@ if ! command -v git >/dev/null 2>&1; then
     apt_install git || { note "git is needed by the test suite and could not be installed."; exit 1; }
 fi
 
+# --- OpenSSH's client and ssh-keygen, which the git over SSH tests use ------
+
+if ! command -v ssh >/dev/null 2>&1 || ! command -v ssh-keygen >/dev/null 2>&1; then
+    apt_install openssh-client || { note "ssh is needed by the git over SSH tests and could not be installed."; exit 1; }
+fi
+
 # --- pdftotext, which reads back the PDF documents the tests produce --------
 
 if ! command -v pdftotext >/dev/null 2>&1; then

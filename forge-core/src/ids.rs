@@ -49,6 +49,10 @@ impl From<OrgId> for AccountId {
     }
 }
 id_type!(
+    /// The id of an SSH public key, a user's or a deploy key.
+    SshKeyId
+);
+id_type!(
     /// The id of a repository; also names its folder on disk.
     RepoId
 );

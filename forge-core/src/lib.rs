@@ -39,6 +39,7 @@ pub mod secret;
 pub mod security_log;
 pub mod session;
 pub mod site;
+pub mod ssh_key;
 pub mod testing;
 pub mod timeline;
 pub mod token;
@@ -50,5 +51,5 @@ pub use db::{Db, Engine};
 pub use error::{Error, Problem, Result};
 pub use ids::{
     AccountId, CommentId, EventId, GoalId, IssueId, LabelId, LedgerTxnId, MilestoneId, OrgId,
-    PaymentId, PledgeId, PushJournalId, RepoId, TokenId, UserId,
+    PaymentId, PledgeId, PushJournalId, RepoId, SshKeyId, TokenId, UserId,
 };

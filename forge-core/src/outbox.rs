@@ -78,6 +78,14 @@ pub mod kind {
     /// An account's payee details were recorded or changed; payload
     /// `{account}` (the details themselves are not in the log).
     pub const PAYEE_UPDATED: &str = "payee.updated";
+    /// A user's SSH key was added or removed; payload `{key, user,
+    /// fingerprint}`.
+    pub const SSH_KEY_ADDED: &str = "ssh_key.added";
+    pub const SSH_KEY_REMOVED: &str = "ssh_key.removed";
+    /// A repository's deploy key was added (payload `{key, fingerprint,
+    /// read_only}`) or removed (`{key, fingerprint}`).
+    pub const DEPLOY_KEY_ADDED: &str = "deploy_key.added";
+    pub const DEPLOY_KEY_REMOVED: &str = "deploy_key.removed";
 }
 
 /// How many commits a push event lists; `commit_count` says how many the

@@ -118,6 +118,24 @@ impl GitCommand {
         git
     }
 
+    /// The command serving `service` on the bare repository at `path` in
+    /// full duplex, as `sshd` runs it: one process for the whole exchange.
+    /// A `protocol` that [`valid_protocol`] refuses is left out.
+    pub(crate) fn duplex_service(
+        path: &Path,
+        service: Service,
+        protocol: Option<&str>,
+    ) -> GitCommand {
+        let mut git = GitCommand::hardened();
+        git.command
+            .arg(service.subcommand())
+            .arg(path_operand(path).as_ref());
+        if let Some(protocol) = protocol.filter(|p| valid_protocol(p)) {
+            git.command.env("GIT_PROTOCOL", protocol);
+        }
+        git
+    }
+
     /// `git archive` of `commit` in `format`, every entry under the folder
     /// `folder` (one name, no `/`: a downloaded archive never writes outside
     /// the folder it unpacks into).
@@ -262,6 +280,17 @@ pub fn spawn_pack_service(
     GitCommand::pack_service(path, service, advertise, protocol).spawn(stdin, Stdio::piped())
 }
 
+/// Starts the command serving `service` on the bare repository at `path`
+/// in full duplex (git over SSH), its standard input, output and error
+/// piped. The process is killed when the returned `Child` is dropped.
+pub fn spawn_duplex_service(
+    path: &Path,
+    service: Service,
+    protocol: Option<&str>,
+) -> std::io::Result<tokio::process::Child> {
+    GitCommand::duplex_service(path, service, protocol).spawn(Stdio::piped(), Stdio::piped())
+}
+
 /// A running git process's standard output. The process lives as long as
 /// this value: dropping it (a client that goes away) kills git.
 #[derive(Debug)]
@@ -400,6 +429,9 @@ mod tests {
         assert_eq!(env(&git, "GIT_PROTOCOL"), None);
         // A relative root named like an option stays a path.
         let git = GitCommand::pack_service(Path::new("-r/1.git"), Service::UploadPack, false, None);
+        let duplex =
+            GitCommand::duplex_service(Path::new("-r/1.git"), Service::UploadArchive, None);
+        assert_eq!(args(&duplex), ["upload-archive", "./-r/1.git"]);
         assert_eq!(args(&git).last().unwrap(), "./-r/1.git");
     }
 

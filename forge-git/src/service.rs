@@ -1,12 +1,16 @@
-//! The git binary's pack protocol services, as git's own `http-backend` runs
-//! them: `upload-pack` (clone, fetch) and `receive-pack` (push), in
-//! `--stateless-rpc` mode, one process per request. They are started by
-//! [`crate::process::spawn_pack_service`].
+//! The git binary's pack protocol services: `upload-pack` (clone, fetch)
+//! and `receive-pack` (push), as git's own `http-backend` runs them in
+//! `--stateless-rpc` mode, one process per request (started by
+//! [`crate::process::spawn_pack_service`]), and the same two with
+//! `upload-archive` as `sshd` runs them, one full-duplex process per
+//! command (started by [`crate::process::spawn_duplex_service`]).
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Service {
     UploadPack,
     ReceivePack,
+    /// `git archive --remote`: served over SSH only, as git does.
+    UploadArchive,
 }
 
 impl Service {
@@ -19,10 +23,20 @@ impl Service {
         }
     }
 
+    /// A service named as the first word of an SSH command
+    /// (`git-upload-pack`, `git-receive-pack`, `git-upload-archive`).
+    pub fn parse_command(name: &str) -> Option<Service> {
+        match name {
+            "git-upload-archive" => Some(Service::UploadArchive),
+            other => Service::parse(other),
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Service::UploadPack => "git-upload-pack",
             Service::ReceivePack => "git-receive-pack",
+            Service::UploadArchive => "git-upload-archive",
         }
     }
 
@@ -30,6 +44,7 @@ impl Service {
         match self {
             Service::UploadPack => "upload-pack",
             Service::ReceivePack => "receive-pack",
+            Service::UploadArchive => "upload-archive",
         }
     }
 
@@ -97,5 +112,10 @@ mod tests {
             Some(Service::ReceivePack)
         );
         assert_eq!(Service::parse("git-upload-archive"), None);
+        assert_eq!(
+            Service::parse_command("git-upload-archive"),
+            Some(Service::UploadArchive)
+        );
+        assert_eq!(Service::parse_command("git-shell"), None);
     }
 }

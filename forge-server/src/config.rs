@@ -52,6 +52,29 @@ pub struct Flags {
         hide_env_values = true
     )]
     pub metrics_token: Option<String>,
+    /// Serve git over SSH on this address, such as 0.0.0.0:2222 [default: off].
+    #[arg(long, env = "FORGE_SSH_LISTEN", global = true, value_name = "ADDR")]
+    pub ssh_listen: Option<String>,
+}
+
+/// The `[ssh]` table: git over SSH, off unless `listen` is set.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SshEntry {
+    pub listen: Option<String>,
+    /// The host name shown in SSH clone URLs [default: the base URL's host].
+    pub host: Option<String>,
+    /// The port shown in SSH clone URLs, when a proxy or a firewall rule
+    /// forwards another one [default: the listening port].
+    pub port: Option<u16>,
+}
+
+/// Git over SSH, once configured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SshConfig {
+    pub listen: SocketAddr,
+    pub host: Option<String>,
+    pub port: Option<u16>,
 }
 
 /// The `[metrics]` table.
@@ -86,6 +109,8 @@ pub struct FileConfig {
     pub auth: AuthConfig,
     #[serde(default)]
     pub metrics: MetricsEntry,
+    #[serde(default)]
+    pub ssh: SshEntry,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -196,6 +221,8 @@ pub struct Config {
     /// How long requests in flight get after SIGTERM.
     pub shutdown_timeout: std::time::Duration,
     pub metrics: forge_web::metrics::MetricsConfig,
+    /// Git over SSH, or `None` when off.
+    pub ssh: Option<SshConfig>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -210,6 +237,8 @@ pub enum ConfigError {
     Parse { path: PathBuf, message: String },
     #[error("the listen address {0:?} is not of the form HOST:PORT, such as 127.0.0.1:3000")]
     Listen(String),
+    #[error("the SSH listen address {0:?} is not of the form HOST:PORT, such as 0.0.0.0:2222")]
+    SshListen(String),
     #[error("the database URL must start with sqlite:// or postgres://, not {0:?}")]
     DatabaseUrl(String),
     #[error("the base URL must start with http:// or https://, not {0:?}")]
@@ -308,7 +337,24 @@ impl Config {
                 .map(|t| t.trim().to_string())
                 .filter(|t| !t.is_empty()),
         };
+        let ssh = match flags
+            .ssh_listen
+            .clone()
+            .or(file.ssh.listen)
+            .filter(|l| !l.trim().is_empty())
+        {
+            None => None,
+            Some(text) => Some(SshConfig {
+                listen: text
+                    .trim()
+                    .parse::<SocketAddr>()
+                    .map_err(|_| ConfigError::SshListen(text.clone()))?,
+                host: file.ssh.host.filter(|h| !h.trim().is_empty()),
+                port: file.ssh.port,
+            }),
+        };
         Ok(Config {
+            ssh,
             metrics,
             shutdown_timeout,
             data_dir,
@@ -322,6 +368,11 @@ impl Config {
             local_signin: file.auth.local_signin.unwrap_or(true),
             providers,
         })
+    }
+
+    /// The folder that holds the SSH server's host keys.
+    pub fn ssh_keys_dir(&self) -> PathBuf {
+        self.data_dir.join("ssh")
     }
 
     /// The folder that holds the bare repositories.
@@ -384,6 +435,40 @@ mod tests {
         };
         let config = Config::merge(&flags, file).unwrap();
         assert_eq!(config.shutdown_timeout, std::time::Duration::from_secs(2));
+    }
+
+    #[test]
+    fn ssh_is_off_unless_an_address_is_given() {
+        let config = Config::merge(&Flags::default(), FileConfig::default()).unwrap();
+        assert_eq!(config.ssh, None);
+        let file: FileConfig = toml::from_str(
+            r#"
+            [ssh]
+            listen = "0.0.0.0:2222"
+            host = "git.example.org"
+            port = 22
+            "#,
+        )
+        .unwrap();
+        let config = Config::merge(&Flags::default(), file).unwrap();
+        let ssh = config.ssh.unwrap();
+        assert_eq!(ssh.listen.to_string(), "0.0.0.0:2222");
+        assert_eq!(ssh.host.as_deref(), Some("git.example.org"));
+        assert_eq!(ssh.port, Some(22));
+        let flags = Flags {
+            ssh_listen: Some("127.0.0.1:2200".into()),
+            ..Flags::default()
+        };
+        let config = Config::merge(&flags, FileConfig::default()).unwrap();
+        assert_eq!(config.ssh.unwrap().listen.to_string(), "127.0.0.1:2200");
+        let flags = Flags {
+            ssh_listen: Some("2200".into()),
+            ..Flags::default()
+        };
+        assert!(matches!(
+            Config::merge(&flags, FileConfig::default()),
+            Err(ConfigError::SshListen(_))
+        ));
     }
 
     #[test]

@@ -32,6 +32,11 @@ pub async fn serve(config: Config) -> Result<(), String> {
         .clone()
         .unwrap_or_else(|| format!("http://{address}"));
 
+    let ssh = match &config.ssh {
+        Some(ssh) => Some(start_ssh(ssh, &config, &base_url).await?),
+        None => None,
+    };
+
     let state = AppState::new(
         db.clone(),
         WebConfig {
@@ -41,6 +46,7 @@ pub async fn serve(config: Config) -> Result<(), String> {
             local_signin: config.local_signin,
             providers: config.providers.clone(),
             metrics: config.metrics.clone(),
+            ssh: ssh.as_ref().map(|ssh| ssh.info.clone()),
             ..WebConfig::default()
         },
         forge_git::Storage::new(repositories),
@@ -48,6 +54,17 @@ pub async fn serve(config: Config) -> Result<(), String> {
     // Background work (funding deadlines, expired sessions, pushes whose
     // process died), each job in one process at a time.
     let background = forge_service::background::Background::start(state.forge.clone());
+    let ssh_server = ssh.map(|ssh| {
+        let forge = state.forge.clone();
+        let stop = ssh.stop.clone();
+        let task = tokio::spawn(async move {
+            let stopped = async move { stop.notified().await };
+            if let Err(e) = forge_ssh::serve(forge, &ssh.keys, ssh.listener, stopped).await {
+                tracing::error!(error = %e, "the SSH server stopped");
+            }
+        });
+        (ssh.stop, task)
+    });
 
     tracing::info!(%address, engine = ?db.engine(), "forge started");
     // Printed on standard output so scripts (and the tests) can find the URL.
@@ -89,6 +106,17 @@ pub async fn serve(config: Config) -> Result<(), String> {
         }
     };
     served.map_err(|e| format!("the server stopped: {e}"))?;
+    if let Some((stop, task)) = ssh_server {
+        // SSH connections are told the forge is going away; their
+        // transfers end like HTTP's cut at the deadline.
+        stop.notify_one();
+        if tokio::time::timeout(Duration::from_secs(5), task)
+            .await
+            .is_err()
+        {
+            tracing::warn!("the SSH server did not stop in time");
+        }
+    }
 
     background.stop().await;
     // A transfer cut at the deadline may still hold a connection: closing
@@ -101,6 +129,71 @@ pub async fn serve(config: Config) -> Result<(), String> {
     }
     tracing::info!("forge stopped");
     Ok(())
+}
+
+/// The SSH server, ready to serve.
+struct Ssh {
+    listener: TcpListener,
+    keys: forge_ssh::HostKeys,
+    info: forge_web::SshInfo,
+    stop: Arc<tokio::sync::Notify>,
+}
+
+/// Reads or makes the host keys, listens, and prints what people need to
+/// check the server's identity.
+async fn start_ssh(
+    ssh: &crate::config::SshConfig,
+    config: &Config,
+    base_url: &str,
+) -> Result<Ssh, String> {
+    let folder = config.ssh_keys_dir();
+    let keys = tokio::task::spawn_blocking(move || forge_ssh::HostKeys::load_or_create(&folder))
+        .await
+        .map_err(|e| format!("making the SSH host keys failed: {e}"))?
+        .map_err(|e| format!("cannot read or make the SSH host keys: {e}"))?;
+    let listener = TcpListener::bind(ssh.listen)
+        .await
+        .map_err(|e| format!("cannot listen for SSH on {}: {e}", ssh.listen))?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| format!("cannot read the SSH listening address: {e}"))?;
+    let host = ssh.host.clone().unwrap_or_else(|| host_of(base_url));
+    let info = forge_web::SshInfo {
+        host,
+        port: ssh.port.unwrap_or(address.port()),
+        fingerprints: keys
+            .fingerprints()
+            .into_iter()
+            .map(|f| (f.algorithm, f.fingerprint))
+            .collect(),
+    };
+    tracing::info!(%address, "git over SSH started");
+    println!("Git over SSH is listening on {address}");
+    for (algorithm, fingerprint) in &info.fingerprints {
+        println!("SSH host key {algorithm} {fingerprint}");
+    }
+    Ok(Ssh {
+        listener,
+        keys,
+        info,
+        stop: Arc::new(tokio::sync::Notify::new()),
+    })
+}
+
+/// The host of a base URL: `forge.example.org` of
+/// `https://forge.example.org:8443/forge`.
+fn host_of(base_url: &str) -> String {
+    let rest = base_url
+        .split_once("://")
+        .map_or(base_url, |(_, rest)| rest);
+    let authority = rest.split('/').next().unwrap_or(rest);
+    let authority = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    if let Some(bracketed) = authority.strip_prefix('[') {
+        return bracketed.split(']').next().unwrap_or(bracketed).to_string();
+    }
+    authority.split(':').next().unwrap_or(authority).to_string()
 }
 
 /// Resolves on SIGINT or SIGTERM. Requests in flight then finish before
@@ -130,4 +223,17 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_ssh_host_comes_from_the_base_url() {
+        assert_eq!(
+            super::host_of("https://forge.example.org"),
+            "forge.example.org"
+        );
+        assert_eq!(super::host_of("http://127.0.0.1:3000/"), "127.0.0.1");
+        assert_eq!(super::host_of("https://[::1]:8443/forge"), "::1");
+    }
 }

@@ -1,6 +1,7 @@
 //! One run of git's pack protocol for one request: `git upload-pack`
-//! (clone, fetch) or `git receive-pack` (push), in `--stateless-rpc` mode,
-//! protocol v0 and v2, whatever the transport.
+//! (clone, fetch) or `git receive-pack` (push), protocol v0 and v2,
+//! whatever the transport: in `--stateless-rpc` mode for smart HTTP, in
+//! full duplex for SSH (where `git upload-archive` runs too).
 //!
 //! Both directions stream through bounded buffers: a pack is never held in
 //! memory. A client that disconnects, or stops sending or reading for
@@ -68,6 +69,15 @@ impl Drop for Renewal {
     }
 }
 
+/// How a full-duplex transfer ended, for transports that tell their
+/// client (SSH's exit status): whether git succeeded, and the start of
+/// what it wrote on its standard error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ended {
+    pub success: bool,
+    pub errors: String,
+}
+
 impl Forge {
     /// Starts git for one request and answers with its output as it comes:
     /// `prefix` first (smart HTTP's service announcement), then git's
@@ -79,7 +89,7 @@ impl Forge {
         input: Option<Input>,
     ) -> Result<mpsc::Receiver<Chunk>> {
         let path = self.storage.path_of(transfer.repo.id.0);
-        let mut child = forge_git::process::spawn_pack_service(
+        let child = forge_git::process::spawn_pack_service(
             &path,
             transfer.service,
             transfer.advertise,
@@ -87,6 +97,40 @@ impl Forge {
             input.is_some(),
         )
         .map_err(|e| Error::Internal(format!("cannot run git: {e}")))?;
+        Ok(self.run_transfer(child, transfer, prefix, input, None))
+    }
+
+    /// Starts git for one whole full-duplex exchange (git over SSH): one
+    /// process reads `input` (everything the client sends) and answers as
+    /// it goes. Returns git's output as it comes and, once the output has
+    /// ended and a push is recorded, how git ended. The journal, the
+    /// consequences of a push and the buffers are those of
+    /// [`Forge::start_transfer`].
+    pub fn start_duplex_transfer(
+        &self,
+        transfer: Transfer,
+        input: Input,
+    ) -> Result<(mpsc::Receiver<Chunk>, oneshot::Receiver<Ended>)> {
+        let path = self.storage.path_of(transfer.repo.id.0);
+        let child = forge_git::process::spawn_duplex_service(
+            &path,
+            transfer.service,
+            transfer.protocol.as_deref(),
+        )
+        .map_err(|e| Error::Internal(format!("cannot run git: {e}")))?;
+        let (sender, ended) = oneshot::channel();
+        let output = self.run_transfer(child, transfer, None, Some(input), Some(sender));
+        Ok((output, ended))
+    }
+
+    fn run_transfer(
+        &self,
+        mut child: tokio::process::Child,
+        transfer: Transfer,
+        prefix: Option<Bytes>,
+        input: Option<Input>,
+        ended: Option<oneshot::Sender<Ended>>,
+    ) -> mpsc::Receiver<Chunk> {
         let (tx, rx) = mpsc::channel::<Chunk>(BUFFERED_CHUNKS);
         let mut journal = None;
         let feeder = match (input, child.stdin.take()) {
@@ -108,8 +152,8 @@ impl Forge {
             forge: self.clone(),
             transfer,
         };
-        tokio::spawn(run.pump(child, prefix, feeder, journal, tx));
-        Ok(rx)
+        tokio::spawn(run.pump(child, prefix, feeder, journal, tx, ended));
+        rx
     }
 }
 
@@ -128,6 +172,7 @@ impl Run {
         feeder: Option<tokio::task::JoinHandle<std::result::Result<(), String>>>,
         journal: Option<oneshot::Receiver<Journalled>>,
         tx: mpsc::Sender<Chunk>,
+        ended: Option<oneshot::Sender<Ended>>,
     ) {
         let repo = self.transfer.repo.full_name();
         let name = self.transfer.service.name();
@@ -142,7 +187,16 @@ impl Run {
         if let Some(mut stdout) = child.stdout.take() {
             let mut buffer = vec![0u8; CHUNK];
             while delivered {
-                match stdout.read(&mut buffer).await {
+                // A client that leaves while git works silently (counting
+                // objects, unpacking a push) stops git at once.
+                let read = tokio::select! {
+                    read = stdout.read(&mut buffer) => read,
+                    () = tx.closed() => {
+                        delivered = false;
+                        break;
+                    }
+                };
+                match read {
                     Ok(0) => break,
                     Ok(n) => delivered = send(&tx, Bytes::copy_from_slice(&buffer[..n])).await,
                     Err(e) => {
@@ -165,6 +219,17 @@ impl Run {
             self.record_push(journal).await;
             return;
         }
+        // In full duplex, git closing its output means it is done with its
+        // input too: a client that keeps its side open must not hold the
+        // transfer. Every ref update git read was journalled before git
+        // could read its end, so nothing is lost by stopping the feeder.
+        let feeder = match (feeder, ended.is_some()) {
+            (Some(feeder), true) => {
+                feeder.abort();
+                None
+            }
+            (feeder, _) => feeder,
+        };
         let status = child.wait().await;
         if let Some(feeder) = feeder {
             match feeder.await {
@@ -177,6 +242,7 @@ impl Run {
             Some(task) => task.await.unwrap_or_default(),
             None => String::new(),
         };
+        let success = matches!(&status, Ok(status) if status.success());
         match status {
             Ok(status) if status.success() => {}
             Ok(status) => tracing::warn!(
@@ -186,6 +252,10 @@ impl Run {
             Err(e) => tracing::warn!(error = %e, "waiting for git failed"),
         }
         self.record_push(journal).await;
+        if let Some(ended) = ended {
+            // The transport may be gone already; nothing else to tell.
+            let _ = ended.send(Ended { success, errors });
+        }
         drop(tx);
     }
 

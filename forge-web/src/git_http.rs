@@ -114,6 +114,10 @@ async fn authorize(
             StatusCode::FORBIDDEN,
             format!("{user} may read {repo} but not push to it."),
         )),
+        Err(Denied::ReadOnlyKey { repo }) => Err(plain(
+            StatusCode::FORBIDDEN,
+            format!("This deploy key may read {repo} but not push to it."),
+        )),
     }
 }
 

@@ -51,6 +51,35 @@ pub struct WebConfig {
     pub provider_timeout: std::time::Duration,
     /// Whether `/metrics` is served, and with which token.
     pub metrics: metrics::MetricsConfig,
+    /// Git over SSH, when the forge serves it.
+    pub ssh: Option<SshInfo>,
+}
+
+/// Git over SSH as pages and the API show it: where to connect, and the
+/// host keys' fingerprints people check on their first connection.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SshInfo {
+    pub host: String,
+    pub port: u16,
+    /// Each host key's algorithm and SHA-256 fingerprint.
+    pub fingerprints: Vec<(String, String)>,
+}
+
+impl SshInfo {
+    /// The SSH clone URL of `owner/name`: the short scp-like form on port
+    /// 22, an `ssh://` URL on any other.
+    pub fn clone_url(&self, full_name: &str) -> String {
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        if self.port == 22 {
+            format!("git@{host}:{full_name}.git")
+        } else {
+            format!("ssh://git@{host}:{}/{full_name}.git", self.port)
+        }
+    }
 }
 
 impl Default for WebConfig {
@@ -65,6 +94,7 @@ impl Default for WebConfig {
             providers: Vec::new(),
             provider_timeout: oidc::DEFAULT_TIMEOUT,
             metrics: metrics::MetricsConfig::default(),
+            ssh: None,
         }
     }
 }
@@ -115,6 +145,14 @@ impl AppState {
     /// The clone URL of a repository.
     pub fn clone_url(&self, repo: &forge_core::repo::Repo) -> String {
         format!("{}/{}.git", self.config.base_url, repo.full_name())
+    }
+
+    /// The SSH clone URL of a repository, when SSH is on.
+    pub fn ssh_url(&self, repo: &forge_core::repo::Repo) -> Option<String> {
+        self.config
+            .ssh
+            .as_ref()
+            .map(|ssh| ssh.clone_url(&repo.full_name()))
     }
 }
 

@@ -12,6 +12,7 @@ mod milestones;
 mod orgs;
 mod paging;
 mod repos;
+mod ssh_keys;
 mod timeline;
 mod user_settings;
 mod users;
@@ -28,6 +29,24 @@ use serde::de::DeserializeOwned;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/admin/users", post(users::admin_create))
+        .route("/admin/users/{username}/keys", post(ssh_keys::admin_add))
+        .route(
+            "/user/keys",
+            get(ssh_keys::list_mine).post(ssh_keys::add_mine),
+        )
+        .route(
+            "/user/keys/{id}",
+            get(ssh_keys::get_mine).delete(ssh_keys::delete_mine),
+        )
+        .route("/users/{username}/keys", get(ssh_keys::list_for_user))
+        .route(
+            "/repos/{owner}/{repo}/keys",
+            get(ssh_keys::list_deploy).post(ssh_keys::add_deploy),
+        )
+        .route(
+            "/repos/{owner}/{repo}/keys/{id}",
+            get(ssh_keys::get_deploy).delete(ssh_keys::delete_deploy),
+        )
         .route("/user", get(users::current))
         .route(
             "/user/settings",

@@ -40,7 +40,7 @@ async fn repo_json(state: &AppState, repo: &Repo, access: Access) -> Result<Valu
         "mirror": false,
         "html_url": html_url,
         "clone_url": state.clone_url(repo),
-        "ssh_url": "",
+        "ssh_url": state.ssh_url(repo).unwrap_or_default(),
         "default_branch": repo.default_branch,
         "created_at": rfc3339(repo.created_at),
         "updated_at": rfc3339(repo.updated_at),

@@ -4,6 +4,7 @@
 
 mod account;
 mod code;
+mod deploy_keys;
 mod explore;
 mod funding;
 mod funding_confirm;
@@ -92,6 +93,15 @@ pub fn router() -> Router<AppState> {
             "/{owner}/{repo}/settings/delete",
             post(repo_settings::delete),
         )
+        .route(
+            "/{owner}/{repo}/settings/keys",
+            get(deploy_keys::show).post(deploy_keys::add),
+        )
+        .route(
+            "/{owner}/{repo}/settings/keys/{id}/delete",
+            post(deploy_keys::delete),
+        )
+        .route("/-/ssh", get(deploy_keys::ssh_info))
         .merge(settings::router())
         .merge(issues::router())
         .merge(funding::router())

@@ -19,6 +19,8 @@ pub(crate) struct RepoHead {
     pub base: String,
     pub owner_href: String,
     pub clone_url: String,
+    /// The SSH clone URL, when the forge serves git over SSH.
+    pub ssh_url: Option<String>,
     /// The tab marked as current.
     pub tab: &'static str,
     pub default_branch: String,
@@ -35,6 +37,7 @@ impl RepoHead {
             admin: access >= Access::Admin,
             owner_href: format!("/{}", url_encode(&repo.owner_name)),
             clone_url: format!("{}{base}.git", state.config.base_url.trim_end_matches('/')),
+            ssh_url: state.ssh_url(repo),
             base,
             tab,
             default_branch: repo.default_branch.clone(),

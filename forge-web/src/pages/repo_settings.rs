@@ -165,7 +165,7 @@ impl<'a> SettingsView<'a> {
 
 /// The repository, if the visitor administers it; otherwise "not found"
 /// for those who cannot see it, and "forbidden" for readers.
-async fn load_admin(
+pub(crate) async fn load_admin(
     state: &AppState,
     ctx: &PageCtx,
     owner: &str,

@@ -1,9 +1,10 @@
 //! The user's settings, one page per section, all reached from one menu:
 //! profile, account (password, e-mail address, closing the account),
-//! sign-in identities and access tokens.
+//! sign-in identities, access tokens and SSH keys.
 
 mod account;
 mod profile;
+pub(crate) mod ssh_keys;
 mod tokens;
 
 use crate::AppState;
@@ -28,6 +29,11 @@ pub fn router() -> Router<AppState> {
             "/user/settings/tokens/{id}/delete",
             post(tokens::revoke_token),
         )
+        .route(
+            "/user/settings/keys",
+            get(ssh_keys::show).post(ssh_keys::add),
+        )
+        .route("/user/settings/keys/{id}/delete", post(ssh_keys::delete))
 }
 
 /// A "saved" notice after a settings form: the form redirects to its page

@@ -1,0 +1,508 @@
+//! Git over SSH with OpenSSH's client and the real `git`, on every engine
+//! under test: clone, fetch, push, protocol v2, shallow clones, archives,
+//! deploy keys, and every refusal.
+
+#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test, with its line.
+
+use forge_core::repo::{self, NewRepo};
+use forge_core::ssh_key;
+use forge_core::user::User;
+use forge_tests::TestForge;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+/// A scratch folder, removed with everything in it when dropped.
+struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn scratch() -> Scratch {
+    let dir = std::env::temp_dir().join(format!("forge-ssh-{}", forge_core::secret::random_hex(6)));
+    std::fs::create_dir_all(&dir).unwrap();
+    Scratch(dir)
+}
+
+/// A forge over HTTP with its SSH server beside it.
+struct SshForge {
+    forge: TestForge,
+    port: u16,
+    keys: Scratch,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for SshForge {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl SshForge {
+    async fn on_each_engine() -> Vec<SshForge> {
+        let mut forges = Vec::new();
+        for forge in TestForge::on_each_engine().await {
+            let keys = scratch();
+            // Host keys made by ssh-keygen, as an operator may bring them
+            // (making an RSA key in a debug build would be slow).
+            for (kind, file) in [
+                ("ed25519", "ssh_host_ed25519_key"),
+                ("rsa", "ssh_host_rsa_key"),
+            ] {
+                keygen(&keys.join("host").join(file), kind);
+            }
+            let host_keys = forge_ssh::HostKeys::load_or_create(&keys.join("host")).unwrap();
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let port = listener.local_addr().unwrap().port();
+            let service = forge_service::Forge::new(forge.db.clone(), forge.storage.clone());
+            let server = tokio::spawn(async move {
+                forge_ssh::serve(service, &host_keys, listener, std::future::pending())
+                    .await
+                    .unwrap();
+            });
+            forges.push(SshForge {
+                forge,
+                port,
+                keys,
+                server,
+            });
+        }
+        forges
+    }
+
+    /// A new key pair; returns the private key's path.
+    fn new_key(&self, name: &str) -> PathBuf {
+        let path = self.keys.join(name);
+        keygen(&path, "ed25519");
+        path
+    }
+
+    /// A user with a key of theirs registered.
+    async fn user_with_key(&self, name: &str) -> (User, PathBuf) {
+        let user = self.forge.user(name, false).await;
+        let key = self.new_key(name);
+        ssh_key::add_user_key(&self.forge.db, &user, user.id, "laptop", &public(&key))
+            .await
+            .unwrap();
+        (user, key)
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("ssh://git@127.0.0.1:{}/{path}", self.port)
+    }
+
+    fn ssh_command(&self, key: &Path) -> String {
+        format!(
+            "ssh -i {} -o IdentitiesOnly=yes -o StrictHostKeyChecking=no \
+             -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes -p {}",
+            key.display(),
+            self.port
+        )
+    }
+
+    /// Runs git in `dir` over SSH with `key`.
+    async fn git(&self, key: &Path, dir: &Path, args: &[&str]) -> Output {
+        tokio::process::Command::new("git")
+            .args(["-c", "user.name=Test", "-c", "user.email=test@example.org"])
+            .args(["-c", "init.defaultBranch=main"])
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_SSH_COMMAND", self.ssh_command(key))
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env_remove("GIT_DIR")
+            .env_remove("SSH_AUTH_SOCK")
+            .output()
+            .await
+            .unwrap()
+    }
+
+    async fn git_ok(&self, key: &Path, dir: &Path, args: &[&str]) -> String {
+        let output = self.git(key, dir, args).await;
+        assert!(
+            output.status.success(),
+            "git {args:?} failed:\n{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    async fn git_fails(&self, key: &Path, dir: &Path, args: &[&str]) -> String {
+        let output = self.git(key, dir, args).await;
+        assert!(!output.status.success(), "git {args:?} should have failed");
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    }
+
+    /// Runs `ssh` itself with `key` and a remote command (or none: a shell).
+    async fn ssh(&self, key: &Path, command: Option<&str>) -> Output {
+        let mut ssh = tokio::process::Command::new("ssh");
+        ssh.args(["-i", &key.display().to_string()])
+            .args(["-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=no"])
+            .args(["-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR"])
+            .args(["-o", "BatchMode=yes", "-T", "-p", &self.port.to_string()])
+            .arg("git@127.0.0.1")
+            .env_remove("SSH_AUTH_SOCK")
+            .stdin(std::process::Stdio::null());
+        if let Some(command) = command {
+            ssh.arg(command);
+        }
+        ssh.output().await.unwrap()
+    }
+}
+
+fn keygen(path: &Path, kind: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let status = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", kind, "-N", "", "-C", "test", "-f"])
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+fn public(key: &Path) -> String {
+    std::fs::read_to_string(key.with_extension("pub")).unwrap()
+}
+
+/// A repository with its folder, as the web pages and the API make them.
+async fn create_repo_on_disk(forge: &TestForge, owner: &User, name: &str, private: bool) {
+    let service = forge_service::Forge::new(forge.db.clone(), forge.storage.clone());
+    service
+        .create_repo(
+            owner,
+            &owner.name,
+            NewRepo {
+                name: name.into(),
+                description: String::new(),
+                private,
+                default_branch: None,
+            },
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clone_fetch_and_push_over_ssh() {
+    for ssh in SshForge::on_each_engine().await {
+        let forge = &ssh.forge;
+        let (alice, key) = ssh.user_with_key("alice").await;
+        create_repo_on_disk(forge, &alice, "tools", true).await;
+        let repo = repo::find(&forge.db, "alice", "tools")
+            .await
+            .unwrap()
+            .unwrap();
+        forge_core::issue::create(
+            &forge.db,
+            &alice,
+            &repo,
+            forge_core::issue::NewIssue {
+                title: "Crash on save".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let mut position = forge.outbox_end().await;
+
+        // Push a first commit that fixes issue #1, as over HTTP.
+        let work = scratch();
+        ssh.git_ok(&key, &work, &["init", "-q"]).await;
+        std::fs::write(work.join("README"), "tools\n").unwrap();
+        ssh.git_ok(&key, &work, &["add", "."]).await;
+        ssh.git_ok(&key, &work, &["commit", "-q", "-m", "Start\n\nFixes #1"])
+            .await;
+        let url = ssh.url("alice/tools.git");
+        ssh.git_ok(&key, &work, &["push", "-q", &url, "main"]).await;
+        let pushes = forge.events_since(&mut position, "push", 1).await;
+        assert_eq!(pushes.len(), 1);
+        assert_eq!(pushes[0].payload["pusher"], "alice");
+        let issue = forge_core::issue::get(&forge.db, repo.id, 1)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(issue.closed, "Fixes #1 closes the issue over SSH too");
+
+        // Clone with protocol v2 and with v0, in every spelling of the path.
+        for (protocol, path) in [
+            ("2", "alice/tools.git".to_string()),
+            ("0", "alice/tools".to_string()),
+        ] {
+            let into = scratch();
+            let url = ssh.url(&path);
+            ssh.git_ok(
+                &key,
+                &into,
+                &[
+                    "-c",
+                    &format!("protocol.version={protocol}"),
+                    "clone",
+                    "-q",
+                    &url,
+                    "copy",
+                ],
+            )
+            .await;
+            let readme = std::fs::read_to_string(into.join("copy/README")).unwrap();
+            assert_eq!(readme, "tools\n");
+        }
+        let scp_like = scratch();
+        // git's short form, `git@host:path`, needs port 22; the path form
+        // with a leading slash is the same command.
+        let url = format!("ssh://git@127.0.0.1:{}/alice/tools.git", ssh.port);
+        ssh.git_ok(&key, &scp_like, &["clone", "-q", &url, "copy"])
+            .await;
+
+        // Fetch a second commit, then a shallow clone.
+        std::fs::write(work.join("README"), "tools, again\n").unwrap();
+        ssh.git_ok(&key, &work, &["commit", "-q", "-am", "Second"])
+            .await;
+        ssh.git_ok(
+            &key,
+            &work,
+            &["push", "-q", &ssh.url("alice/tools.git"), "main"],
+        )
+        .await;
+        let copy = scp_like.join("copy");
+        ssh.git_ok(
+            &key,
+            &copy,
+            &["-c", "protocol.version=2", "pull", "-q", "--ff-only"],
+        )
+        .await;
+        assert_eq!(
+            std::fs::read_to_string(copy.join("README")).unwrap(),
+            "tools, again\n"
+        );
+        let shallow = scratch();
+        ssh.git_ok(
+            &key,
+            &shallow,
+            &[
+                "-c",
+                "protocol.version=2",
+                "clone",
+                "-q",
+                "--depth",
+                "1",
+                &ssh.url("alice/tools.git"),
+                "copy",
+            ],
+        )
+        .await;
+        let count = ssh
+            .git_ok(
+                &key,
+                &shallow.join("copy"),
+                &["rev-list", "--count", "HEAD"],
+            )
+            .await;
+        assert_eq!(count.trim(), "1");
+
+        // git archive --remote runs git-upload-archive.
+        let archive = ssh
+            .git(
+                &key,
+                &shallow,
+                &[
+                    "archive",
+                    "--format=tar",
+                    &format!("--remote={}", ssh.url("alice/tools.git")),
+                    "main",
+                ],
+            )
+            .await;
+        assert!(
+            archive.status.success(),
+            "{}",
+            String::from_utf8_lossy(&archive.stderr)
+        );
+        assert!(archive.stdout.windows(6).any(|w| w == b"README"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn everything_else_is_refused() {
+    for ssh in SshForge::on_each_engine().await {
+        let forge = &ssh.forge;
+        let (alice, alice_key) = ssh.user_with_key("alice").await;
+        let (_bob, bob_key) = ssh.user_with_key("bob").await;
+        create_repo_on_disk(forge, &alice, "secret", true).await;
+        create_repo_on_disk(forge, &alice, "open", false).await;
+        let work = scratch();
+
+        // A key nobody registered gets no further than authentication.
+        let stranger = ssh.new_key("stranger");
+        let refused = ssh
+            .git_fails(
+                &stranger,
+                &work,
+                &["clone", "-q", &ssh.url("alice/open.git"), "x"],
+            )
+            .await;
+        assert!(refused.contains("Permission denied"), "{refused}");
+
+        // Someone else's private repository does not exist, as over HTTP;
+        // neither does a missing one.
+        for path in ["alice/secret.git", "alice/missing.git"] {
+            let refused = ssh
+                .git_fails(&bob_key, &work, &["clone", "-q", &ssh.url(path), "x"])
+                .await;
+            assert!(refused.contains("Repository not found"), "{refused}");
+        }
+        // A reader may not push.
+        ssh.git_ok(
+            &bob_key,
+            &work,
+            &["clone", "-q", &ssh.url("alice/open.git"), "open"],
+        )
+        .await;
+        let open = work.join("open");
+        ssh.git_ok(
+            &bob_key,
+            &open,
+            &["commit", "-q", "--allow-empty", "-m", "Mine"],
+        )
+        .await;
+        let refused = ssh
+            .git_fails(
+                &bob_key,
+                &open,
+                &["push", "-q", &ssh.url("alice/open.git"), "HEAD:main"],
+            )
+            .await;
+        assert!(
+            refused.contains("bob may read alice/open but not push"),
+            "{refused}"
+        );
+
+        // No shell, no other command, no paths out of the forge's names.
+        let shell = ssh.ssh(&alice_key, None).await;
+        assert!(!shell.status.success());
+        let said = String::from_utf8_lossy(&shell.stderr);
+        assert!(said.contains("no shell"), "{said}");
+        for command in [
+            "ls -la",
+            "git-upload-pack '../../etc/passwd'",
+            "git-upload-pack 'alice/..'",
+            "git-upload-pack '--help'",
+            "git-upload-pack '-alice/open.git'",
+            "git-upload-pack 'alice/open.git' --upload-pack=touch",
+        ] {
+            let output = ssh.ssh(&alice_key, Some(command)).await;
+            assert!(!output.status.success(), "{command}");
+            assert!(!String::from_utf8_lossy(&output.stderr).trim().is_empty());
+        }
+        let output = ssh.ssh(&alice_key, Some("ls -la")).await;
+        assert!(String::from_utf8_lossy(&output.stderr).contains("only git"));
+
+        // A key of a closed account lets nobody in.
+        let (carol, carol_key) = ssh.user_with_key("carol").await;
+        forge_core::account_settings::close(&forge.db, &carol, &forge_tests::password_of("carol"))
+            .await
+            .unwrap();
+        let refused = ssh
+            .git_fails(
+                &carol_key,
+                &work,
+                &["clone", "-q", &ssh.url("alice/open.git"), "y"],
+            )
+            .await;
+        assert!(refused.contains("Permission denied"), "{refused}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deploy_keys_reach_their_repository_only() {
+    for ssh in SshForge::on_each_engine().await {
+        let forge = &ssh.forge;
+        let (alice, alice_key) = ssh.user_with_key("alice").await;
+        create_repo_on_disk(forge, &alice, "site", true).await;
+        create_repo_on_disk(forge, &alice, "other", true).await;
+        let site = repo::find(&forge.db, "alice", "site")
+            .await
+            .unwrap()
+            .unwrap();
+        let work = scratch();
+        ssh.git_ok(&alice_key, &work, &["init", "-q"]).await;
+        ssh.git_ok(
+            &alice_key,
+            &work,
+            &["commit", "-q", "--allow-empty", "-m", "One"],
+        )
+        .await;
+        ssh.git_ok(
+            &alice_key,
+            &work,
+            &["push", "-q", &ssh.url("alice/site.git"), "main"],
+        )
+        .await;
+
+        let reader = ssh.new_key("reader");
+        ssh_key::add_deploy_key(&forge.db, &alice, &site, "ci", &public(&reader), false)
+            .await
+            .unwrap();
+        let writer = ssh.new_key("writer");
+        ssh_key::add_deploy_key(&forge.db, &alice, &site, "release", &public(&writer), true)
+            .await
+            .unwrap();
+
+        // A read-only deploy key clones its private repository, pushes nothing.
+        ssh.git_ok(
+            &reader,
+            &work,
+            &["clone", "-q", &ssh.url("alice/site.git"), "copy"],
+        )
+        .await;
+        let copy = work.join("copy");
+        ssh.git_ok(
+            &reader,
+            &copy,
+            &["commit", "-q", "--allow-empty", "-m", "Two"],
+        )
+        .await;
+        let refused = ssh
+            .git_fails(
+                &reader,
+                &copy,
+                &["push", "-q", &ssh.url("alice/site.git"), "main"],
+            )
+            .await;
+        assert!(
+            refused.contains("deploy key may read alice/site but not push"),
+            "{refused}"
+        );
+        // Another repository of the same owner is "not found" to it.
+        let refused = ssh
+            .git_fails(
+                &reader,
+                &work,
+                &["clone", "-q", &ssh.url("alice/other.git"), "o"],
+            )
+            .await;
+        assert!(refused.contains("Repository not found"), "{refused}");
+
+        // A read-write deploy key pushes; the push has no user.
+        let mut position = forge.outbox_end().await;
+        ssh.git_ok(
+            &writer,
+            &copy,
+            &["push", "-q", &ssh.url("alice/site.git"), "main"],
+        )
+        .await;
+        let pushes = forge.events_since(&mut position, "push", 1).await;
+        assert_eq!(pushes.len(), 1);
+        assert!(pushes[0].payload["pusher"].is_null());
+    }
+}
