@@ -14,3 +14,4 @@ error-topic-name = A topic is made of lower-case letters, digits, dashes and dot
 error-too-many-topics = A repository has at most 25 topics.
 error-template-unknown = There is no template with this name.
 error-auto-init-existing = A new repository's first files need an empty repository.
+error-repo-empty = The repository is empty: it has no commit yet.

@@ -14,3 +14,4 @@ error-topic-name = Un sujet est fait de lettres minuscules, de chiffres, de tire
 error-too-many-topics = Un dépôt a au plus 25 sujets.
 error-template-unknown = Il n’existe pas de modèle de ce nom.
 error-auto-init-existing = Les premiers fichiers d’un nouveau dépôt demandent un dépôt vide.
+error-repo-empty = Le dépôt est vide : il n’a encore aucun commit.

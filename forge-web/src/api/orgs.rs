@@ -14,19 +14,23 @@ use forge_core::org::{self, NewOrg, Org, OrgKind, Role};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-/// Gitea's organisation shape, plus our `kind`.
+/// Gitea's `Organization` object, plus our `kind` and `created`. Neutral
+/// values: no address, avatar or location; public visibility;
+/// `repo_admin_change_team_access` false (there are no teams).
 pub fn org_json(org: &Org) -> Value {
     json!({
         "id": org.id,
         "name": org.name,
         "username": org.name,
         "full_name": org.full_name,
+        "email": "",
         "description": org.description,
         "website": org.website,
         "kind": org.kind,
         "avatar_url": "",
         "location": "",
         "visibility": "public",
+        "repo_admin_change_team_access": false,
         "created": rfc3339(org.created_at),
     })
 }
