@@ -38,6 +38,11 @@ pub fn router() -> Router<AppState> {
             post(users::admin_create).get(search::admin_users),
         )
         .route("/admin/orgs", get(search::admin_orgs))
+        .route(
+            "/admin/users/{username}/repos",
+            post(repos::create_by_admin),
+        )
+        .route("/admin/users/{username}/orgs", post(orgs::create_by_admin))
         .route("/version", get(meta::version))
         .route("/settings/api", get(meta::api_settings))
         .route("/settings/repository", get(meta::repository_settings))

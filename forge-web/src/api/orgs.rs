@@ -59,13 +59,39 @@ pub async fn create(
     RequireCaller(caller): RequireCaller,
     ApiJson(body): ApiJson<CreateOrg>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    create_owned_by(&state, &caller.user, body).await
+}
+
+/// `POST /admin/users/{username}/orgs`: a site admin creates an
+/// organisation whose first owner is the named user, as Gitea's admin API
+/// does.
+pub async fn create_by_admin(
+    State(state): State<AppState>,
+    RequireCaller(caller): RequireCaller,
+    Path(username): Path<String>,
+    ApiJson(body): ApiJson<CreateOrg>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    if !caller.user.is_admin {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "error-admin-only"));
+    }
+    let owner = forge_core::user::by_name(&state.db, &username)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    create_owned_by(&state, &owner, body).await
+}
+
+async fn create_owned_by(
+    state: &AppState,
+    owner: &forge_core::user::User,
+    body: CreateOrg,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     let kind = match body.kind.as_deref() {
         Some(kind) => OrgKind::parse(kind)?,
         None => OrgKind::Other,
     };
     let created = org::create(
         &state.db,
-        &caller.user,
+        owner,
         NewOrg {
             name: body.username,
             full_name: body.full_name,

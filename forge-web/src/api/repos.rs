@@ -198,6 +198,23 @@ pub async fn create_for_org(
     create(state, caller, &org, body).await
 }
 
+/// `POST /admin/users/{username}/repos`: a site admin creates a
+/// repository for a user or an organisation, as Gitea's admin API does.
+pub async fn create_by_admin(
+    State(state): State<AppState>,
+    caller: RequireCaller,
+    Path(owner): Path<String>,
+    ApiJson(body): ApiJson<CreateRepo>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    if !caller.0.user.is_admin {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "error-admin-only"));
+    }
+    if account::by_name(&state.db, &owner).await?.is_none() {
+        return Err(ApiError::not_found());
+    }
+    create(state, caller, &owner, body).await
+}
+
 pub async fn get(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
