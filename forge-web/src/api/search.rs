@@ -138,7 +138,7 @@ pub async fn admin_orgs(
     let pairs = query_pairs(raw.as_deref())?;
     let paging = Paging::from_pairs(&pairs, MAX_LIMIT)?;
     let (found, total) = directory::organisations(&state.db, window(paging)).await?;
-    let items = found.iter().map(|o| org_json(o)).collect();
+    let items = found.iter().map(org_json).collect();
     page_response(items, total, paging, &list_url(&state, &uri), &pairs)
 }
 
