@@ -83,6 +83,16 @@ if ! python3 -c 'import gitea' >/dev/null 2>&1; then
     }
 fi
 
+# --- openapi-spec-validator, which checks the API's OpenAPI document --------
+
+if ! python3 -c 'import openapi_spec_validator' >/dev/null 2>&1; then
+    header "pip install openapi-spec-validator"
+    python3 -m pip install --quiet openapi-spec-validator || {
+        note "openapi-spec-validator could not be installed; the API description test needs it."
+        exit 1
+    }
+fi
+
 # --- PostgreSQL ---------------------------------------------------------------
 
 readonly pg_host=127.0.0.1 pg_port=5432

@@ -370,3 +370,87 @@ async fn tokens_in_basic_as_gitea_clients_send_them() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_openapi_document_is_valid_and_names_every_operation() {
+    let forge = TestForge::on_each_engine().await.remove(0);
+    let client = http();
+    let document: Value = client
+        .get(forge.at("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(document["openapi"], "3.0.3");
+    let paths = document["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/repos/{owner}/{repo}/contents/{path}", "put"),
+        ("/repos/search", "get"),
+        (
+            "/repos/{owner}/{repo}/issues/{index}/funding/pledges",
+            "post",
+        ),
+        ("/orgs/{org}/pledges", "get"),
+    ] {
+        assert!(paths[path].get(method).is_some(), "{method} {path}");
+    }
+    // Every documented operation is routed: none answers 405, and those
+    // without parameters answer without a server error.
+    for (path, item) in paths {
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if item.get(method).is_none() {
+                continue;
+            }
+            let concrete = path
+                .replace("{owner}", "nobody")
+                .replace("{repo}", "nothing")
+                .replace("{index}", "1")
+                .replace("{id}", "1")
+                .replace('{', "")
+                .replace('}', "");
+            let response = client
+                .request(
+                    Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(),
+                    forge.at(&format!("/api/v1{concrete}")),
+                )
+                .json(&json!({}))
+                .send()
+                .await
+                .unwrap();
+            assert_ne!(
+                response.status(),
+                StatusCode::METHOD_NOT_ALLOWED,
+                "{method} {path}"
+            );
+            assert!(!response.status().is_server_error(), "{method} {path}");
+        }
+    }
+    // The validator of the OpenAPI specification accepts it.
+    let file = std::env::temp_dir().join(format!("forge-openapi-{}.json", std::process::id()));
+    std::fs::write(&file, serde_json::to_vec(&document).unwrap()).unwrap();
+    let validated = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sys; from openapi_spec_validator import validate; \
+             from openapi_spec_validator.readers import read_from_filename; \
+             validate(read_from_filename(sys.argv[1])[0])",
+        ])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&file);
+    assert!(
+        validated.status.success(),
+        "openapi-spec-validator (pip) refuses the document:\n{}",
+        String::from_utf8_lossy(&validated.stderr)
+    );
+    let page = client.get(forge.at("/api/swagger")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("PUT /repos/{owner}/{repo}/contents/{path}"),
+        "{html}"
+    );
+}

@@ -13,6 +13,7 @@ mod issues;
 mod labels;
 mod meta;
 mod milestones;
+pub(crate) mod openapi;
 mod orgs;
 mod paging;
 mod repos;
@@ -44,6 +45,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/admin/users/{username}/orgs", post(orgs::create_by_admin))
         .route("/version", get(meta::version))
+        .route("/openapi.json", get(openapi::json))
         .route("/settings/api", get(meta::api_settings))
         .route("/settings/repository", get(meta::repository_settings))
         .route("/settings/ui", get(meta::ui_settings))
