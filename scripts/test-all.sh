@@ -79,6 +79,26 @@ if ! python3 -c 'import dulwich' >/dev/null 2>&1; then
     }
 fi
 
+# --- py-gitea, Gitea's Python client, which drives the API in a test ---------
+
+if ! python3 -c 'import gitea' >/dev/null 2>&1; then
+    header "pip install py-gitea"
+    python3 -m pip install --quiet 'py-gitea==0.2.10' || {
+        note "py-gitea could not be installed; the API client test needs it."
+        exit 1
+    }
+fi
+
+# --- openapi-spec-validator, which checks the API's OpenAPI document --------
+
+if ! python3 -c 'import openapi_spec_validator' >/dev/null 2>&1; then
+    header "pip install openapi-spec-validator"
+    python3 -m pip install --quiet openapi-spec-validator || {
+        note "openapi-spec-validator could not be installed; the API description test needs it."
+        exit 1
+    }
+fi
+
 # --- PostgreSQL ---------------------------------------------------------------
 
 readonly pg_host=127.0.0.1 pg_port=5432

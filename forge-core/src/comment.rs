@@ -273,3 +273,43 @@ pub async fn set_hidden(
     tx.commit().await?;
     Ok(())
 }
+
+/// A page of the comments of every issue of `repo` (each with its issue's
+/// number), oldest first, those changed at or after `since` when given,
+/// with how many there are in all. Callers check that the viewer may read
+/// the repository.
+pub async fn in_repo(
+    db: &Db,
+    repo: RepoId,
+    since: Option<i64>,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<(Comment, i64)>, i64)> {
+    let since = since.unwrap_or(i64::MIN);
+    let total: i64 = sqlx::query(
+        "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM comments c JOIN issues i ON i.id = c.issue_id \
+         WHERE i.repo_id = $1 AND c.updated_at >= $2",
+    )
+    .bind(repo.0)
+    .bind(since)
+    .fetch_one(db.pool())
+    .await?
+    .try_get("n")?;
+    let rows = sqlx::query(
+        "SELECT c.id, c.issue_id, c.author_id, a.name AS author_name, c.body, c.is_hidden, \
+         c.created_at, c.updated_at, i.number FROM comments c JOIN accounts a ON a.id = c.author_id \
+         JOIN issues i ON i.id = c.issue_id WHERE i.repo_id = $1 AND c.updated_at >= $2 \
+         ORDER BY c.id LIMIT $3 OFFSET $4",
+    )
+    .bind(repo.0)
+    .bind(since)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(db.pool())
+    .await?;
+    let found = rows
+        .iter()
+        .map(|row| Ok((from_row(row)?, row.try_get("number")?)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((found, total))
+}

@@ -98,7 +98,7 @@ pub struct Listed {
     pub description: String,
 }
 
-fn like_pattern(q: &str) -> String {
+pub(crate) fn like_pattern(q: &str) -> String {
     let mut out = String::from("%");
     for c in q.trim().to_lowercase().chars() {
         if matches!(c, '%' | '_' | '\\') {

@@ -43,6 +43,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(12, "outbox_consumers", "0012_outbox_consumers.sql"),
     migration!(15, "closed_accounts", "0015_closed_accounts.sql"),
     migration!(16, "ssh_keys", "0016_ssh_keys.sql"),
+    migration!(18, "api", "0018_api.sql"),
 ];
 
 /// The key of the PostgreSQL advisory lock held while migrations run: any

@@ -126,7 +126,7 @@ pub struct Member {
     pub role: Role,
 }
 
-fn from_row(row: &AnyRow) -> Result<Org> {
+pub(crate) fn from_row(row: &AnyRow) -> Result<Org> {
     Ok(Org {
         id: OrgId(row.try_get("id")?),
         name: row.try_get("name")?,

@@ -45,6 +45,8 @@ pub mod kind {
     /// A repository's settings changed; payload `{description, private,
     /// default_branch}` after the change.
     pub const REPO_UPDATED: &str = "repo.updated";
+    /// A repository's topics changed; payload `{topics}` after the change.
+    pub const REPO_TOPICS: &str = "repo.topics";
     /// A repository was deleted; payload `{owner, name}`.
     pub const REPO_DELETED: &str = "repo.deleted";
     /// Refs moved; payload `{pusher, refs: [{name, old, new}], commits:

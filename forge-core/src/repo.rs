@@ -79,7 +79,7 @@ macro_rules! select_repo {
     };
 }
 
-fn from_row(row: &AnyRow) -> Result<Repo> {
+pub(crate) fn from_row(row: &AnyRow) -> Result<Repo> {
     Ok(Repo {
         id: RepoId(row.try_get("id")?),
         owner_id: AccountId(row.try_get("owner_id")?),
@@ -159,12 +159,7 @@ pub async fn access(db: &Db, actor: Option<&User>, repo: &Repo) -> Result<Access
         return Ok(public);
     }
     let role = org::role_of(db, OrgId(repo.owner_id.0), actor.id).await?;
-    let by_role = match role {
-        Some(Role::Owner) => Access::Admin,
-        Some(Role::Maintainer) => Access::Write,
-        Some(Role::Treasurer | Role::Member) => Access::Read,
-        None => Access::None,
-    };
+    let by_role = role.map_or(Access::None, crate::collaborator::access_of);
     Ok(by_role.max(public))
 }
 

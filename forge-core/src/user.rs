@@ -40,7 +40,7 @@ macro_rules! select_user {
     };
 }
 
-fn from_row(row: &AnyRow) -> Result<User> {
+pub(crate) fn from_row(row: &AnyRow) -> Result<User> {
     Ok(User {
         id: UserId(row.try_get("id")?),
         name: row.try_get("name")?,

@@ -8,10 +8,14 @@
 //!
 //! - [`repos`]: creating, changing and deleting repositories (row and
 //!   folder together);
+//! - [`templates`]: the README, licence and `.gitignore` a new repository
+//!   may start with;
 //! - [`git_access`]: who may run which git service on which repository;
 //! - [`transfer`]: running `git upload-pack` / `receive-pack` for one
 //!   request, streaming both ways through bounded buffers, journalling a
 //!   push before any ref can move;
+//! - [`contents`]: commits made by the forge (files changed through the
+//!   API, a new repository's first files), moving branches as pushes do;
 //! - [`push`]: what a push causes (default branch, issues closed by
 //!   commits, the `push` event), and finishing pushes whose process died;
 //! - [`background`]: periodic work (funding deadlines, expired sessions,
@@ -24,9 +28,11 @@
 pub mod background;
 pub mod backup;
 mod blocking;
+pub mod contents;
 pub mod git_access;
 pub mod push;
 pub mod repos;
+pub mod templates;
 pub mod transfer;
 
 use forge_core::Db;

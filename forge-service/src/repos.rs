@@ -3,6 +3,7 @@
 
 use crate::Forge;
 use crate::blocking;
+use crate::templates::InitFiles;
 use forge_core::repo::{self, NewRepo, Repo, RepoChanges};
 use forge_core::user::User;
 use forge_core::{Error, Result};
@@ -20,6 +21,54 @@ impl Forge {
             .await
         })
         .await
+    }
+
+    /// Creates a repository whose default branch starts with the files of
+    /// `init`, committed by the forge on behalf of `actor`. Unknown
+    /// templates are refused before anything is created; a first commit
+    /// that fails leaves the repository empty (and is logged).
+    pub async fn create_repo_with_files(
+        &self,
+        actor: &User,
+        owner: &str,
+        new: NewRepo,
+        init: &InitFiles,
+    ) -> Result<Repo> {
+        init.check()?;
+        let created = self.create_repo(actor, owner, new).await?;
+        let year = forge_core::clock::rfc3339(forge_core::clock::now_ms())
+            .get(..4)
+            .and_then(|y| y.parse().ok())
+            .unwrap_or(1970);
+        let files = init.files(
+            &created.name,
+            &created.description,
+            &created.owner_name,
+            year,
+        )?;
+        if files.is_empty() {
+            return Ok(created);
+        }
+        let author = crate::contents::person_of(actor);
+        let made = self
+            .commit_and_move(
+                &created,
+                actor,
+                &created.default_branch,
+                None,
+                None,
+                files,
+                "Initial commit",
+                author.clone(),
+                author,
+            )
+            .await;
+        if let Err(e) = made {
+            tracing::error!(repo = %created.full_name(), error = %e, "the first commit of a new repository failed");
+        }
+        Ok(repo::find_by_id(&self.db, created.id)
+            .await?
+            .unwrap_or(created))
     }
 
     /// Whether the repository has no commits yet.

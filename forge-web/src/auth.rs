@@ -1,7 +1,9 @@
 //! Who is calling the API or git over HTTP.
 //!
 //! Accepted credentials: `Authorization: token T`, `Authorization: Bearer T`,
-//! and HTTP Basic with a username and either the password or a token. A
+//! and HTTP Basic with a username and either the password or a token, or
+//! a token alone as Gitea takes it: `oauth2:T`, `T:x-oauth-basic`, or `T`
+//! as the user name with an empty password. A
 //! request that presents credentials which do not check out is refused with
 //! 401 rather than treated as anonymous, so a typo never silently hides
 //! private data behind a confusing 404.
@@ -52,6 +54,12 @@ fn parse(header: &str) -> Option<Credentials> {
         }
         _ => None,
     }
+}
+
+/// Whether Basic credentials carry a token the way Gitea accepts one
+/// without a user name: `oauth2:TOKEN`, `TOKEN:x-oauth-basic`, `TOKEN:`.
+fn gitea_token_login(username: &str, secret: &str) -> bool {
+    username == "oauth2" || secret == "x-oauth-basic" || secret.is_empty()
 }
 
 /// The address a request came from (the peer of its connection), the key
@@ -111,6 +119,10 @@ pub async fn authenticate(
     let now = now_ms();
     let login = match &credentials {
         Credentials::Token(_) => String::new(),
+        // A token is never a login: it must not reach the limits' records.
+        Credentials::Basic { username, secret } if gitea_token_login(username, secret) => {
+            String::new()
+        }
         Credentials::Basic { username, .. } => username.clone(),
     };
     if let Verdict::Wait { retry_after_ms } = auth_limit::check(db, address, &login, now).await? {
@@ -118,6 +130,22 @@ pub async fn authenticate(
     }
     let caller = match credentials {
         Credentials::Token(presented) => {
+            token::authenticate(db, &presented)
+                .await?
+                .map(|user| Caller {
+                    user,
+                    method: Method::Token,
+                })
+        }
+        Credentials::Basic { username, secret } if gitea_token_login(&username, &secret) => {
+            // Gitea's forms of a token in Basic: `oauth2:TOKEN`,
+            // `TOKEN:x-oauth-basic`, or the token as user name with an
+            // empty password. The token alone names the user.
+            let presented = if username == "oauth2" {
+                secret
+            } else {
+                username
+            };
             token::authenticate(db, &presented)
                 .await?
                 .map(|user| Caller {

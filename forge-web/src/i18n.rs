@@ -127,6 +127,10 @@ macro_rules! catalogue_files {
                 "ssh",
                 include_str!(concat!("../locales/", $lang, "/ssh.ftl")),
             ),
+            (
+                "api",
+                include_str!(concat!("../locales/", $lang, "/api.ftl")),
+            ),
         ]
     };
 }

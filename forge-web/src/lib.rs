@@ -164,6 +164,7 @@ pub fn app(state: AppState) -> Router {
     ));
     Router::new()
         .route("/-/health", get(health))
+        .route("/api/swagger", get(api::openapi::page))
         .route("/-/ready", get(ready))
         .route("/-/assets/style.css", get(stylesheet))
         .route("/-/assets/copy.js", get(copy_script))

@@ -109,7 +109,11 @@ pub fn log(
 
 /// Whether `commit` changes `path` compared with each of its parents (a
 /// merge that takes the path from one parent does not).
-fn changes_path(repo: &Repository, commit: &git2::Commit<'_>, path: &[Vec<u8>]) -> Result<bool> {
+pub(super) fn changes_path(
+    repo: &Repository,
+    commit: &git2::Commit<'_>,
+    path: &[Vec<u8>],
+) -> Result<bool> {
     let mine = id_at(repo, commit.tree_id(), path)?;
     if commit.parent_count() == 0 {
         return Ok(mine.is_some());

@@ -15,6 +15,7 @@
 //! here: callers name everything `browse::…`.
 
 mod blob;
+mod details;
 mod diff;
 mod history;
 mod readme;
@@ -30,6 +31,7 @@ use git2::ErrorCode;
 pub use git2::{Oid, Repository};
 
 pub use blob::{Content, blob_size, looks_binary, read_blob, read_raw, symlink_target};
+pub use details::{Changed, Details, MAX_COUNTED, Signed, details, history_page};
 pub use diff::{
     CommitDetail, DiffBody, DiffLimits, DiffLine, DiffView, FileDiff, FileStatus, Hunk, LineKind,
     commit,

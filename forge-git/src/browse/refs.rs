@@ -58,6 +58,8 @@ pub fn branches(repo: &Repository, max: usize) -> Result<(Vec<BranchInfo>, bool)
 pub struct TagInfo {
     pub name: String,
     pub commit: CommitSummary,
+    /// The tag object of an annotated tag, else the commit.
+    pub object: git2::Oid,
     /// Whether it is an annotated tag (a tag object).
     pub annotated: bool,
     /// The first line of an annotated tag's message.
@@ -79,6 +81,7 @@ pub fn tags(repo: &Repository, max: usize) -> Result<(Vec<TagInfo>, bool)> {
             continue;
         };
         let name = name.to_string();
+        let object = reference.target();
         let Ok(commit) = reference.peel_to_commit() else {
             continue;
         };
@@ -105,6 +108,7 @@ pub fn tags(repo: &Repository, max: usize) -> Result<(Vec<TagInfo>, bool)> {
         };
         out.push(TagInfo {
             name,
+            object: object.unwrap_or(commit.id),
             commit,
             annotated,
             message,

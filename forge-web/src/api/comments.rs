@@ -3,9 +3,10 @@
 
 use super::ApiJson;
 use super::ApiPath;
+use super::issue_common::{first, query_pairs};
 use super::issue_common::{readable_issue, readable_repo, repo_path, user_ref};
 use super::list_url;
-use super::paging::paged;
+use super::paging::{MAX_LIMIT, Paging, page_response, paged};
 use crate::AppState;
 use crate::auth::{MaybeCaller, RequireCaller};
 use crate::error::ApiError;
@@ -62,6 +63,9 @@ fn comment_json(
         "html_url": format!("{issue_url}#issuecomment-{}", found.id),
         "issue_url": issue_url,
         "pull_request_url": "",
+        "original_author": "",
+        "original_author_id": 0,
+        "assets": [],
         "created_at": rfc3339(found.created_at),
         "updated_at": rfc3339(found.updated_at),
     })
@@ -83,6 +87,36 @@ pub(super) async fn list_comments(
         .map(|c| comment_json(&state, &repo, found.number, c, rights))
         .collect();
     paged(items, raw.as_deref(), &list_url(&state, &uri))
+}
+
+/// `GET /repos/{owner}/{repo}/issues/comments?since=&page=&limit=`: the
+/// comments of every issue of the repository, oldest first.
+pub(super) async fn list_repo_comments(
+    State(state): State<AppState>,
+    MaybeCaller(caller): MaybeCaller,
+    ApiPath((owner, name)): ApiPath<(String, String)>,
+    OriginalUri(uri): OriginalUri,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let viewer = caller.map(|c| c.user);
+    let repo = readable_repo(&state, viewer.as_ref(), &owner, &name).await?;
+    let rights = Rights::of(&state.db, viewer.as_ref(), &repo).await?;
+    let pairs = query_pairs(raw.as_deref())?;
+    let paging = Paging::from_pairs(&pairs, MAX_LIMIT)?;
+    let since = match first(&pairs, &["since"]) {
+        Some(text) => Some(
+            forge_core::clock::parse_rfc3339(text)
+                .ok_or_else(|| ApiError::from(Error::invalid("since", "error-bad-query")))?,
+        ),
+        None => None,
+    };
+    let (found, total) =
+        comment::in_repo(&state.db, repo.id, since, paging.offset(), paging.limit).await?;
+    let items = found
+        .iter()
+        .map(|(c, number)| comment_json(&state, &repo, *number, c, rights))
+        .collect();
+    page_response(items, total, paging, &list_url(&state, &uri), &pairs)
 }
 
 #[derive(Deserialize)]

@@ -145,6 +145,8 @@ pub(super) fn milestone_json(milestone: &Milestone) -> Value {
         "open_issues": milestone.open_issues,
         "closed_issues": milestone.closed_issues,
         "due_on": milestone.due_at.map(rfc3339),
+        // When it was closed is not recorded: its last change stands in.
+        "closed_at": milestone.closed.then(|| rfc3339(milestone.updated_at)),
         "created_at": rfc3339(milestone.created_at),
         "updated_at": rfc3339(milestone.updated_at),
     })

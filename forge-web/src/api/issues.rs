@@ -68,6 +68,13 @@ async fn issue_json(
         "closed_at": found.closed_at.map(rfc3339),
         "due_date": Value::Null,
         "pull_request": Value::Null,
+        // Gitea's fields without meaning here: no migrated authors, no
+        // branch reference, no attachments, no pins.
+        "original_author": "",
+        "original_author_id": 0,
+        "ref": "",
+        "assets": [],
+        "pin_order": 0,
         "repository": {
             "id": repo.id,
             "name": repo.name,

@@ -1,19 +1,26 @@
 //! The JSON API under `/api/v1`, shaped like Gitea's where the two overlap.
 
+mod collaborators;
 mod comments;
+mod contents;
 mod funding;
 mod funding_disputes;
 mod funding_documents;
+mod git_refs;
 mod issue_common;
 mod issue_labels;
 mod issues;
 mod labels;
+mod meta;
 mod milestones;
+pub(crate) mod openapi;
 mod orgs;
 mod paging;
 mod repos;
+mod search;
 mod ssh_keys;
 mod timeline;
+mod topics;
 mod user_settings;
 mod users;
 
@@ -28,7 +35,6 @@ use serde::de::DeserializeOwned;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/admin/users", post(users::admin_create))
         .route("/admin/users/{username}/keys", post(ssh_keys::admin_add))
         .route(
             "/user/keys",
@@ -46,6 +52,75 @@ pub fn router() -> Router<AppState> {
         .route(
             "/repos/{owner}/{repo}/keys/{id}",
             get(ssh_keys::get_deploy).delete(ssh_keys::delete_deploy),
+        )
+        .route(
+            "/admin/users",
+            post(users::admin_create).get(search::admin_users),
+        )
+        .route("/admin/orgs", get(search::admin_orgs))
+        .route(
+            "/admin/users/{username}/repos",
+            post(repos::create_by_admin),
+        )
+        .route("/admin/users/{username}/orgs", post(orgs::create_by_admin))
+        .route("/version", get(meta::version))
+        .route("/openapi.json", get(openapi::json))
+        .route("/settings/api", get(meta::api_settings))
+        .route("/settings/repository", get(meta::repository_settings))
+        .route("/settings/ui", get(meta::ui_settings))
+        .route("/settings/attachment", get(meta::attachment_settings))
+        .route("/markdown", post(meta::render))
+        .route("/markdown/raw", post(meta::render_raw))
+        .route("/repos/search", get(search::repos))
+        .route("/users/search", get(search::users))
+        .route("/users/{username}/orgs", get(search::user_orgs))
+        .route("/repos/{owner}/{repo}/contents", get(contents::root))
+        .route(
+            "/repos/{owner}/{repo}/contents/{*path}",
+            get(contents::get)
+                .post(contents::create)
+                .put(contents::update)
+                .delete(contents::delete),
+        )
+        .route("/repos/{owner}/{repo}/raw/{*path}", get(contents::raw))
+        .route(
+            "/repos/{owner}/{repo}/archive/{*archive}",
+            get(contents::archive),
+        )
+        .route("/repos/{owner}/{repo}/branches", get(git_refs::branches))
+        .route(
+            "/repos/{owner}/{repo}/branches/{*branch}",
+            get(git_refs::branch),
+        )
+        .route("/repos/{owner}/{repo}/tags", get(git_refs::tags))
+        .route("/repos/{owner}/{repo}/commits", get(git_refs::commits))
+        .route(
+            "/repos/{owner}/{repo}/git/commits/{sha}",
+            get(git_refs::commit),
+        )
+        .route(
+            "/repos/{owner}/{repo}/issues/comments",
+            get(comments::list_repo_comments),
+        )
+        .route(
+            "/repos/{owner}/{repo}/topics",
+            get(topics::list).put(topics::replace),
+        )
+        .route(
+            "/repos/{owner}/{repo}/topics/{topic}",
+            put(topics::add).delete(topics::remove),
+        )
+        .route(
+            "/repos/{owner}/{repo}/collaborators",
+            get(collaborators::list),
+        )
+        .route(
+            "/repos/{owner}/{repo}/collaborators/{username}",
+            get(collaborators::check),
+        )
+        .route(
+            "/repos/{owner}/{repo}/collaborators/{username}/permission",
+            get(collaborators::permission),
         )
         .route("/user", get(users::current))
         .route(

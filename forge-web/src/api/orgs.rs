@@ -14,19 +14,23 @@ use forge_core::org::{self, NewOrg, Org, OrgKind, Role};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-/// Gitea's organisation shape, plus our `kind`.
+/// Gitea's `Organization` object, plus our `kind` and `created`. Neutral
+/// values: no address, avatar or location; public visibility;
+/// `repo_admin_change_team_access` false (there are no teams).
 pub fn org_json(org: &Org) -> Value {
     json!({
         "id": org.id,
         "name": org.name,
         "username": org.name,
         "full_name": org.full_name,
+        "email": "",
         "description": org.description,
         "website": org.website,
         "kind": org.kind,
         "avatar_url": "",
         "location": "",
         "visibility": "public",
+        "repo_admin_change_team_access": false,
         "created": rfc3339(org.created_at),
     })
 }
@@ -55,13 +59,39 @@ pub async fn create(
     RequireCaller(caller): RequireCaller,
     ApiJson(body): ApiJson<CreateOrg>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    create_owned_by(&state, &caller.user, body).await
+}
+
+/// `POST /admin/users/{username}/orgs`: a site admin creates an
+/// organisation whose first owner is the named user, as Gitea's admin API
+/// does.
+pub async fn create_by_admin(
+    State(state): State<AppState>,
+    RequireCaller(caller): RequireCaller,
+    Path(username): Path<String>,
+    ApiJson(body): ApiJson<CreateOrg>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    if !caller.user.is_admin {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "error-admin-only"));
+    }
+    let owner = forge_core::user::by_name(&state.db, &username)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    create_owned_by(&state, &owner, body).await
+}
+
+async fn create_owned_by(
+    state: &AppState,
+    owner: &forge_core::user::User,
+    body: CreateOrg,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     let kind = match body.kind.as_deref() {
         Some(kind) => OrgKind::parse(kind)?,
         None => OrgKind::Other,
     };
     let created = org::create(
         &state.db,
-        &caller.user,
+        owner,
         NewOrg {
             name: body.username,
             full_name: body.full_name,

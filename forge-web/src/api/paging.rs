@@ -73,7 +73,18 @@ pub fn page_response(
     pairs: &[(String, String)],
 ) -> Result<Response, ApiError> {
     let mut response = Json(Value::Array(items)).into_response();
-    let headers = response.headers_mut();
+    set_page_headers(response.headers_mut(), total, paging, url, pairs)?;
+    Ok(response)
+}
+
+/// Sets `X-Total-Count` and `Link` for one page of `total` items.
+pub fn set_page_headers(
+    headers: &mut axum::http::HeaderMap,
+    total: i64,
+    paging: Paging,
+    url: &str,
+    pairs: &[(String, String)],
+) -> Result<(), ApiError> {
     headers.insert(
         HeaderName::from_static("x-total-count"),
         HeaderValue::from(total),
@@ -109,7 +120,7 @@ pub fn page_response(
         header::ACCESS_CONTROL_EXPOSE_HEADERS,
         HeaderValue::from_static("X-Total-Count, Link"),
     );
-    Ok(response)
+    Ok(())
 }
 
 /// One page of a list the forge holds whole, with Gitea's headers.

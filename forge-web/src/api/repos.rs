@@ -13,17 +13,29 @@ use axum::response::Response;
 use forge_core::account;
 use forge_core::clock::rfc3339;
 use forge_core::repo::{self, Access, NewRepo, Repo, RepoChanges};
+use forge_service::templates::InitFiles;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-/// Gitea's repository shape.
-async fn repo_json(state: &AppState, repo: &Repo, access: Access) -> Result<Value, ApiError> {
+/// Gitea's `Repository` object. Fields without meaning here take neutral
+/// values: no forks, stars, watchers, releases, wiki, pull requests yet,
+/// mirrors, templates or archiving (`false`, `0`, `null` or `""`); merge
+/// settings are Gitea's defaults; `size` is 0 (not measured); `language`
+/// is empty. Issues are always on (`has_issues`, `internal_tracker`).
+pub(super) async fn repo_json(
+    state: &AppState,
+    repo: &Repo,
+    access: Access,
+) -> Result<Value, ApiError> {
     let empty = state.forge.is_empty(repo).await?;
-    let html_url = format!("{}/{}", state.config.base_url, repo.full_name());
-    Ok(json!({
+    let (open_issues, _) = forge_core::issue::issue_counts(&state.db, repo.id).await?;
+    let topics = forge_core::topic::list(&state.db, repo).await?;
+    let base = &state.config.base_url;
+    let html_url = format!("{base}/{}", repo.full_name());
+    let mut value = json!({
         "id": repo.id,
         "owner": super::users::gitea_user(
-            &state.config.base_url,
+            base,
             super::users::UserFields {
                 id: repo.owner_id.0,
                 login: &repo.owner_name,
@@ -37,19 +49,69 @@ async fn repo_json(state: &AppState, repo: &Repo, access: Access) -> Result<Valu
         "empty": empty,
         "private": repo.private,
         "fork": false,
+        "template": false,
+        "parent": null,
         "mirror": false,
+        "size": 0,
+        "language": "",
+        "languages_url": format!("{base}/api/v1/repos/{}/languages", repo.full_name()),
         "html_url": html_url,
-        "clone_url": state.clone_url(repo),
+        "url": format!("{base}/api/v1/repos/{}", repo.full_name()),
+        "link": "",
         "ssh_url": state.ssh_url(repo).unwrap_or_default(),
+        "clone_url": state.clone_url(repo),
+        "original_url": "",
+        "website": "",
+        "stars_count": 0,
+        "forks_count": 0,
+        "watchers_count": 0,
+        "open_issues_count": open_issues,
+        "open_pr_counter": 0,
+        "release_counter": 0,
         "default_branch": repo.default_branch,
+        "archived": false,
         "created_at": rfc3339(repo.created_at),
         "updated_at": rfc3339(repo.updated_at),
+        "archived_at": "1970-01-01T00:00:00Z",
         "permissions": {
             "admin": access >= Access::Admin,
             "push": access >= Access::Write,
             "pull": access >= Access::Read,
         },
-    }))
+    });
+    let settings = json!({
+        "has_issues": true,
+        "internal_tracker": {
+            "enable_time_tracker": false,
+            "allow_only_contributors_to_track_time": true,
+            "enable_issue_dependencies": false,
+        },
+        "has_wiki": false,
+        "has_pull_requests": false,
+        "has_projects": false,
+        "has_releases": false,
+        "has_packages": false,
+        "has_actions": false,
+        "ignore_whitespace_conflicts": false,
+        "allow_merge_commits": true,
+        "allow_rebase": true,
+        "allow_rebase_explicit": true,
+        "allow_squash_merge": true,
+        "allow_rebase_update": true,
+        "default_delete_branch_after_merge": false,
+        "default_merge_style": "merge",
+        "default_allow_maintainer_edit": false,
+        "avatar_url": "",
+        "internal": false,
+        "mirror_interval": "",
+        "mirror_updated": "0001-01-01T00:00:00Z",
+        "repo_transfer": null,
+        "topics": topics,
+    });
+    if let (Value::Object(into), Value::Object(more)) = (&mut value, settings) {
+        into.extend(more);
+    }
+    Ok(value)
 }
 
 #[derive(Deserialize)]
@@ -61,6 +123,18 @@ pub struct CreateRepo {
     private: bool,
     #[serde(default)]
     default_branch: Option<String>,
+    /// Gitea's `auto_init`: start with a README (and the licence and
+    /// `.gitignore` asked for).
+    #[serde(default)]
+    auto_init: bool,
+    /// An SPDX identifier (`MIT`, `Apache-2.0`, `GPL-3.0-or-later`,
+    /// `AGPL-3.0-or-later`, `EUPL-1.2`).
+    #[serde(default)]
+    license: Option<String>,
+    /// Template names separated by commas (`Rust`, `Python`, `Node`, `Go`,
+    /// `Java`).
+    #[serde(default)]
+    gitignores: Option<String>,
 }
 
 async fn create(
@@ -70,19 +144,32 @@ async fn create(
     body: CreateRepo,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let RequireCaller(caller) = caller;
-    let created = state
-        .forge
-        .create_repo(
-            &caller.user,
-            owner,
-            NewRepo {
-                name: body.name,
-                description: body.description,
-                private: body.private,
-                default_branch: body.default_branch,
-            },
-        )
-        .await?;
+    let new = NewRepo {
+        name: body.name,
+        description: body.description,
+        private: body.private,
+        default_branch: body.default_branch,
+    };
+    let created = if body.auto_init {
+        let init = InitFiles {
+            readme: true,
+            license: body.license.filter(|l| !l.trim().is_empty()),
+            gitignores: body
+                .gitignores
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|g| !g.is_empty())
+                .map(str::to_string)
+                .collect(),
+        };
+        state
+            .forge
+            .create_repo_with_files(&caller.user, owner, new, &init)
+            .await?
+    } else {
+        state.forge.create_repo(&caller.user, owner, new).await?
+    };
     let access = repo::access(&state.db, Some(&caller.user), &created).await?;
     Ok((
         StatusCode::CREATED,
@@ -109,6 +196,23 @@ pub async fn create_for_org(
         return Err(ApiError::not_found());
     }
     create(state, caller, &org, body).await
+}
+
+/// `POST /admin/users/{username}/repos`: a site admin creates a
+/// repository for a user or an organisation, as Gitea's admin API does.
+pub async fn create_by_admin(
+    State(state): State<AppState>,
+    caller: RequireCaller,
+    Path(owner): Path<String>,
+    ApiJson(body): ApiJson<CreateRepo>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    if !caller.0.user.is_admin {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "error-admin-only"));
+    }
+    if account::by_name(&state.db, &owner).await?.is_none() {
+        return Err(ApiError::not_found());
+    }
+    create(state, caller, &owner, body).await
 }
 
 pub async fn get(

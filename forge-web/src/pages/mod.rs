@@ -3,7 +3,7 @@
 //! reload never repeats it.
 
 mod account;
-mod code;
+pub(crate) mod code;
 mod deploy_keys;
 mod explore;
 mod funding;

@@ -10,6 +10,7 @@ use axum::extract::{OriginalUri, State};
 use axum::http::HeaderValue;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
+use forge_core::repo::Repo;
 use forge_git::browse;
 use forge_git::process::{ArchiveFormat, GitCommand};
 
@@ -34,10 +35,23 @@ pub(super) async fn archive(
         return Err(PageError::not_found());
     };
     let (repo, _) = readable(&state, &ctx, &owner, &name).await?;
+    archive_of(&state, &repo, &reference, format, content_type).await
+}
+
+/// The archive of what `reference` names (a branch, a tag or a commit) in
+/// `repo`, whose reader the caller checked: the JSON API's archives are
+/// served here too.
+pub(crate) async fn archive_of(
+    state: &AppState,
+    repo: &Repo,
+    reference: &str,
+    format: ArchiveFormat,
+    content_type: &'static str,
+) -> Result<Response, PageError> {
     let id = repo.id.0;
-    let lookup = reference.clone();
+    let lookup = reference.to_string();
     let (_, commit) =
-        read_repository(&state, id, move |git| browse::resolve_name(git, &lookup)).await?;
+        read_repository(state, id, move |git| browse::resolve_name(git, &lookup)).await?;
     let label: String = reference
         .chars()
         .map(|c| {

@@ -198,10 +198,25 @@ pub(super) async fn raw(
     let (owner, name) = owner_and_repo(&parts)?;
     let (kind, rest) = kind_and_rest(&parts)?;
     let (repo, _) = readable(&state, &ctx, &owner, &name).await?;
-    let id = repo.id.0;
-    let (file_name, content) = read_repository(&state, id, move |git| {
-        let place = resolve_place(git, "", kind, &rest)?;
-        let Node::Leaf(entry) = browse::lookup(git, place.commit, &place.path)? else {
+    let place = read_repository(&state, repo.id.0, move |git| {
+        resolve_place(git, "", kind, &rest)
+    })
+    .await?;
+    raw_file(&state, repo.id.0, place.commit, place.path).await
+}
+
+/// The bytes of the file at `path` in `commit` of the repository `id`
+/// (whose reader the caller checked), as [`raw_response`] serves them:
+/// from memory when small, streamed from git otherwise. The JSON API's
+/// raw files are served here too.
+pub(crate) async fn raw_file(
+    state: &AppState,
+    id: i64,
+    commit: browse::Oid,
+    path: Vec<Vec<u8>>,
+) -> Result<Response, PageError> {
+    let (file_name, content) = read_repository(state, id, move |git| {
+        let Node::Leaf(entry) = browse::lookup(git, commit, &path)? else {
             return Err(BrowseError::NotFound);
         };
         let content = match entry.kind {

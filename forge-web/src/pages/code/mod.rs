@@ -34,6 +34,9 @@ mod history;
 mod refs;
 mod tree;
 
+pub(crate) use archive::archive_of;
+pub(crate) use file::raw_file;
+
 use super::readable;
 use super::repo_head::RepoHead;
 use super::see_other;
