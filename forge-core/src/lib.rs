@@ -45,10 +45,11 @@ pub mod token;
 pub mod totp;
 pub mod two_factor_policy;
 pub mod user;
+pub mod webhook;
 
 pub use db::{Db, Engine};
 pub use error::{Error, Problem, Result};
 pub use ids::{
-    AccountId, CommentId, EventId, GoalId, IssueId, LabelId, LedgerTxnId, MilestoneId, OrgId,
-    PaymentId, PledgeId, PushJournalId, RepoId, TokenId, UserId,
+    AccountId, CommentId, DeliveryId, EventId, GoalId, IssueId, LabelId, LedgerTxnId, MilestoneId,
+    OrgId, PaymentId, PledgeId, PushJournalId, RepoId, TokenId, UserId, WebhookId,
 };
