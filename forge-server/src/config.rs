@@ -86,6 +86,23 @@ pub struct FileConfig {
     pub auth: AuthConfig,
     #[serde(default)]
     pub metrics: MetricsEntry,
+    #[serde(default)]
+    pub webhooks: WebhooksEntry,
+}
+
+/// The `[webhooks]` table: which targets webhooks may reach, and how long
+/// a request may take. Loopback, private, link-local and unique-local
+/// addresses are refused unless `allow_private` or the target's host is in
+/// `allowed_hosts` (so a webhook cannot probe the forge's own network).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhooksEntry {
+    #[serde(default)]
+    pub allow_private: bool,
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
+    /// Seconds one request may take, connecting included [default: 10].
+    pub timeout: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -196,6 +213,8 @@ pub struct Config {
     /// How long requests in flight get after SIGTERM.
     pub shutdown_timeout: std::time::Duration,
     pub metrics: forge_web::metrics::MetricsConfig,
+    /// Which addresses webhooks may reach, and their timeout.
+    pub webhooks: forge_service::webhooks::Settings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -308,8 +327,27 @@ impl Config {
                 .map(|t| t.trim().to_string())
                 .filter(|t| !t.is_empty()),
         };
+        let defaults = forge_service::webhooks::Settings::default();
+        let webhooks = forge_service::webhooks::Settings {
+            addresses: forge_service::http::AddressPolicy {
+                allow_private: file.webhooks.allow_private,
+                allowed_hosts: file
+                    .webhooks
+                    .allowed_hosts
+                    .iter()
+                    .map(|h| h.trim().to_string())
+                    .filter(|h| !h.is_empty())
+                    .collect(),
+            },
+            timeout: file
+                .webhooks
+                .timeout
+                .map_or(defaults.timeout, std::time::Duration::from_secs),
+            ..defaults
+        };
         Ok(Config {
             metrics,
+            webhooks,
             shutdown_timeout,
             data_dir,
             listen,
@@ -343,6 +381,25 @@ mod tests {
         assert_eq!(config.base_url, None);
         assert!(config.local_signup);
         assert_eq!(config.shutdown_timeout, std::time::Duration::from_secs(30));
+    }
+
+    #[test]
+    fn webhooks_refuse_private_addresses_unless_the_file_allows_them() {
+        let config = Config::merge(&Flags::default(), FileConfig::default()).unwrap();
+        assert!(!config.webhooks.addresses.allow_private);
+        let file: FileConfig = toml::from_str(
+            r#"
+            [webhooks]
+            allow_private = true
+            allowed_hosts = ["ci.internal"]
+            timeout = 3
+            "#,
+        )
+        .unwrap();
+        let config = Config::merge(&Flags::default(), file).unwrap();
+        assert!(config.webhooks.addresses.allow_private);
+        assert_eq!(config.webhooks.addresses.allowed_hosts, ["ci.internal"]);
+        assert_eq!(config.webhooks.timeout, std::time::Duration::from_secs(3));
     }
 
     #[test]

@@ -51,6 +51,9 @@ pub struct WebConfig {
     pub provider_timeout: std::time::Duration,
     /// Whether `/metrics` is served, and with which token.
     pub metrics: metrics::MetricsConfig,
+    /// Which addresses webhooks may reach, timeouts and retries (the base
+    /// URL of their payloads is `base_url`).
+    pub webhooks: forge_service::webhooks::Settings,
 }
 
 impl Default for WebConfig {
@@ -65,6 +68,7 @@ impl Default for WebConfig {
             providers: Vec::new(),
             provider_timeout: oidc::DEFAULT_TIMEOUT,
             metrics: metrics::MetricsConfig::default(),
+            webhooks: forge_service::webhooks::Settings::default(),
         }
     }
 }
@@ -100,7 +104,14 @@ impl AppState {
             config.provider_timeout,
         ));
         AppState {
-            forge: forge_service::Forge::new(db.clone(), storage.clone()),
+            forge: forge_service::Forge::with_webhooks(
+                db.clone(),
+                storage.clone(),
+                forge_service::webhooks::Settings {
+                    base_url: config.base_url.clone(),
+                    ..config.webhooks.clone()
+                },
+            ),
             db,
             oidc,
             config: Arc::new(config),

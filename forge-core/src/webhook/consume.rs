@@ -125,13 +125,16 @@ fn push_requests(payload: &Value) -> Vec<Request> {
         .cloned()
         .unwrap_or_default();
     for r in refs {
-        let text = |key: &str| {
+        // A ref that did not exist before, or no longer exists, is null.
+        let id = |key: &str| {
             r.get(key)
                 .and_then(Value::as_str)
-                .unwrap_or_default()
+                .filter(|id| !id.is_empty())
+                .unwrap_or(ZERO_ID)
                 .to_string()
         };
-        let (name, old, new) = (text("name"), text("old"), text("new"));
+        let name = r.get("name").and_then(Value::as_str).unwrap_or_default();
+        let (old, new) = (id("old"), id("new"));
         let detail = json!({"ref": name, "before": old, "after": new});
         if new == ZERO_ID {
             requests.push(request(HookEvent::Delete, "", detail));
@@ -213,9 +216,9 @@ mod tests {
     #[test]
     fn a_push_tells_create_push_and_delete_per_ref() {
         let payload = json!({"refs": [
-            {"name": "refs/heads/new", "old": ZERO_ID, "new": "a"},
+            {"name": "refs/heads/new", "old": null, "new": "a"},
             {"name": "refs/heads/main", "old": "b", "new": "c"},
-            {"name": "refs/tags/gone", "old": "d", "new": ZERO_ID},
+            {"name": "refs/tags/gone", "old": "d", "new": null},
         ]});
         let kinds: Vec<HookEvent> = requests_of(&event("push", payload))
             .iter()
