@@ -24,6 +24,7 @@ mod security;
 mod settings;
 mod setup;
 mod two_factor;
+mod webhooks;
 
 use crate::AppState;
 use crate::error::PageError;
@@ -98,6 +99,7 @@ pub fn router() -> Router<AppState> {
         .merge(funding_documents::router())
         .merge(code::router())
         .merge(oauth::router())
+        .merge(webhooks::router())
         .route("/{name}", get(profile::show))
         .fallback(|| async { PageError::not_found() })
 }
