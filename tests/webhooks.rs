@@ -689,13 +689,25 @@ async fn settings_pages_manage_hooks_without_javascript() {
     for forge in TestForge::on_each_engine().await {
         let (_, token) = forge.user_with_token("alice", false).await;
         forge.user("bob", false).await;
-        api(&forge, &token, reqwest::Method::POST, "/api/v1/user/repos", Some(json!({"name": "app"}))).await;
+        api(
+            &forge,
+            &token,
+            reqwest::Method::POST,
+            "/api/v1/user/repos",
+            Some(json!({"name": "app"})),
+        )
+        .await;
         let mut alice = Browser::new(&forge, "en");
         alice.sign_in("alice").await;
         let list = alice.get("/alice/app/settings/hooks").await;
         assert_eq!(list.status, StatusCode::OK);
         assert!(list.contains("No webhook yet."));
-        assert!(alice.get("/alice/app/settings").await.contains("/alice/app/settings/hooks"));
+        assert!(
+            alice
+                .get("/alice/app/settings")
+                .await
+                .contains("/alice/app/settings/hooks")
+        );
 
         // Without the CSRF token: refused, nothing created.
         let refused = alice
@@ -707,7 +719,10 @@ async fn settings_pages_manage_hooks_without_javascript() {
         assert_eq!(refused.status, StatusCode::FORBIDDEN);
         // Bad input: the form again, with the message.
         let bad = alice
-            .post("/alice/app/settings/hooks", &[("url", "ci.example.org"), ("events", "push")])
+            .post(
+                "/alice/app/settings/hooks",
+                &[("url", "ci.example.org"), ("events", "push")],
+            )
             .await;
         assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(bad.contains("starting with http://"));
@@ -726,7 +741,10 @@ async fn settings_pages_manage_hooks_without_javascript() {
             .await;
         assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
         let location = created.location.unwrap();
-        assert!(location.starts_with("/alice/app/settings/hooks/"), "{location}");
+        assert!(
+            location.starts_with("/alice/app/settings/hooks/"),
+            "{location}"
+        );
         let page = alice.get(&location).await;
         assert_eq!(page.status, StatusCode::OK);
         assert!(page.contains("The webhook is saved."));
@@ -739,16 +757,28 @@ async fn settings_pages_manage_hooks_without_javascript() {
         let saved = alice
             .post(
                 &hook_path,
-                &[("url", "https://ci.example.org/other"), ("content_type", "form"), ("events", "issue_comment")],
+                &[
+                    ("url", "https://ci.example.org/other"),
+                    ("content_type", "form"),
+                    ("events", "issue_comment"),
+                ],
             )
             .await;
         assert_eq!(saved.status, StatusCode::SEE_OTHER);
         let hook_id = WebhookId(hook_path.rsplit('/').next().unwrap().parse().unwrap());
-        let hook = forge_core::webhook::by_id(&forge.db, hook_id).await.unwrap().unwrap();
+        let hook = forge_core::webhook::by_id(&forge.db, hook_id)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(hook.url, "https://ci.example.org/other");
         assert!(hook.has_secret);
         assert!(!hook.active);
-        assert_eq!(forge_core::webhook::secret_of(&forge.db, hook_id).await.unwrap(), "page-secret");
+        assert_eq!(
+            forge_core::webhook::secret_of(&forge.db, hook_id)
+                .await
+                .unwrap(),
+            "page-secret"
+        );
 
         // Test delivery and redelivery queue deliveries, shown in the history.
         let queued = alice.post(&format!("{hook_path}/test"), &[]).await;
@@ -758,44 +788,103 @@ async fn settings_pages_manage_hooks_without_javascript() {
         assert!(page.contains("waiting to be sent"));
         let first = delivery::history(&forge.db, hook_id, 1).await.unwrap()[0].id;
         let again = alice
-            .post(&format!("{hook_path}/deliveries/{}/redeliver", first.0), &[])
+            .post(
+                &format!("{hook_path}/deliveries/{}/redeliver", first.0),
+                &[],
+            )
             .await;
         assert_eq!(again.status, StatusCode::SEE_OTHER);
-        assert_eq!(delivery::history(&forge.db, hook_id, 50).await.unwrap().len(), 2);
+        assert_eq!(
+            delivery::history(&forge.db, hook_id, 50)
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
 
         // Others: a reader is refused, a stranger to a private page is
         // sent to sign in.
         let mut bob = Browser::new(&forge, "fr");
         bob.sign_in("bob").await;
-        assert_eq!(bob.get("/alice/app/settings/hooks").await.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            bob.get("/alice/app/settings/hooks").await.status,
+            StatusCode::FORBIDDEN
+        );
         assert_eq!(bob.get(&hook_path).await.status, StatusCode::FORBIDDEN);
         let mut anonymous = Browser::new(&forge, "en");
-        assert_eq!(anonymous.get("/alice/app/settings/hooks").await.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            anonymous.get("/alice/app/settings/hooks").await.status,
+            StatusCode::SEE_OTHER
+        );
 
         // In French.
         let mut alice_fr = Browser::new(&forge, "fr");
         alice_fr.sign_in("alice").await;
-        assert!(alice_fr.get("/alice/app/settings/hooks").await.contains("Ajouter un webhook"));
+        assert!(
+            alice_fr
+                .get("/alice/app/settings/hooks")
+                .await
+                .contains("Ajouter un webhook")
+        );
 
         // Deleted.
         let deleted = alice.post(&format!("{hook_path}/delete"), &[]).await;
         assert_eq!(deleted.status, StatusCode::SEE_OTHER);
-        assert_eq!(deleted.location.as_deref(), Some("/alice/app/settings/hooks"));
+        assert_eq!(
+            deleted.location.as_deref(),
+            Some("/alice/app/settings/hooks")
+        );
         assert_eq!(alice.get(&hook_path).await.status, StatusCode::NOT_FOUND);
 
         // An organisation's hooks: its owners only.
-        api(&forge, &token, reqwest::Method::POST, "/api/v1/orgs", Some(json!({"username": "coop", "kind": "cooperative"}))).await;
-        api(&forge, &token, reqwest::Method::PUT, "/api/v1/orgs/coop/members/bob", Some(json!({"role": "treasurer"}))).await;
-        assert!(alice.get("/coop").await.contains("/org/coop/settings/hooks"));
-        assert_eq!(bob.get("/org/coop/settings/hooks").await.status, StatusCode::FORBIDDEN);
+        api(
+            &forge,
+            &token,
+            reqwest::Method::POST,
+            "/api/v1/orgs",
+            Some(json!({"username": "coop", "kind": "cooperative"})),
+        )
+        .await;
+        api(
+            &forge,
+            &token,
+            reqwest::Method::PUT,
+            "/api/v1/orgs/coop/members/bob",
+            Some(json!({"role": "treasurer"})),
+        )
+        .await;
+        assert!(
+            alice
+                .get("/coop")
+                .await
+                .contains("/org/coop/settings/hooks")
+        );
+        assert_eq!(
+            bob.get("/org/coop/settings/hooks").await.status,
+            StatusCode::FORBIDDEN
+        );
         let created = alice
             .post(
                 "/org/coop/settings/hooks",
-                &[("url", "https://chat.example.org/in"), ("events", "funding"), ("active", "on")],
+                &[
+                    ("url", "https://chat.example.org/in"),
+                    ("events", "funding"),
+                    ("active", "on"),
+                ],
             )
             .await;
         assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
-        assert!(created.location.unwrap().starts_with("/org/coop/settings/hooks/"));
-        assert!(alice.get("/org/coop/settings/hooks").await.contains("https://chat.example.org/in"));
+        assert!(
+            created
+                .location
+                .unwrap()
+                .starts_with("/org/coop/settings/hooks/")
+        );
+        assert!(
+            alice
+                .get("/org/coop/settings/hooks")
+                .await
+                .contains("https://chat.example.org/in")
+        );
     }
 }

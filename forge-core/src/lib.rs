@@ -17,6 +17,7 @@ pub mod consumer;
 pub mod dashboard;
 pub mod db;
 pub mod error;
+pub mod feed;
 pub mod funding;
 pub mod health;
 pub mod identity;

@@ -5,6 +5,7 @@
 //! view.
 
 pub mod api;
+mod atom;
 pub mod auth;
 pub mod context;
 mod cookies;

@@ -53,3 +53,14 @@ CREATE TABLE webhook_deliveries (
 );
 CREATE INDEX webhook_deliveries_by_hook ON webhook_deliveries (hook_id, id);
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (state, next_attempt_at);
+
+-- Atom feeds: one token per user, given as `?token=` to read feeds of
+-- private content the user may see; stored as a SHA-256 digest.
+CREATE TABLE feed_tokens (
+    user_id    INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    digest     TEXT    NOT NULL UNIQUE,
+    created_at BIGINT  NOT NULL
+);
+-- Feeds read an issue's events, and a user's.
+CREATE INDEX events_by_issue ON events (issue_id, id);
+CREATE INDEX events_by_actor ON events (actor_id, id);

@@ -70,6 +70,11 @@ const FUNDING_KINDS: &[&str] = &[
     crate::funding::kind::MEDIATED_REJECT,
 ];
 
+/// Whether an issue's timeline kind belongs to funding.
+pub fn is_funding_kind(kind: &str) -> bool {
+    FUNDING_KINDS.contains(&kind)
+}
+
 /// The requests `event` causes, whoever listens.
 pub fn requests_of(event: &Event) -> Vec<Request> {
     if event.kind == outbox::kind::PUSH {

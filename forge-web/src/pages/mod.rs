@@ -5,6 +5,7 @@
 mod account;
 mod code;
 mod explore;
+mod feeds;
 mod funding;
 mod funding_confirm;
 mod funding_documents;
@@ -100,6 +101,7 @@ pub fn router() -> Router<AppState> {
         .merge(code::router())
         .merge(oauth::router())
         .merge(webhooks::router())
+        .merge(feeds::router())
         .route("/{name}", get(profile::show))
         .fallback(|| async { PageError::not_found() })
 }

@@ -428,12 +428,7 @@ async fn save(
 struct EmptyForm {}
 
 /// `test` queues a test delivery; `delete` removes the hook.
-async fn act(
-    state: &AppState,
-    owner: Owner,
-    id: i64,
-    action: &str,
-) -> Result<Response, PageError> {
+async fn act(state: &AppState, owner: Owner, id: i64, action: &str) -> Result<Response, PageError> {
     let hook = webhook::get(&state.db, owner.scope, WebhookId(id)).await?;
     match action {
         "test" => {
