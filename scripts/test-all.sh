@@ -99,6 +99,16 @@ if ! python3 -c 'import openapi_spec_validator' >/dev/null 2>&1; then
     }
 fi
 
+# --- feedparser, the feed parser that reads the forge's Atom feeds in the tests
+
+if ! python3 -c 'import feedparser' >/dev/null 2>&1; then
+    header "pip install feedparser"
+    python3 -m pip install --quiet feedparser || {
+        note "feedparser could not be installed; the feed tests need it."
+        exit 1
+    }
+fi
+
 # --- PostgreSQL ---------------------------------------------------------------
 
 readonly pg_host=127.0.0.1 pg_port=5432

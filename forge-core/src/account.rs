@@ -23,6 +23,19 @@ pub async fn by_name(db: &Db, name: &str) -> Result<Option<Account>> {
         .bind(name.trim().to_lowercase())
         .fetch_optional(db.pool())
         .await?;
+    of_row(row)
+}
+
+/// Account `id`, user or organisation.
+pub async fn by_id(db: &Db, id: AccountId) -> Result<Option<Account>> {
+    let row = sqlx::query("SELECT id, name, kind FROM accounts WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(db.pool())
+        .await?;
+    of_row(row)
+}
+
+fn of_row(row: Option<sqlx::any::AnyRow>) -> Result<Option<Account>> {
     row.map(|row| {
         Ok(Account {
             id: AccountId(row.try_get("id")?),

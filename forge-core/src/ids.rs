@@ -105,3 +105,11 @@ id_type!(
     /// The id of a push whose consequences are not yet recorded.
     PushJournalId
 );
+id_type!(
+    /// The id of a webhook of a repository or an organisation.
+    WebhookId
+);
+id_type!(
+    /// The id of one delivery (request) of a webhook.
+    DeliveryId
+);

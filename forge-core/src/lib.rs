@@ -19,6 +19,7 @@ pub mod dashboard;
 pub mod db;
 pub mod directory;
 pub mod error;
+pub mod feed;
 pub mod funding;
 pub mod health;
 pub mod identity;
@@ -49,10 +50,11 @@ pub mod topic;
 pub mod totp;
 pub mod two_factor_policy;
 pub mod user;
+pub mod webhook;
 
 pub use db::{Db, Engine};
 pub use error::{Error, Problem, Result};
 pub use ids::{
-    AccountId, CommentId, EventId, GoalId, IssueId, LabelId, LedgerTxnId, MilestoneId, OrgId,
-    PaymentId, PledgeId, PushJournalId, RepoId, SshKeyId, TokenId, UserId,
+    AccountId, CommentId, DeliveryId, EventId, GoalId, IssueId, LabelId, LedgerTxnId, MilestoneId,
+    OrgId, PaymentId, PledgeId, PushJournalId, RepoId, SshKeyId, TokenId, UserId, WebhookId,
 };

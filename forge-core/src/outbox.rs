@@ -283,26 +283,37 @@ pub async fn read_after(db: &Db, after: Position, limit: i64) -> Result<Vec<Even
     .bind(limit.clamp(1, 1000))
     .fetch_all(db.pool())
     .await?;
-    rows.iter()
-        .map(|row| {
-            let payload: String = row.try_get("payload")?;
-            Ok(Event {
-                id: EventId(row.try_get("id")?),
-                position: Position {
-                    txid: row.try_get("txid")?,
-                    id: row.try_get("id")?,
-                },
-                kind: row.try_get("kind")?,
-                actor: row.try_get::<Option<i64>, _>("actor_id")?.map(AccountId),
-                repo: row.try_get::<Option<i64>, _>("repo_id")?.map(RepoId),
-                issue: row.try_get::<Option<i64>, _>("issue_id")?.map(IssueId),
-                payload: serde_json::from_str(&payload).map_err(|e| {
-                    Error::Internal(format!("a stored event's payload is not JSON: {e}"))
-                })?,
-                created_at: row.try_get("created_at")?,
-            })
-        })
-        .collect()
+    rows.iter().map(event_of_row).collect()
+}
+
+/// Event `id`, for a consumer that acts on it later (a webhook's payload
+/// is built when it is first sent).
+pub async fn get(db: &Db, id: EventId) -> Result<Option<Event>> {
+    let row = sqlx::query(
+        "SELECT id, txid, kind, actor_id, repo_id, issue_id, payload, created_at FROM events WHERE id = $1",
+    )
+    .bind(id.0)
+    .fetch_optional(db.pool())
+    .await?;
+    row.as_ref().map(event_of_row).transpose()
+}
+
+fn event_of_row(row: &sqlx::any::AnyRow) -> Result<Event> {
+    let payload: String = row.try_get("payload")?;
+    Ok(Event {
+        id: EventId(row.try_get("id")?),
+        position: Position {
+            txid: row.try_get("txid")?,
+            id: row.try_get("id")?,
+        },
+        kind: row.try_get("kind")?,
+        actor: row.try_get::<Option<i64>, _>("actor_id")?.map(AccountId),
+        repo: row.try_get::<Option<i64>, _>("repo_id")?.map(RepoId),
+        issue: row.try_get::<Option<i64>, _>("issue_id")?.map(IssueId),
+        payload: serde_json::from_str(&payload)
+            .map_err(|e| Error::Internal(format!("a stored event's payload is not JSON: {e}")))?,
+        created_at: row.try_get("created_at")?,
+    })
 }
 
 /// The position after the last event readable now: where a new consumer

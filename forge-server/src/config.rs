@@ -111,6 +111,23 @@ pub struct FileConfig {
     pub metrics: MetricsEntry,
     #[serde(default)]
     pub ssh: SshEntry,
+    #[serde(default)]
+    pub webhooks: WebhooksEntry,
+}
+
+/// The `[webhooks]` table: which targets webhooks may reach, and how long
+/// a request may take. Loopback, private, link-local and unique-local
+/// addresses are refused unless `allow_private` or the target's host is in
+/// `allowed_hosts` (so a webhook cannot probe the forge's own network).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhooksEntry {
+    #[serde(default)]
+    pub allow_private: bool,
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
+    /// Seconds one request may take, connecting included [default: 10].
+    pub timeout: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -223,6 +240,8 @@ pub struct Config {
     pub metrics: forge_web::metrics::MetricsConfig,
     /// Git over SSH, or `None` when off.
     pub ssh: Option<SshConfig>,
+    /// Which addresses webhooks may reach, and their timeout.
+    pub webhooks: forge_service::webhooks::Settings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -353,9 +372,28 @@ impl Config {
                 port: file.ssh.port,
             }),
         };
+        let defaults = forge_service::webhooks::Settings::default();
+        let webhooks = forge_service::webhooks::Settings {
+            addresses: forge_service::http::AddressPolicy {
+                allow_private: file.webhooks.allow_private,
+                allowed_hosts: file
+                    .webhooks
+                    .allowed_hosts
+                    .iter()
+                    .map(|h| h.trim().to_string())
+                    .filter(|h| !h.is_empty())
+                    .collect(),
+            },
+            timeout: file
+                .webhooks
+                .timeout
+                .map_or(defaults.timeout, std::time::Duration::from_secs),
+            ..defaults
+        };
         Ok(Config {
             ssh,
             metrics,
+            webhooks,
             shutdown_timeout,
             data_dir,
             listen,
@@ -394,6 +432,25 @@ mod tests {
         assert_eq!(config.base_url, None);
         assert!(config.local_signup);
         assert_eq!(config.shutdown_timeout, std::time::Duration::from_secs(30));
+    }
+
+    #[test]
+    fn webhooks_refuse_private_addresses_unless_the_file_allows_them() {
+        let config = Config::merge(&Flags::default(), FileConfig::default()).unwrap();
+        assert!(!config.webhooks.addresses.allow_private);
+        let file: FileConfig = toml::from_str(
+            r#"
+            [webhooks]
+            allow_private = true
+            allowed_hosts = ["ci.internal"]
+            timeout = 3
+            "#,
+        )
+        .unwrap();
+        let config = Config::merge(&Flags::default(), file).unwrap();
+        assert!(config.webhooks.addresses.allow_private);
+        assert_eq!(config.webhooks.addresses.allowed_hosts, ["ci.internal"]);
+        assert_eq!(config.webhooks.timeout, std::time::Duration::from_secs(3));
     }
 
     #[test]

@@ -47,12 +47,14 @@ pub async fn serve(config: Config) -> Result<(), String> {
             providers: config.providers.clone(),
             metrics: config.metrics.clone(),
             ssh: ssh.as_ref().map(|ssh| ssh.info.clone()),
+            webhooks: config.webhooks.clone(),
             ..WebConfig::default()
         },
         forge_git::Storage::new(repositories),
     );
     // Background work (funding deadlines, expired sessions, pushes whose
-    // process died), each job in one process at a time.
+    // process died, webhooks), each job in one process at a time, webhook
+    // deliveries claimed one by one.
     let background = forge_service::background::Background::start(state.forge.clone());
     let ssh_server = ssh.map(|ssh| {
         let forge = state.forge.clone();

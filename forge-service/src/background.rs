@@ -1,13 +1,15 @@
 //! Work nobody asks for: funding deadlines and review windows, expired
-//! sessions and sign-ins, pushes whose process died, and the uploads that
-//! interrupted pushes left behind.
+//! sessions and sign-ins, pushes whose process died, the uploads that
+//! interrupted pushes left behind, and webhooks to send.
 //!
 //! Every process that shares the database starts the same jobs, and each
 //! job runs in one of them at a time: before each round, a job takes or
 //! renews its lease ([`forge_core::lease`]); a process that dies loses its
-//! leases when they lapse, and another one carries on.
+//! leases when they lapse, and another one carries on. The delivery of
+//! webhooks runs in every process instead: each attempt is claimed, row by
+//! row ([`forge_core::webhook::delivery`]).
 
-use crate::Forge;
+use crate::{Forge, webhooks};
 use forge_core::clock::now_ms;
 use forge_core::{funding, identity, lease, outbox, secret, session};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -32,6 +34,12 @@ enum Job {
     /// Removes the quarantine folders that interrupted pushes leave in
     /// the repositories (`objects/tmp_objdir-incoming-*`).
     AbandonedUploads,
+    /// Turns new events into webhook deliveries (the `webhooks` consumer
+    /// of the outbox), then sends those due.
+    WebhookEvents,
+    /// Sends the webhook deliveries that are due (retries included), in
+    /// every process.
+    WebhookDeliveries,
 }
 
 /// How long a push's quarantine folder may go unchanged before it counts
@@ -39,11 +47,13 @@ enum Job {
 const UPLOAD_GRACE: Duration = Duration::from_secs(3600);
 
 impl Job {
-    const ALL: [Job; 4] = [
+    const ALL: [Job; 6] = [
         Job::FundingDeadlines,
         Job::ExpiredSessions,
         Job::InterruptedPushes,
         Job::AbandonedUploads,
+        Job::WebhookEvents,
+        Job::WebhookDeliveries,
     ];
 
     fn name(self) -> &'static str {
@@ -52,7 +62,15 @@ impl Job {
             Job::ExpiredSessions => "expired-sessions",
             Job::InterruptedPushes => "interrupted-pushes",
             Job::AbandonedUploads => "abandoned-uploads",
+            Job::WebhookEvents => "webhook-events",
+            Job::WebhookDeliveries => "webhook-deliveries",
         }
+    }
+
+    /// Whether one process at a time runs the job (under its lease);
+    /// otherwise every process runs it, and it claims its rows.
+    fn leased(self) -> bool {
+        !matches!(self, Job::WebhookDeliveries)
     }
 
     /// Whether the job also runs as soon as this process records an event
@@ -63,7 +81,9 @@ impl Job {
             Job::FundingDeadlines
             | Job::ExpiredSessions
             | Job::InterruptedPushes
-            | Job::AbandonedUploads => false,
+            | Job::AbandonedUploads
+            | Job::WebhookDeliveries => false,
+            Job::WebhookEvents => true,
         }
     }
 
@@ -73,13 +93,29 @@ impl Job {
             Job::ExpiredSessions => Duration::from_secs(3600),
             Job::InterruptedPushes => Duration::from_secs(10),
             Job::AbandonedUploads => Duration::from_secs(600),
+            Job::WebhookEvents => Duration::from_secs(5),
+            Job::WebhookDeliveries => Duration::from_secs(2),
         }
     }
 
     /// Runs one round; returns whether it succeeded.
-    async fn run(self, forge: &Forge) -> bool {
+    async fn run(self, forge: &Forge, holder: &str) -> bool {
         let db = &forge.db;
         match self {
+            Job::WebhookEvents => match webhooks::send::run(forge, holder).await {
+                Ok(_) => true,
+                Err(e) => {
+                    tracing::warn!(error = %e, "turning events into webhook deliveries failed");
+                    false
+                }
+            },
+            Job::WebhookDeliveries => match webhooks::send::deliver_due(forge, holder).await {
+                Ok(_) => true,
+                Err(e) => {
+                    tracing::warn!(error = %e, "sending webhook deliveries failed");
+                    false
+                }
+            },
             Job::FundingDeadlines => match funding::sweep(db).await {
                 Ok(0) => true,
                 Ok(n) => {
@@ -243,9 +279,14 @@ async fn run_job(forge: Forge, holder: String, job: Job) {
             tick.tick().await;
         }
         let now = now_ms();
-        match lease::try_take(&forge.db, job.name(), &holder, now, now + length).await {
+        let taken = if job.leased() {
+            lease::try_take(&forge.db, job.name(), &holder, now, now + length).await
+        } else {
+            Ok(true)
+        };
+        match taken {
             Ok(true) => {
-                let ok = job.run(&forge).await;
+                let ok = job.run(&forge, &holder).await;
                 let stats = &STATS[job as usize];
                 stats.runs.fetch_add(1, Ordering::Relaxed);
                 if !ok {

@@ -19,7 +19,11 @@
 //! - [`push`]: what a push causes (default branch, issues closed by
 //!   commits, the `push` event), and finishing pushes whose process died;
 //! - [`background`]: periodic work (funding deadlines, expired sessions,
-//!   interrupted pushes), each run by one process at a time.
+//!   interrupted pushes, webhook deliveries), each run by one process at a
+//!   time, or by all of them claiming rows;
+//! - [`webhooks`]: the payloads and the delivery of webhooks, over the
+//!   one HTTP client of [`http`]; [`gitea`]: JSON shapes of Gitea's API
+//!   that payloads share with the web API.
 //!
 //! Decisions and storage stay in `forge-core` (which writes every domain
 //! event to its outbox, in the transaction of the change) and git work in
@@ -30,12 +34,16 @@ pub mod backup;
 mod blocking;
 pub mod contents;
 pub mod git_access;
+pub mod gitea;
+pub mod http;
 pub mod push;
 pub mod repos;
 pub mod templates;
 pub mod transfer;
+pub mod webhooks;
 
 use forge_core::Db;
+use std::sync::Arc;
 
 /// The forge's operations over one database and one repository storage.
 /// Cheap to clone; holds nothing that another process would not see.
@@ -43,10 +51,26 @@ use forge_core::Db;
 pub struct Forge {
     pub db: Db,
     pub storage: forge_git::Storage,
+    /// The settings of webhooks (which addresses, timeouts, retries) and
+    /// their client.
+    pub webhooks: Arc<webhooks::Webhooks>,
 }
 
 impl Forge {
+    /// A forge with the default webhook settings (no private address).
     pub fn new(db: Db, storage: forge_git::Storage) -> Forge {
-        Forge { db, storage }
+        Forge::with_webhooks(db, storage, webhooks::Settings::default())
+    }
+
+    pub fn with_webhooks(
+        db: Db,
+        storage: forge_git::Storage,
+        settings: webhooks::Settings,
+    ) -> Forge {
+        Forge {
+            db,
+            storage,
+            webhooks: webhooks::Webhooks::new(settings),
+        }
     }
 }

@@ -131,6 +131,10 @@ macro_rules! catalogue_files {
                 "api",
                 include_str!(concat!("../locales/", $lang, "/api.ftl")),
             ),
+            (
+                "webhooks",
+                include_str!(concat!("../locales/", $lang, "/webhooks.ftl")),
+            ),
         ]
     };
 }

@@ -5,6 +5,7 @@
 //! view.
 
 pub mod api;
+mod atom;
 pub mod auth;
 pub mod context;
 mod cookies;
@@ -51,6 +52,9 @@ pub struct WebConfig {
     pub provider_timeout: std::time::Duration,
     /// Whether `/metrics` is served, and with which token.
     pub metrics: metrics::MetricsConfig,
+    /// Which addresses webhooks may reach, timeouts and retries (the base
+    /// URL of their payloads is `base_url`).
+    pub webhooks: forge_service::webhooks::Settings,
     /// Git over SSH, when the forge serves it.
     pub ssh: Option<SshInfo>,
 }
@@ -95,6 +99,7 @@ impl Default for WebConfig {
             provider_timeout: oidc::DEFAULT_TIMEOUT,
             metrics: metrics::MetricsConfig::default(),
             ssh: None,
+            webhooks: forge_service::webhooks::Settings::default(),
         }
     }
 }
@@ -130,7 +135,14 @@ impl AppState {
             config.provider_timeout,
         ));
         AppState {
-            forge: forge_service::Forge::new(db.clone(), storage.clone()),
+            forge: forge_service::Forge::with_webhooks(
+                db.clone(),
+                storage.clone(),
+                forge_service::webhooks::Settings {
+                    base_url: config.base_url.clone(),
+                    ..config.webhooks.clone()
+                },
+            ),
             db,
             oidc,
             config: Arc::new(config),

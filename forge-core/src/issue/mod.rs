@@ -183,6 +183,15 @@ pub async fn get(db: &Db, repo: RepoId, number: i64) -> Result<Option<Issue>> {
     row.as_ref().map(from_row).transpose()
 }
 
+/// Issue `id`, whatever its repository (for what reads the outbox).
+pub async fn by_id(db: &Db, id: IssueId) -> Result<Option<Issue>> {
+    let row = sqlx::query(select_issue!("WHERE i.id = $1"))
+        .bind(id.0)
+        .fetch_optional(db.pool())
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
 /// The issue `number` of `repo` if the actor may read the repository.
 pub async fn find_readable(
     db: &Db,

@@ -7,6 +7,7 @@ mod funding;
 mod funding_disputes;
 mod funding_documents;
 mod git_refs;
+mod hooks;
 mod issue_common;
 mod issue_labels;
 mod issues;
@@ -210,6 +211,31 @@ pub fn router() -> Router<AppState> {
             "/orgs/{org}/members/{username}",
             put(orgs::set_member).delete(orgs::remove_member),
         )
+        .route(
+            "/repos/{owner}/{repo}/hooks",
+            get(hooks::list_repo_hooks).post(hooks::create_repo_hook),
+        )
+        .route(
+            "/repos/{owner}/{repo}/hooks/{id}",
+            get(hooks::get_repo_hook)
+                .patch(hooks::edit_repo_hook)
+                .delete(hooks::delete_repo_hook),
+        )
+        .route(
+            "/repos/{owner}/{repo}/hooks/{id}/tests",
+            post(hooks::test_repo_hook),
+        )
+        .route(
+            "/orgs/{org}/hooks",
+            get(hooks::list_org_hooks).post(hooks::create_org_hook),
+        )
+        .route(
+            "/orgs/{org}/hooks/{id}",
+            get(hooks::get_org_hook)
+                .patch(hooks::edit_org_hook)
+                .delete(hooks::delete_org_hook),
+        )
+        .route("/orgs/{org}/hooks/{id}/tests", post(hooks::test_org_hook))
         .merge(funding::router())
         .fallback(|| async { ApiError::not_found() })
 }

@@ -94,7 +94,9 @@ impl fmt::Debug for ProviderConfig {
 
 fn is_http_url(url: &str) -> bool {
     (url.starts_with("https://") || url.starts_with("http://"))
-        && url.parse::<hyper::Uri>().is_ok_and(|u| u.host().is_some())
+        && url
+            .parse::<axum::http::Uri>()
+            .is_ok_and(|u| u.host().is_some())
 }
 
 /// Checks the providers of a configuration: names fit in a URL segment and
@@ -228,7 +230,9 @@ impl From<HttpError> for FlowError {
     fn from(error: HttpError) -> Self {
         match error {
             HttpError::Timeout(_) => FlowError::Slow(error.to_string()),
-            HttpError::Unreachable(_) => FlowError::Unreachable(error.to_string()),
+            HttpError::Unreachable(_) | HttpError::Refused(_) => {
+                FlowError::Unreachable(error.to_string())
+            }
             HttpError::TooLarge | HttpError::Failed(_) => FlowError::BadAnswer(error.to_string()),
         }
     }

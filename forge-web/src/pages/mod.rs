@@ -6,6 +6,7 @@ mod account;
 pub(crate) mod code;
 mod deploy_keys;
 mod explore;
+mod feeds;
 mod funding;
 mod funding_confirm;
 mod funding_documents;
@@ -25,6 +26,7 @@ mod security;
 mod settings;
 mod setup;
 mod two_factor;
+mod webhooks;
 
 use crate::AppState;
 use crate::error::PageError;
@@ -108,6 +110,8 @@ pub fn router() -> Router<AppState> {
         .merge(funding_documents::router())
         .merge(code::router())
         .merge(oauth::router())
+        .merge(webhooks::router())
+        .merge(feeds::router())
         .route("/{name}", get(profile::show))
         .fallback(|| async { PageError::not_found() })
 }

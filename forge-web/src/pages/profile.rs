@@ -65,7 +65,12 @@ pub async fn show(
     State(state): State<AppState>,
     ctx: PageCtx,
     Path(name): Path<String>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> Result<Response, PageError> {
+    // `/{name}.atom`: the account's activity feed, as Gitea names it.
+    if let Some(feed_of) = name.strip_suffix(".atom") {
+        return super::feeds::user_feed(&state, &ctx, feed_of, query.as_deref()).await;
+    }
     if let Some(org) = org::by_name(&state.db, &name).await? {
         return org_page(&state, &ctx, &org, FormErrors::default(), String::new()).await;
     }

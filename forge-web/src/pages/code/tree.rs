@@ -184,6 +184,10 @@ pub(super) async fn home(
 ) -> Result<Response, PageError> {
     let parts = components(&uri);
     let (owner, name) = owner_and_repo(&parts)?;
+    // `/{owner}/{repo}.atom`: the repository's feed, as Gitea names it.
+    if let Some(feed_of) = name.strip_suffix(".atom") {
+        return crate::pages::feeds::repo_feed(&state, &ctx, &owner, feed_of, uri.query()).await;
+    }
     let (repo, access) = readable(&state, &ctx, &owner, &name).await?;
     let head = RepoHead::new(&state, &repo, access, "code");
     let id = repo.id.0;
