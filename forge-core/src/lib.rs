@@ -29,6 +29,7 @@ pub mod migrations;
 pub mod milestone;
 pub mod money;
 pub mod names;
+pub mod notification;
 pub mod org;
 pub mod outbox;
 pub mod password;
@@ -49,6 +50,6 @@ pub mod user;
 pub use db::{Db, Engine};
 pub use error::{Error, Problem, Result};
 pub use ids::{
-    AccountId, CommentId, EventId, GoalId, IssueId, LabelId, LedgerTxnId, MilestoneId, OrgId,
-    PaymentId, PledgeId, PushJournalId, RepoId, TokenId, UserId,
+    AccountId, CommentId, EventId, GoalId, IssueId, LabelId, LedgerTxnId, MilestoneId,
+    NotificationId, OrgId, PaymentId, PledgeId, PushJournalId, RepoId, TokenId, UserId,
 };

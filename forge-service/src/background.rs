@@ -1,6 +1,6 @@
 //! Work nobody asks for: funding deadlines and review windows, expired
-//! sessions and sign-ins, pushes whose process died, and the uploads that
-//! interrupted pushes left behind.
+//! sessions and sign-ins, pushes whose process died, the uploads that
+//! interrupted pushes left behind, and the notifications events cause.
 //!
 //! Every process that shares the database starts the same jobs, and each
 //! job runs in one of them at a time: before each round, a job takes or
@@ -9,7 +9,7 @@
 
 use crate::Forge;
 use forge_core::clock::now_ms;
-use forge_core::{funding, identity, lease, outbox, secret, session};
+use forge_core::{funding, identity, lease, notification, outbox, secret, session};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -32,6 +32,9 @@ enum Job {
     /// Removes the quarantine folders that interrupted pushes leave in
     /// the repositories (`objects/tmp_objdir-incoming-*`).
     AbandonedUploads,
+    /// Turns new events of issues into inbox threads (the
+    /// "notifications" consumer of the outbox).
+    Notifications,
 }
 
 /// How long a push's quarantine folder may go unchanged before it counts
@@ -39,11 +42,12 @@ enum Job {
 const UPLOAD_GRACE: Duration = Duration::from_secs(3600);
 
 impl Job {
-    const ALL: [Job; 4] = [
+    const ALL: [Job; 5] = [
         Job::FundingDeadlines,
         Job::ExpiredSessions,
         Job::InterruptedPushes,
         Job::AbandonedUploads,
+        Job::Notifications,
     ];
 
     fn name(self) -> &'static str {
@@ -52,6 +56,7 @@ impl Job {
             Job::ExpiredSessions => "expired-sessions",
             Job::InterruptedPushes => "interrupted-pushes",
             Job::AbandonedUploads => "abandoned-uploads",
+            Job::Notifications => "notifications",
         }
     }
 
@@ -64,6 +69,7 @@ impl Job {
             | Job::ExpiredSessions
             | Job::InterruptedPushes
             | Job::AbandonedUploads => false,
+            Job::Notifications => true,
         }
     }
 
@@ -73,6 +79,7 @@ impl Job {
             Job::ExpiredSessions => Duration::from_secs(3600),
             Job::InterruptedPushes => Duration::from_secs(10),
             Job::AbandonedUploads => Duration::from_secs(600),
+            Job::Notifications => Duration::from_secs(5),
         }
     }
 
@@ -133,6 +140,13 @@ impl Job {
                     }
                 }
             }
+            Job::Notifications => match notification::deliver::run(db).await {
+                Ok(_) => true,
+                Err(e) => {
+                    tracing::warn!(error = %e, "writing notifications failed");
+                    false
+                }
+            },
             Job::InterruptedPushes => match forge.finish_interrupted_pushes().await {
                 Ok(0) => true,
                 Ok(n) => {
