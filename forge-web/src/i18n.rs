@@ -123,6 +123,10 @@ macro_rules! catalogue_files {
                 "payees",
                 include_str!(concat!("../locales/", $lang, "/payees.ftl")),
             ),
+            (
+                "notifications",
+                include_str!(concat!("../locales/", $lang, "/notifications.ftl")),
+            ),
         ]
     };
 }
@@ -266,6 +270,8 @@ mod tests {
             include_str!("../../forge-core/src/funding/delivery.rs"),
             include_str!("../../forge-core/src/funding/payment.rs"),
             include_str!("../../forge-core/src/money.rs"),
+            include_str!("../../forge-core/src/notification/mod.rs"),
+            include_str!("../../forge-core/src/notification/watch.rs"),
         );
         let mut missing = Vec::new();
         for piece in core_src.split('"').skip(1).step_by(2) {

@@ -9,6 +9,7 @@ mod issue_labels;
 mod issues;
 mod labels;
 mod milestones;
+mod notifications;
 mod orgs;
 mod paging;
 mod repos;
@@ -115,6 +116,20 @@ pub fn router() -> Router<AppState> {
         .route(
             "/orgs/{org}/members/{username}",
             put(orgs::set_member).delete(orgs::remove_member),
+        )
+        .route(
+            "/notifications",
+            get(notifications::list).put(notifications::mark_all),
+        )
+        .route(
+            "/notifications/threads/{id}",
+            get(notifications::get_thread).patch(notifications::mark_thread),
+        )
+        .route(
+            "/repos/{owner}/{repo}/subscription",
+            get(notifications::get_subscription)
+                .put(notifications::put_subscription)
+                .delete(notifications::delete_subscription),
         )
         .merge(funding::router())
         .fallback(|| async { ApiError::not_found() })

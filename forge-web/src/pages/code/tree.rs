@@ -185,7 +185,9 @@ pub(super) async fn home(
     let parts = components(&uri);
     let (owner, name) = owner_and_repo(&parts)?;
     let (repo, access) = readable(&state, &ctx, &owner, &name).await?;
-    let head = RepoHead::new(&state, &repo, access, "code");
+    let head = RepoHead::new(&state, &repo, access, "code")
+        .with_watch(&state, &ctx, &repo)
+        .await?;
     let id = repo.id.0;
     let base = head.base.clone();
     let preferred = repo.default_branch.clone();
