@@ -352,3 +352,89 @@ async fn the_api_speaks_gitea_and_hides_other_users_threads() {
         assert_eq!(status, StatusCode::NOT_FOUND);
     }
 }
+
+#[tokio::test]
+async fn the_home_page_says_what_needs_my_action() {
+    use forge_core::clock::now_ms;
+    use forge_core::funding::{self, GoalInput, PledgeRequest, Verdict};
+    use forge_core::notification::watch::{self, WatchMode};
+    use forge_core::org::{self, NewOrg, OrgKind};
+    for forge in TestForge::on_each_engine().await {
+        let owner = forge.user("owner", false).await;
+        let treasurer = forge.user("treasurer", false).await;
+        let payer = org::create(
+            &forge.db,
+            &treasurer,
+            NewOrg {
+                name: "payer".into(),
+                full_name: String::new(),
+                description: String::new(),
+                kind: OrgKind::Association,
+                website: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+        let _ = payer;
+        let project = make_repo(&forge, &owner, "project", false).await;
+        watch::watch(&forge.db, &treasurer, &project, WatchMode::All)
+            .await
+            .unwrap();
+        let goal = |budget| GoalInput {
+            budget_minor: budget,
+            currency: "EUR".into(),
+            acceptance: "It works.".into(),
+            deadline_at: now_ms() + 10 * 24 * 3600 * 1000,
+            review_days: None,
+            min_funders: Some(1),
+        };
+        let open = make_issue(&forge, &owner, &project, "Still collecting").await;
+        funding::put_goal(&forge.db, &owner, &project, &open, goal(50_000))
+            .await
+            .unwrap();
+        let paid = make_issue(&forge, &owner, &project, "Delivered work").await;
+        funding::put_goal(&forge.db, &owner, &project, &paid, goal(12_000))
+            .await
+            .unwrap();
+        let pledge = PledgeRequest {
+            org: "payer",
+            amount_minor: 12_000,
+            currency: "EUR",
+            idempotency_key: None,
+        };
+        funding::pledge(&forge.db, &treasurer, &project, &paid, pledge)
+            .await
+            .unwrap();
+        funding::deliver(&forge.db, &owner, &project, &paid, "Done", &[])
+            .await
+            .unwrap();
+        funding::review(
+            &forge.db,
+            &treasurer,
+            &project,
+            &paid,
+            "payer",
+            Verdict::Accept,
+            "",
+        )
+        .await
+        .unwrap();
+
+        let mut browser = Browser::new(&forge, "en");
+        browser.sign_in("treasurer").await;
+        let home = browser.get("/").await;
+        assert!(
+            home.contains("Open for pledges in repositories you watch"),
+            "{}",
+            home.body
+        );
+        assert!(home.contains("Still collecting"));
+        assert!(home.contains("Payments due"));
+        assert!(home.contains("payer must pay it: €120.00"), "{}", home.body);
+        let mut browser = Browser::new(&forge, "fr");
+        browser.sign_in("owner").await;
+        let home = browser.get("/").await;
+        assert!(home.contains("payer vous le doit"), "{}", home.body);
+        assert!(!home.contains("Ouverts aux promesses"));
+    }
+}

@@ -42,3 +42,7 @@ error-watch-mode = Choose how to watch: everything, only mentions, or not at all
 error-notification-not-found = This notification does not exist.
 error-notification-status = Say read or unread.
 error-notification-time = This is not a time: use RFC 3339, for example 2026-01-31T12:00:00Z.
+home-payments = Payments due
+home-payment-incoming = { $org } owes it to you
+home-payment-outgoing = { $org } must pay it
+home-watched-goals = Open for pledges in repositories you watch

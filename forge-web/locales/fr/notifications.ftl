@@ -42,3 +42,7 @@ error-watch-mode = Choisissez comment suivre : tout, seulement les mentions, ou 
 error-notification-not-found = Cette notification n’existe pas.
 error-notification-status = Indiquez read (lu) ou unread (non lu).
 error-notification-time = Ce n’est pas une date : utilisez le format RFC 3339, par exemple 2026-01-31T12:00:00Z.
+home-payments = Paiements dus
+home-payment-incoming = { $org } vous le doit
+home-payment-outgoing = { $org } doit le payer
+home-watched-goals = Ouverts aux promesses dans les dépôts que vous suivez
