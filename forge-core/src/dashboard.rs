@@ -1,6 +1,7 @@
 //! What a person's home page and the explore pages list: their assigned
-//! issues, the deliveries awaiting their organisation's review, and the
-//! public repositories and organisations of the forge.
+//! issues, the deliveries awaiting their organisation's review, the goals
+//! open for pledges in repositories they watch, and the public
+//! repositories and organisations of the forge.
 
 use crate::db::Db;
 use crate::error::Result;
@@ -86,6 +87,54 @@ pub async fn reviews_awaiting(db: &Db, user: &User) -> Result<Vec<AwaitingReview
                 review_ends_at: row
                     .try_get::<Option<i64>, _>("review_ends_at")?
                     .unwrap_or(0),
+            })
+        })
+        .collect()
+}
+
+/// A goal still collecting pledges in a repository the user watches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WatchedGoal {
+    pub repo: String,
+    pub number: i64,
+    pub title: String,
+    pub budget_minor: i64,
+    pub currency: String,
+    pub pledged_minor: i64,
+    pub deadline_at: i64,
+}
+
+/// Goals open for pledges (deadline not passed) in repositories `user`
+/// watches and may still read, soonest deadline first.
+pub async fn open_goals_watched(
+    db: &Db,
+    user: &User,
+    now: i64,
+    limit: i64,
+) -> Result<Vec<WatchedGoal>> {
+    let rows = sqlx::query(
+        "SELECT o.name AS owner, r.name AS repo, i.number, i.title, g.budget_minor, g.currency,          g.deadline_at, CAST((SELECT COALESCE(SUM(p.amount_minor), 0) FROM pledges p              WHERE p.goal_id = g.id AND p.state = 'active') AS BIGINT) AS pledged          FROM repo_watches w JOIN funding_goals g ON g.repo_id = w.repo_id          JOIN issues i ON i.id = g.issue_id JOIN repositories r ON r.id = g.repo_id          JOIN accounts o ON o.id = r.owner_id          WHERE w.user_id = $1 AND g.state = 'open' AND g.deadline_at > $2          AND (r.is_private = 0 OR $3 = 1 OR r.owner_id = $1 OR EXISTS (SELECT 1 FROM org_members om              WHERE om.org_id = r.owner_id AND om.user_id = $1))          ORDER BY g.deadline_at, g.id LIMIT $4",
+    )
+    .bind(user.id.0)
+    .bind(now)
+    .bind(i64::from(user.is_admin))
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(WatchedGoal {
+                repo: format!(
+                    "{}/{}",
+                    row.try_get::<String, _>("owner")?,
+                    row.try_get::<String, _>("repo")?
+                ),
+                number: row.try_get("number")?,
+                title: row.try_get("title")?,
+                budget_minor: row.try_get("budget_minor")?,
+                currency: row.try_get("currency")?,
+                pledged_minor: row.try_get("pledged")?,
+                deadline_at: row.try_get("deadline_at")?,
             })
         })
         .collect()

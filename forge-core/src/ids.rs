@@ -36,6 +36,10 @@ id_type!(
     /// The id of a personal access token.
     TokenId
 );
+id_type!(
+    /// The id of a notification thread (one user, one issue).
+    NotificationId
+);
 
 impl From<UserId> for AccountId {
     fn from(id: UserId) -> Self {

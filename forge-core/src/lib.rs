@@ -32,6 +32,7 @@ pub mod migrations;
 pub mod milestone;
 pub mod money;
 pub mod names;
+pub mod notification;
 pub mod org;
 pub mod outbox;
 pub mod password;
@@ -56,5 +57,6 @@ pub use db::{Db, Engine};
 pub use error::{Error, Problem, Result};
 pub use ids::{
     AccountId, CommentId, DeliveryId, EventId, GoalId, IssueId, LabelId, LedgerTxnId, MilestoneId,
-    OrgId, PaymentId, PledgeId, PushJournalId, RepoId, SshKeyId, TokenId, UserId, WebhookId,
+    NotificationId, OrgId, PaymentId, PledgeId, PushJournalId, RepoId, SshKeyId, TokenId, UserId,
+    WebhookId,
 };

@@ -41,6 +41,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(10, "security", "0010_security.sql"),
     migration!(11, "health", "0011_health.sql"),
     migration!(12, "outbox_consumers", "0012_outbox_consumers.sql"),
+    migration!(13, "notifications", "0013_notifications.sql"),
     migration!(14, "webhooks", "0014_webhooks.sql"),
     migration!(15, "closed_accounts", "0015_closed_accounts.sql"),
     migration!(16, "ssh_keys", "0016_ssh_keys.sql"),

@@ -1,6 +1,7 @@
 //! Work nobody asks for: funding deadlines and review windows, expired
 //! sessions and sign-ins, pushes whose process died, the uploads that
-//! interrupted pushes left behind, and webhooks to send.
+//! interrupted pushes left behind, the notifications events cause, and
+//! webhooks to send.
 //!
 //! Every process that shares the database starts the same jobs, and each
 //! job runs in one of them at a time: before each round, a job takes or
@@ -11,7 +12,7 @@
 
 use crate::{Forge, webhooks};
 use forge_core::clock::now_ms;
-use forge_core::{funding, identity, lease, outbox, secret, session};
+use forge_core::{funding, identity, lease, notification, outbox, secret, session};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -40,6 +41,9 @@ enum Job {
     /// Sends the webhook deliveries that are due (retries included), in
     /// every process.
     WebhookDeliveries,
+    /// Turns new events of issues into inbox threads (the
+    /// "notifications" consumer of the outbox).
+    Notifications,
 }
 
 /// How long a push's quarantine folder may go unchanged before it counts
@@ -47,13 +51,14 @@ enum Job {
 const UPLOAD_GRACE: Duration = Duration::from_secs(3600);
 
 impl Job {
-    const ALL: [Job; 6] = [
+    const ALL: [Job; 7] = [
         Job::FundingDeadlines,
         Job::ExpiredSessions,
         Job::InterruptedPushes,
         Job::AbandonedUploads,
         Job::WebhookEvents,
         Job::WebhookDeliveries,
+        Job::Notifications,
     ];
 
     fn name(self) -> &'static str {
@@ -64,6 +69,7 @@ impl Job {
             Job::AbandonedUploads => "abandoned-uploads",
             Job::WebhookEvents => "webhook-events",
             Job::WebhookDeliveries => "webhook-deliveries",
+            Job::Notifications => "notifications",
         }
     }
 
@@ -83,7 +89,7 @@ impl Job {
             | Job::InterruptedPushes
             | Job::AbandonedUploads
             | Job::WebhookDeliveries => false,
-            Job::WebhookEvents => true,
+            Job::WebhookEvents | Job::Notifications => true,
         }
     }
 
@@ -95,6 +101,7 @@ impl Job {
             Job::AbandonedUploads => Duration::from_secs(600),
             Job::WebhookEvents => Duration::from_secs(5),
             Job::WebhookDeliveries => Duration::from_secs(2),
+            Job::Notifications => Duration::from_secs(5),
         }
     }
 
@@ -169,6 +176,13 @@ impl Job {
                     }
                 }
             }
+            Job::Notifications => match notification::deliver::run(db).await {
+                Ok(_) => true,
+                Err(e) => {
+                    tracing::warn!(error = %e, "writing notifications failed");
+                    false
+                }
+            },
             Job::InterruptedPushes => match forge.finish_interrupted_pushes().await {
                 Ok(0) => true,
                 Ok(n) => {

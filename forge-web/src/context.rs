@@ -38,6 +38,8 @@ pub struct PageCtx {
     pub flash: Option<String>,
     /// The key that signs this visitor's confirmations (see `flash`).
     pub(crate) flash_key: Option<ring::hmac::Key>,
+    /// The signed-in user's unread notification threads, for the header.
+    pub unread: i64,
 }
 
 impl PageCtx {
@@ -183,7 +185,21 @@ pub async fn page_context(State(state): State<AppState>, request: Request, next:
     } else {
         None
     };
+    // One count on the inbox's index, for pages only (not form posts).
+    let unread = match &user {
+        Some(user) if parts.method == Method::GET => {
+            match forge_core::notification::unread_count(&state.db, user).await {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::error!(error = %e, "could not count unread notifications");
+                    0
+                }
+            }
+        }
+        _ => 0,
+    };
     let ctx = Arc::new(PageCtx {
+        unread,
         flash: waiting.map(|f| i18n::t(lang, f.key())),
         flash_key,
         lang,

@@ -135,6 +135,10 @@ macro_rules! catalogue_files {
                 "webhooks",
                 include_str!(concat!("../locales/", $lang, "/webhooks.ftl")),
             ),
+            (
+                "notifications",
+                include_str!(concat!("../locales/", $lang, "/notifications.ftl")),
+            ),
         ]
     };
 }
@@ -278,6 +282,8 @@ mod tests {
             include_str!("../../forge-core/src/funding/delivery.rs"),
             include_str!("../../forge-core/src/funding/payment.rs"),
             include_str!("../../forge-core/src/money.rs"),
+            include_str!("../../forge-core/src/notification/mod.rs"),
+            include_str!("../../forge-core/src/notification/watch.rs"),
         );
         let mut missing = Vec::new();
         for piece in core_src.split('"').skip(1).step_by(2) {

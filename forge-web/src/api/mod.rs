@@ -15,6 +15,7 @@ mod labels;
 mod meta;
 mod milestones;
 pub(crate) mod openapi;
+mod notifications;
 mod orgs;
 mod paging;
 mod repos;
@@ -236,6 +237,20 @@ pub fn router() -> Router<AppState> {
                 .delete(hooks::delete_org_hook),
         )
         .route("/orgs/{org}/hooks/{id}/tests", post(hooks::test_org_hook))
+        .route(
+            "/notifications",
+            get(notifications::list).put(notifications::mark_all),
+        )
+        .route(
+            "/notifications/threads/{id}",
+            get(notifications::get_thread).patch(notifications::mark_thread),
+        )
+        .route(
+            "/repos/{owner}/{repo}/subscription",
+            get(notifications::get_subscription)
+                .put(notifications::put_subscription)
+                .delete(notifications::delete_subscription),
+        )
         .merge(funding::router())
         .fallback(|| async { ApiError::not_found() })
 }

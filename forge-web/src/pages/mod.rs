@@ -16,6 +16,7 @@ mod funding_org;
 mod funding_received;
 mod home;
 mod issues;
+mod notifications;
 mod oauth;
 mod orgs;
 mod payee;
@@ -106,6 +107,7 @@ pub fn router() -> Router<AppState> {
         .route("/-/ssh", get(deploy_keys::ssh_info))
         .merge(settings::router())
         .merge(issues::router())
+        .merge(notifications::router())
         .merge(funding::router())
         .merge(funding_documents::router())
         .merge(code::router())

@@ -24,6 +24,9 @@ pub(crate) struct RepoHead {
     /// The tab marked as current.
     pub tab: &'static str,
     pub default_branch: String,
+    /// How the signed-in visitor watches the repository (`all`,
+    /// `mentions`, `none`), on the pages that show the watch form.
+    pub watch: Option<&'static str>,
 }
 
 impl RepoHead {
@@ -41,7 +44,27 @@ impl RepoHead {
             base,
             tab,
             default_branch: repo.default_branch.clone(),
+            watch: None,
         }
+    }
+
+    /// Adds the watch form for a signed-in visitor.
+    pub async fn with_watch(
+        mut self,
+        state: &AppState,
+        ctx: &crate::context::PageCtx,
+        repo: &Repo,
+    ) -> Result<RepoHead, crate::error::PageError> {
+        if let Some(user) = &ctx.user {
+            let watch = forge_core::notification::watch::watch_of(&state.db, user, repo.id).await?;
+            self.watch = Some(watch.map_or("none", |w| w.mode.as_str()));
+        }
+        Ok(self)
+    }
+
+    /// Whether the visitor watches the repository in `mode`.
+    pub fn watching(&self, mode: &str) -> bool {
+        self.watch == Some(mode)
     }
 
     pub fn is(&self, tab: &str) -> bool {

@@ -189,7 +189,9 @@ pub(super) async fn home(
         return crate::pages::feeds::repo_feed(&state, &ctx, &owner, feed_of, uri.query()).await;
     }
     let (repo, access) = readable(&state, &ctx, &owner, &name).await?;
-    let head = RepoHead::new(&state, &repo, access, "code");
+    let head = RepoHead::new(&state, &repo, access, "code")
+        .with_watch(&state, &ctx, &repo)
+        .await?;
     let id = repo.id.0;
     let base = head.base.clone();
     let preferred = repo.default_branch.clone();

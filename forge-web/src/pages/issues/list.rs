@@ -410,7 +410,9 @@ pub(super) async fn list(
     );
     let view = ListView {
         ctx: &ctx,
-        head: RepoHead::new(&state, &repo, access, "issues"),
+        head: RepoHead::new(&state, &repo, access, "issues")
+            .with_watch(&state, &ctx, &repo)
+            .await?,
         open_issues_count: open,
         section: "issues",
         label_css,

@@ -115,6 +115,8 @@ struct IssueView<'a> {
     reason_choices: Vec<Choice>,
     assignees_text: String,
     labels_href: String,
+    /// Whether the signed-in visitor hears of this issue's events.
+    subscribed: Option<bool>,
     failure: Failure,
 }
 
@@ -332,7 +334,12 @@ pub(super) async fn issue_page(
             String::new()
         }
     };
+    let subscribed = match viewer {
+        Some(user) => Some(forge_core::notification::watch::hears_of(db, user, found.id).await?),
+        None => None,
+    };
     let view = IssueView {
+        subscribed,
         ctx,
         head: RepoHead::new(state, repo, access, "issues"),
         open_issues_count: open_count(state, repo).await?,
@@ -392,5 +399,9 @@ pub(super) async fn show(
 ) -> Result<Response, PageError> {
     let (repo, access) = readable(&state, &ctx, &owner, &name).await?;
     let found = load_issue(&state, &repo, &index).await?;
+    // Reading the issue reads its notification.
+    if let Some(user) = &ctx.user {
+        forge_core::notification::mark_issue_read(&state.db, user, found.id).await?;
+    }
     issue_page(&state, &ctx, &repo, access, &found, Failure::default()).await
 }

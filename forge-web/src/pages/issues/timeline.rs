@@ -331,6 +331,7 @@ mod tests {
             private_view: Default::default(),
             flash: None,
             flash_key: None,
+            unread: 0,
         }
     }
 
