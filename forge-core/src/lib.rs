@@ -32,6 +32,7 @@ pub mod names;
 pub mod org;
 pub mod outbox;
 pub mod password;
+pub mod pull;
 pub mod push_journal;
 pub mod refs;
 pub mod repo;

@@ -42,6 +42,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(11, "health", "0011_health.sql"),
     migration!(12, "outbox_consumers", "0012_outbox_consumers.sql"),
     migration!(15, "closed_accounts", "0015_closed_accounts.sql"),
+    migration!(17, "pull_requests", "0017_pull_requests.sql"),
 ];
 
 /// The key of the PostgreSQL advisory lock held while migrations run: any

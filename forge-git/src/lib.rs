@@ -5,6 +5,7 @@
 //! them built and started by [`process`]. Nothing here knows of HTTP or SQL.
 
 pub mod browse;
+pub mod merge;
 pub mod process;
 pub mod push;
 pub mod service;

@@ -1,6 +1,6 @@
 //! Work nobody asks for: funding deadlines and review windows, expired
-//! sessions and sign-ins, pushes whose process died, and the uploads that
-//! interrupted pushes left behind.
+//! sessions and sign-ins, pushes whose process died, the uploads that
+//! interrupted pushes left behind, and the mergeability of pull requests.
 //!
 //! Every process that shares the database starts the same jobs, and each
 //! job runs in one of them at a time: before each round, a job takes or
@@ -32,6 +32,9 @@ enum Job {
     /// Removes the quarantine folders that interrupted pushes leave in
     /// the repositories (`objects/tmp_objdir-incoming-*`).
     AbandonedUploads,
+    /// Computes the mergeability of the pull requests that pushes marked
+    /// "checking", and records merges that landed.
+    PullRequestChecks,
 }
 
 /// How long a push's quarantine folder may go unchanged before it counts
@@ -39,11 +42,12 @@ enum Job {
 const UPLOAD_GRACE: Duration = Duration::from_secs(3600);
 
 impl Job {
-    const ALL: [Job; 4] = [
+    const ALL: [Job; 5] = [
         Job::FundingDeadlines,
         Job::ExpiredSessions,
         Job::InterruptedPushes,
         Job::AbandonedUploads,
+        Job::PullRequestChecks,
     ];
 
     fn name(self) -> &'static str {
@@ -52,6 +56,7 @@ impl Job {
             Job::ExpiredSessions => "expired-sessions",
             Job::InterruptedPushes => "interrupted-pushes",
             Job::AbandonedUploads => "abandoned-uploads",
+            Job::PullRequestChecks => "pull-request-checks",
         }
     }
 
@@ -64,6 +69,8 @@ impl Job {
             | Job::ExpiredSessions
             | Job::InterruptedPushes
             | Job::AbandonedUploads => false,
+            // A push is followed by its check within moments.
+            Job::PullRequestChecks => true,
         }
     }
 
@@ -73,6 +80,7 @@ impl Job {
             Job::ExpiredSessions => Duration::from_secs(3600),
             Job::InterruptedPushes => Duration::from_secs(10),
             Job::AbandonedUploads => Duration::from_secs(600),
+            Job::PullRequestChecks => Duration::from_secs(5),
         }
     }
 
@@ -133,6 +141,17 @@ impl Job {
                     }
                 }
             }
+            Job::PullRequestChecks => match forge.check_pull_requests().await {
+                Ok(0) => true,
+                Ok(n) => {
+                    tracing::debug!(pull_requests = n, "checked pull requests");
+                    true
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "checking pull requests failed");
+                    false
+                }
+            },
             Job::InterruptedPushes => match forge.finish_interrupted_pushes().await {
                 Ok(0) => true,
                 Ok(n) => {

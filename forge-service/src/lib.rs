@@ -14,6 +14,9 @@
 //!   push before any ref can move;
 //! - [`push`]: what a push causes (default branch, issues closed by
 //!   commits, the `push` event), and finishing pushes whose process died;
+//! - [`pulls`]: forks, pull requests, their mergeability checks and the
+//!   merges the forge makes (whose ref updates go through [`push`] like
+//!   any push);
 //! - [`background`]: periodic work (funding deadlines, expired sessions,
 //!   interrupted pushes), each run by one process at a time.
 //!
@@ -25,6 +28,7 @@ pub mod background;
 pub mod backup;
 mod blocking;
 pub mod git_access;
+pub mod pulls;
 pub mod push;
 pub mod repos;
 pub mod transfer;

@@ -123,6 +123,10 @@ macro_rules! catalogue_files {
                 "payees",
                 include_str!(concat!("../locales/", $lang, "/payees.ftl")),
             ),
+            (
+                "pulls",
+                include_str!(concat!("../locales/", $lang, "/pulls.ftl")),
+            ),
         ]
     };
 }

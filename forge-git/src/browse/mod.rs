@@ -32,7 +32,7 @@ pub use git2::{Oid, Repository};
 pub use blob::{Content, blob_size, looks_binary, read_blob, read_raw, symlink_target};
 pub use diff::{
     CommitDetail, DiffBody, DiffLimits, DiffLine, DiffView, FileDiff, FileStatus, Hunk, LineKind,
-    commit,
+    between, commit,
 };
 pub use history::{CommitSummary, LogPage, LogStart, MAX_SCANNED, log};
 pub use readme::readme;

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, shaped like Gitea's where the two overlap.
 
 mod comments;
+mod forks;
 mod funding;
 mod funding_disputes;
 mod funding_documents;
@@ -11,6 +12,7 @@ mod labels;
 mod milestones;
 mod orgs;
 mod paging;
+mod pulls;
 mod repos;
 mod timeline;
 mod user_settings;
@@ -108,6 +110,30 @@ pub fn router() -> Router<AppState> {
             get(milestones::get_milestone)
                 .patch(milestones::edit_milestone)
                 .delete(milestones::delete_milestone),
+        )
+        .route(
+            "/repos/{owner}/{repo}/forks",
+            get(forks::list).post(forks::create),
+        )
+        .route(
+            "/repos/{owner}/{repo}/pulls",
+            get(pulls::list).post(pulls::create),
+        )
+        .route(
+            "/repos/{owner}/{repo}/pulls/{index}",
+            get(pulls::get).patch(pulls::edit),
+        )
+        .route(
+            "/repos/{owner}/{repo}/pulls/{index}/merge",
+            get(pulls::is_merged).post(pulls::merge),
+        )
+        .route(
+            "/repos/{owner}/{repo}/pulls/{index}/files",
+            get(pulls::files),
+        )
+        .route(
+            "/repos/{owner}/{repo}/pulls/{index}/commits",
+            get(pulls::commits),
         )
         .route("/orgs", post(orgs::create))
         .route("/orgs/{org}", get(orgs::get))

@@ -17,8 +17,13 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// Gitea's repository shape.
-async fn repo_json(state: &AppState, repo: &Repo, access: Access) -> Result<Value, ApiError> {
+pub(super) async fn repo_json(
+    state: &AppState,
+    repo: &Repo,
+    access: Access,
+) -> Result<Value, ApiError> {
     let empty = state.forge.is_empty(repo).await?;
+    let fork = repo::parent_of(&state.db, repo.id).await?.is_some();
     let html_url = format!("{}/{}", state.config.base_url, repo.full_name());
     Ok(json!({
         "id": repo.id,
@@ -36,7 +41,7 @@ async fn repo_json(state: &AppState, repo: &Repo, access: Access) -> Result<Valu
         "description": repo.description,
         "empty": empty,
         "private": repo.private,
-        "fork": false,
+        "fork": fork,
         "mirror": false,
         "html_url": html_url,
         "clone_url": state.clone_url(repo),

@@ -1,0 +1,20 @@
+# Forks and pull requests.
+error-pull-not-found = There is no such pull request.
+error-pull-head-missing = The head branch does not exist (or its repository was deleted).
+error-pull-base-missing = The base branch does not exist.
+error-pull-not-a-fork = The head must be a branch of this repository or of one of its forks.
+error-pull-same-branch = The head and base branches are the same.
+error-pull-exists = A pull request from this branch into that one is already open.
+error-pull-nothing-new = The head branch has no commits that the base branch lacks.
+error-pull-unrelated = The branches have no history in common.
+error-pull-not-open = This pull request is closed or already merged.
+error-pull-merged-reopen = A merged pull request cannot be reopened.
+error-pull-merge-forbidden = Only those who may push to the repository merge its pull requests.
+error-pull-conflict = The changes conflict and cannot be merged by the forge: { $files }.
+error-pull-not-fast-forward = The base branch has commits the head lacks: it cannot be fast-forwarded.
+error-pull-rebase-merges = The head holds merge commits, which a rebase cannot copy; choose another style.
+error-pull-base-moved = The base branch moved while merging; nothing was changed. Try again.
+error-pull-head-moved = The head branch moved since you looked at it; nothing was merged.
+error-merge-style = Unknown merge style: choose merge, squash, rebase or fast-forward-only.
+error-merge-style-not-allowed = This repository does not allow that merge style.
+error-merge-styles-empty = Allow at least one merge style.

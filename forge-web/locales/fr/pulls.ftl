@@ -1,0 +1,20 @@
+# Fourches et demandes de fusion.
+error-pull-not-found = Cette demande de fusion n’existe pas.
+error-pull-head-missing = La branche source n’existe pas (ou son dépôt a été supprimé).
+error-pull-base-missing = La branche cible n’existe pas.
+error-pull-not-a-fork = La branche source doit appartenir à ce dépôt ou à l’une de ses fourches.
+error-pull-same-branch = Les branches source et cible sont la même branche.
+error-pull-exists = Une demande de fusion de cette branche vers celle-ci est déjà ouverte.
+error-pull-nothing-new = La branche source n’a aucun commit qui manque à la branche cible.
+error-pull-unrelated = Les deux branches n’ont aucun historique en commun.
+error-pull-not-open = Cette demande de fusion est fermée ou déjà fusionnée.
+error-pull-merged-reopen = Une demande de fusion déjà fusionnée ne peut pas être rouverte.
+error-pull-merge-forbidden = Seules les personnes qui peuvent envoyer des commits au dépôt fusionnent ses demandes de fusion.
+error-pull-conflict = Les modifications sont en conflit et la forge ne peut pas les fusionner : { $files }.
+error-pull-not-fast-forward = La branche cible a des commits que la branche source n’a pas : elle ne peut pas simplement avancer.
+error-pull-rebase-merges = La branche source contient des commits de fusion, qu’un rebasage ne peut pas recopier ; choisissez une autre méthode.
+error-pull-base-moved = La branche cible a bougé pendant la fusion ; rien n’a été modifié. Réessayez.
+error-pull-head-moved = La branche source a bougé depuis que vous l’avez consultée ; rien n’a été fusionné.
+error-merge-style = Méthode de fusion inconnue : choisissez merge, squash, rebase ou fast-forward-only.
+error-merge-style-not-allowed = Ce dépôt n’autorise pas cette méthode de fusion.
+error-merge-styles-empty = Autorisez au moins une méthode de fusion.
