@@ -530,7 +530,7 @@ async fn every_merge_style_and_what_refuses_a_merge() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_head_pushed_onto_the_base_counts_as_merged() {
     let forge = TestForge::on_each_engine().await.remove(0);
-    let (_, alice) = forge.user_with_token("alice", false).await;
+    let (alice_user, alice) = forge.user_with_token("alice", false).await;
     post(&forge, &alice, "/user/repos", json!({"name": "lib"})).await;
     let work = seeded(&forge, "alice", &alice, "alice/lib").await;
     git_ok(&work, &["checkout", "-q", "-b", "topic"]).await;
@@ -542,6 +542,34 @@ async fn a_head_pushed_onto_the_base_counts_as_merged() {
     let (_, pr) = get(&forge, &alice, &format!("/repos/alice/lib/pulls/{number}")).await;
     assert_eq!(pr["merged"], true, "{pr}");
     assert_eq!(pr["merge_commit_sha"], head_of(&work, "topic").await);
+
+    // A merge the forge noted, whose process died once the branch moved:
+    // the next check finds the noted commit on the base and records it.
+    git_ok(&work, &["checkout", "-q", "-b", "other", "topic"]).await;
+    commit_file(&work, "o", "o\n", "Other").await;
+    git_ok(&work, &["push", "-q", "origin", "other"]).await;
+    let number = open(&forge, &alice, "other").await;
+    git_ok(&work, &["checkout", "-q", "-b", "squashed", "topic"]).await;
+    git_ok(&work, &["merge", "-q", "--squash", "other"]).await;
+    git_ok(&work, &["commit", "-q", "-m", "Squashed by the forge"]).await;
+    let squashed = head_of(&work, "squashed").await;
+    let repo = forge_core::repo::find(&forge.db, "alice", "lib")
+        .await
+        .unwrap()
+        .unwrap();
+    let noted = forge_core::pull::get(&forge.db, repo.id, number)
+        .await
+        .unwrap()
+        .unwrap();
+    forge_core::pull::begin_merge(&forge.db, &noted, &squashed, &alice_user)
+        .await
+        .unwrap();
+    git_ok(&work, &["push", "-q", "origin", "squashed:main"]).await;
+    check(&forge).await;
+    let (_, pr) = get(&forge, &alice, &format!("/repos/alice/lib/pulls/{number}")).await;
+    assert_eq!(pr["merged"], true, "{pr}");
+    assert_eq!(pr["merge_commit_sha"], squashed);
+    assert_eq!(pr["merged_by"]["login"], "alice");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

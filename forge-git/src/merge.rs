@@ -267,12 +267,8 @@ pub fn move_branch(
     message: &str,
 ) -> Result<(), MergeError> {
     let name = format!("refs/heads/{branch}");
-    let git = GitCommand::update_ref(path, &name, new, old, message).map_err(|e| {
-        GitError::from(io_error(
-            "preparing git update-ref",
-            std::io::Error::other(e),
-        ))
-    })?;
+    let git = GitCommand::update_ref(path, &name, new, old, message)
+        .map_err(|e| io_error("preparing git update-ref", std::io::Error::other(e)))?;
     let output = git
         .output()
         .map_err(|e| io_error("running git update-ref", e))?;
@@ -305,5 +301,121 @@ pub fn branch_commit(repo: &Repository, branch: &str) -> Result<Option<Oid>, Git
         Ok(reference) => Ok(reference.peel_to_commit().ok().map(|c| c.id())),
         Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
         Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn commit(repo: &Repository, parent: Option<Oid>, file: &str, content: &str) -> Oid {
+        let blob = repo.blob(content.as_bytes()).unwrap();
+        let mut builder = match parent {
+            Some(p) => repo
+                .treebuilder(Some(&repo.find_commit(p).unwrap().tree().unwrap()))
+                .unwrap(),
+            None => repo.treebuilder(None).unwrap(),
+        };
+        builder.insert(file, blob, 0o100644).unwrap();
+        let tree = repo.find_tree(builder.write().unwrap()).unwrap();
+        let who = git2::Signature::now("T", "t@example.org").unwrap();
+        let parents: Vec<_> = parent
+            .map(|p| repo.find_commit(p).unwrap())
+            .into_iter()
+            .collect();
+        let refs: Vec<_> = parents.iter().collect();
+        repo.commit(None, &who, &who, file, &tree, &refs).unwrap()
+    }
+
+    fn merger() -> Signature {
+        Signature {
+            name: "Merger".into(),
+            email: "m@example.org".into(),
+            time: None,
+        }
+    }
+
+    #[test]
+    fn the_base_moves_only_from_where_it_was() {
+        let storage = crate::Storage::new(crate::storage::tests::temp_root());
+        storage.create(1, "main").unwrap();
+        let repo = storage.open(1).unwrap();
+        let path = storage.path_of(1);
+        let start = commit(&repo, None, "a", "a\n");
+        repo.reference("refs/heads/main", start, true, "start")
+            .unwrap();
+        let head = commit(&repo, Some(start), "b", "b\n");
+        // A concurrent push moves main first.
+        let pushed = commit(&repo, Some(start), "c", "c\n");
+        repo.reference("refs/heads/main", pushed, true, "push")
+            .unwrap();
+        let request = MergeRequest {
+            style: Style::Merge,
+            base: start,
+            head,
+            message: "Merge",
+            committer: &merger(),
+        };
+        let made = make(&repo, &path, &request).unwrap();
+        let refused = move_branch(&repo, &path, "main", start, made, "merge").unwrap_err();
+        assert!(matches!(refused, MergeError::Moved), "{refused}");
+        assert_eq!(branch_commit(&repo, "main").unwrap(), Some(pushed));
+        // From where it is now, the merge lands, with both parents.
+        let request = MergeRequest {
+            base: pushed,
+            ..request
+        };
+        let made = make(&repo, &path, &request).unwrap();
+        move_branch(&repo, &path, "main", pushed, made, "merge").unwrap();
+        assert_eq!(branch_commit(&repo, "main").unwrap(), Some(made));
+        let merged = repo.find_commit(made).unwrap();
+        assert_eq!(merged.parent_ids().collect::<Vec<_>>(), vec![pushed, head]);
+        assert_eq!(merged.committer().name().unwrap(), "Merger");
+        storage.delete(1).unwrap();
+    }
+
+    #[test]
+    fn checks_find_conflicts_and_unrelated_histories() {
+        let storage = crate::Storage::new(crate::storage::tests::temp_root());
+        storage.create(2, "main").unwrap();
+        let repo = storage.open(2).unwrap();
+        let path = storage.path_of(2);
+        let start = commit(&repo, None, "f", "one\n");
+        let ours = commit(&repo, Some(start), "f", "ours\n");
+        let theirs = commit(&repo, Some(start), "f", "theirs\n");
+        let other = commit(&repo, Some(start), "g", "g\n");
+        let alone = commit(&repo, None, "x", "x\n");
+        let checked = check(&repo, &path, ours, theirs).unwrap();
+        assert_eq!(checked.result, Mergeability::Conflict(vec!["f".into()]));
+        assert_eq!(checked.merge_base, Some(start));
+        assert_eq!(
+            check(&repo, &path, ours, other).unwrap().result,
+            Mergeability::Clean
+        );
+        assert_eq!(
+            check(&repo, &path, ours, alone).unwrap().result,
+            Mergeability::Unrelated
+        );
+        let request = MergeRequest {
+            style: Style::Rebase,
+            base: ours,
+            head: theirs,
+            message: "",
+            committer: &merger(),
+        };
+        assert!(matches!(
+            make(&repo, &path, &request),
+            Err(MergeError::Conflict(files)) if files == ["f"]
+        ));
+        let request = MergeRequest {
+            style: Style::FastForwardOnly,
+            head: other,
+            ..request
+        };
+        assert!(matches!(
+            make(&repo, &path, &request),
+            Err(MergeError::NotFastForward)
+        ));
+        storage.delete(2).unwrap();
     }
 }

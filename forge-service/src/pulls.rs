@@ -272,10 +272,10 @@ impl Forge {
                 Status::HeadMissing
             };
             // A merge noted before a crash may have landed all the same.
-            if let (Some(base_commit), Some(noted)) = (base_commit, pr.merging.as_deref()) {
-                if self.holds(&base, base_commit, oid(noted)?).await? {
-                    return self.finish_merge(&base, pr, noted, None).await;
-                }
+            if let (Some(base_commit), Some(noted)) = (base_commit, pr.merging.as_deref())
+                && self.holds(&base, base_commit, oid(noted)?).await?
+            {
+                return self.finish_merge(&base, pr, noted, None).await;
             }
             pull::record_check(&self.db, pr, &check).await?;
             return Ok(());
