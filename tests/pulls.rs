@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test, with its line.
 
 use forge_core::org::{self, NewOrg, OrgKind, Role};
-use forge_tests::{TestForge, http};
+use forge_tests::{Browser, TestForge, http};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -707,5 +707,108 @@ porcelain.push(repo, sys.argv[2], b"refs/heads/fix", errstream=open(os.devnull, 
         output.status.success(),
         "{}",
         String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// The pages, like a browser without JavaScript: the fork button, the
+/// compare page that opens a pull request, its page with "checking" then
+/// the merge form, its changed files, and the merge through the form.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pull_request_pages() {
+    let forge = TestForge::on_each_engine().await.remove(0);
+    let (_, alice) = forge.user_with_token("alice", false).await;
+    let (_, bob) = forge.user_with_token("bob", false).await;
+    post(&forge, &alice, "/user/repos", json!({"name": "lib"})).await;
+    seeded(&forge, "alice", &alice, "alice/lib").await;
+
+    let mut browser = Browser::new(&forge, "en");
+    browser.sign_in("bob").await;
+    let page = browser.get("/alice/lib/pulls").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.contains("No pull requests here."));
+    let page = browser.post("/alice/lib/fork", &[]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(page.location.as_deref(), Some("/bob/lib"));
+    // Without the CSRF token, nothing is forked.
+    let page = browser.post_raw("/alice/lib/fork", &[]).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+
+    let dir = scratch();
+    git_ok(
+        &dir,
+        &[
+            "clone",
+            "-q",
+            &url(&forge, "bob", &bob, "/bob/lib.git"),
+            "w",
+        ],
+    )
+    .await;
+    let work = dir.join("w");
+    git_ok(&work, &["checkout", "-q", "-b", "docs"]).await;
+    commit_file(&work, "DOCS.md", "# Docs\n", "Write the docs").await;
+    git_ok(&work, &["push", "-q", "origin", "docs"]).await;
+
+    let page = browser
+        .get("/alice/lib/compare?base=main&head=bob:docs")
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let compare = page.location.unwrap();
+    let page = browser.get(&compare).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.contains("Write the docs") && page.contains("DOCS.md"),
+        "{}",
+        page.body
+    );
+    let page = browser
+        .post(&compare, &[("title", "Docs"), ("body", "Some docs")])
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(page.location.as_deref(), Some("/alice/lib/pulls/1"));
+    let page = browser.get("/alice/lib/pulls/1").await;
+    assert!(
+        page.contains("Checking whether it merges cleanly"),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.contains("name=\"style\""),
+        "a reader has no merge form"
+    );
+    let page = browser.get("/alice/lib/pulls/1/files").await;
+    assert!(page.contains("DOCS.md"));
+    // A branch that does not exist: the compare page says so, in French too.
+    let mut visitor = Browser::new(&forge, "fr");
+    let page = visitor.get("/alice/lib/compare/main...nowhere").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.contains("La branche source n’existe pas"),
+        "{}",
+        page.body
+    );
+
+    check(&forge).await;
+    let mut maintainer = Browser::new(&forge, "en");
+    maintainer.sign_in("alice").await;
+    let page = maintainer.get("/alice/lib/pulls/1").await;
+    assert!(page.contains("It merges cleanly."), "{}", page.body);
+    let head_commit = forge_tests::hidden_value(&page.body, "head_commit").unwrap();
+    let page = maintainer
+        .post(
+            "/alice/lib/pulls/1/merge",
+            &[
+                ("style", "rebase"),
+                ("head_commit", &head_commit),
+                ("message", ""),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let page = maintainer.get("/alice/lib/pulls?state=closed").await;
+    assert!(
+        page.contains("Merged") && page.contains("bob:docs → main"),
+        "{}",
+        page.body
     );
 }

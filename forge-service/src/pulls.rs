@@ -164,9 +164,53 @@ impl Forge {
         .await
     }
 
+    /// What `head_branch` of `head_repo` would bring to `base_branch` of
+    /// `base`: its head commit, once copied into `base`. Refused when a
+    /// branch is missing, when the histories are unrelated, or when the
+    /// head brings nothing new.
+    pub async fn compare(
+        &self,
+        base: &Repo,
+        head_repo: &Repo,
+        base_branch: &str,
+        head_branch: &str,
+    ) -> Result<String> {
+        if head_repo.id != base.id {
+            let parent = repo::parent_of(&self.db, head_repo.id).await?;
+            if parent.is_none_or(|p| p.id != base.id) {
+                return Err(Error::invalid("head", "error-pull-not-a-fork"));
+            }
+        }
+        let head_branch = repo::validate_branch(head_branch)
+            .map_err(|_| Error::invalid("head", "error-branch-name"))?;
+        let base_branch = repo::validate_branch(base_branch)
+            .map_err(|_| Error::invalid("base", "error-branch-name"))?;
+        let head = self
+            .branch_commit(head_repo, &head_branch)
+            .await?
+            .ok_or_else(|| Error::invalid("head", "error-pull-head-missing"))?;
+        let base_commit = self
+            .branch_commit(base, &base_branch)
+            .await?
+            .ok_or_else(|| Error::invalid("base", "error-pull-base-missing"))?;
+        self.copy_head(base, head_repo.id.0, head, None).await?;
+        let storage = self.storage.clone();
+        let id = base.id.0;
+        let merge_base = blocking::git("comparing branches", move || {
+            merge::merge_base(&storage.open(id)?, base_commit, head)
+        })
+        .await?;
+        match merge_base {
+            None => Err(Error::invalid("head", "error-pull-unrelated")),
+            Some(merge_base) if merge_base == head => {
+                Err(Error::invalid("head", "error-pull-nothing-new"))
+            }
+            Some(_) => Ok(head.to_string()),
+        }
+    }
+
     /// Opens a pull request on `base` from a branch of `base` or of one of
-    /// its forks. Refused when a branch is missing, when the histories are
-    /// unrelated, or when the head brings nothing new.
+    /// its forks (see [`Forge::compare`] for what is refused).
     pub async fn open_pull(
         &self,
         actor: &User,
@@ -178,33 +222,13 @@ impl Forge {
         {
             return Err(Error::not_found("error-repo-not-found"));
         }
-        let head_branch = repo::validate_branch(&open.head_branch)
-            .map_err(|_| Error::invalid("head", "error-branch-name"))?;
-        let base_branch = repo::validate_branch(&open.base_branch)
-            .map_err(|_| Error::invalid("base", "error-branch-name"))?;
-        let head = self
-            .branch_commit(&open.head_repo, &head_branch)
-            .await?
-            .ok_or_else(|| Error::invalid("head", "error-pull-head-missing"))?;
-        let base_commit = self
-            .branch_commit(base, &base_branch)
-            .await?
-            .ok_or_else(|| Error::invalid("base", "error-pull-base-missing"))?;
-        self.copy_head(base, open.head_repo.id.0, head, None)
-            .await?;
-        let storage = self.storage.clone();
-        let id = base.id.0;
-        let merge_base = blocking::git("comparing branches", move || {
-            merge::merge_base(&storage.open(id)?, base_commit, head)
-        })
-        .await?;
-        match merge_base {
-            None => return Err(Error::invalid("head", "error-pull-unrelated")),
-            Some(merge_base) if merge_base == head => {
-                return Err(Error::invalid("head", "error-pull-nothing-new"));
-            }
-            Some(_) => {}
-        }
+        let head = oid(&self
+            .compare(base, &open.head_repo, &open.base_branch, &open.head_branch)
+            .await?)?;
+        let (head_branch, base_branch) = (
+            open.head_branch.trim().to_string(),
+            open.base_branch.trim().to_string(),
+        );
         let opened = pull::open(
             &self.db,
             actor,

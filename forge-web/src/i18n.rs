@@ -270,6 +270,8 @@ mod tests {
             include_str!("../../forge-core/src/funding/delivery.rs"),
             include_str!("../../forge-core/src/funding/payment.rs"),
             include_str!("../../forge-core/src/money.rs"),
+            include_str!("../../forge-core/src/pull.rs"),
+            include_str!("../../forge-service/src/pulls.rs"),
         );
         let mut missing = Vec::new();
         for piece in core_src.split('"').skip(1).step_by(2) {

@@ -18,6 +18,7 @@ mod oauth;
 mod orgs;
 mod payee;
 mod profile;
+mod pulls;
 mod repo_head;
 mod repo_settings;
 mod security;
@@ -94,6 +95,7 @@ pub fn router() -> Router<AppState> {
         )
         .merge(settings::router())
         .merge(issues::router())
+        .merge(pulls::router())
         .merge(funding::router())
         .merge(funding_documents::router())
         .merge(code::router())
