@@ -480,6 +480,28 @@ async fn every_merge_style_and_what_refuses_a_merge() {
         // A repository's allowed styles are honoured, and unknown ones refused.
         let (status, _) = merge(&forge, &alice, clash, "octopus").await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let (status, repo) = api(
+            &forge,
+            reqwest::Method::PATCH,
+            &alice,
+            "/repos/alice/lib",
+            Some(json!({"allow_merge_commits": false, "allow_rebase": false})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{repo}");
+        assert_eq!(repo["allow_merge_commits"], false);
+        assert_eq!(repo["allow_squash_merge"], true);
+        let (status, body) = merge(&forge, &alice, clash, "merge").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let (status, _) = api(
+            &forge,
+            reqwest::Method::PATCH,
+            &alice,
+            "/repos/alice/lib",
+            Some(json!({"allow_merge_commits": true})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
 
         // The head moved since the merger looked: nothing merges.
         git_ok(&work, &["checkout", "-q", "clash"]).await;

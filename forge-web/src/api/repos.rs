@@ -12,6 +12,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use forge_core::account;
 use forge_core::clock::rfc3339;
+use forge_core::pull::{self, MergeStyle};
 use forge_core::repo::{self, Access, NewRepo, Repo, RepoChanges};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -24,6 +25,8 @@ pub(super) async fn repo_json(
 ) -> Result<Value, ApiError> {
     let empty = state.forge.is_empty(repo).await?;
     let fork = repo::parent_of(&state.db, repo.id).await?.is_some();
+    let styles = pull::merge_styles(&state.db, repo.id).await?;
+    let allows = |style| styles.contains(&style);
     let html_url = format!("{}/{}", state.config.base_url, repo.full_name());
     Ok(json!({
         "id": repo.id,
@@ -49,6 +52,11 @@ pub(super) async fn repo_json(
         "default_branch": repo.default_branch,
         "created_at": rfc3339(repo.created_at),
         "updated_at": rfc3339(repo.updated_at),
+        "has_pull_requests": true,
+        "allow_merge_commits": allows(MergeStyle::Merge),
+        "allow_squash_merge": allows(MergeStyle::Squash),
+        "allow_rebase": allows(MergeStyle::Rebase),
+        "allow_fast_forward_only_merge": allows(MergeStyle::FastForwardOnly),
         "permissions": {
             "admin": access >= Access::Admin,
             "push": access >= Access::Write,
@@ -131,6 +139,10 @@ pub struct EditRepo {
     description: Option<String>,
     private: Option<bool>,
     default_branch: Option<String>,
+    allow_merge_commits: Option<bool>,
+    allow_squash_merge: Option<bool>,
+    allow_rebase: Option<bool>,
+    allow_fast_forward_only_merge: Option<bool>,
 }
 
 pub async fn edit(
@@ -145,10 +157,28 @@ pub async fn edit(
         private: body.private,
         default_branch: body.default_branch,
     };
+    let wanted = [
+        (MergeStyle::Merge, body.allow_merge_commits),
+        (MergeStyle::Squash, body.allow_squash_merge),
+        (MergeStyle::Rebase, body.allow_rebase),
+        (
+            MergeStyle::FastForwardOnly,
+            body.allow_fast_forward_only_merge,
+        ),
+    ];
     let updated = state
         .forge
         .update_repo(&caller.user, &found, changes)
         .await?;
+    if wanted.iter().any(|(_, allow)| allow.is_some()) {
+        let current = pull::merge_styles(&state.db, found.id).await?;
+        let styles: Vec<MergeStyle> = wanted
+            .into_iter()
+            .filter(|(style, allow)| allow.unwrap_or(current.contains(style)))
+            .map(|(style, _)| style)
+            .collect();
+        pull::set_merge_styles(&state.db, &caller.user, &updated, &styles).await?;
+    }
     let access = repo::access(&state.db, Some(&caller.user), &updated).await?;
     Ok(Json(repo_json(&state, &updated, access).await?))
 }
