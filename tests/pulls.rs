@@ -834,3 +834,79 @@ async fn pull_request_pages() {
         page.body
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commit_statuses() {
+    for forge in TestForge::on_each_engine().await {
+        let (_, alice) = forge.user_with_token("alice", false).await;
+        let (_, bob) = forge.user_with_token("bob", false).await;
+        post(&forge, &alice, "/user/repos", json!({"name": "lib"})).await;
+        let work = seeded(&forge, "alice", &alice, "alice/lib").await;
+        let sha = head_of(&work, "main").await;
+        let path = format!("/repos/alice/lib/statuses/{sha}");
+        let (status, _) = post(
+            &forge,
+            &bob,
+            &path,
+            json!({"state": "success", "context": "ci"}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "only writers post statuses");
+        let (status, _) = post(&forge, &alice, &path, json!({"state": "green"})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let (status, _) = post(
+            &forge,
+            &alice,
+            "/repos/alice/lib/statuses/0123456789012345678901234567890123456789",
+            json!({"state": "success"}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let mut position = forge.outbox_end().await;
+        for (state, context) in [
+            ("pending", "ci/build"),
+            ("success", "ci/build"),
+            ("failure", "lint"),
+        ] {
+            let (status, body) = post(
+                &forge,
+                &alice,
+                &path,
+                json!({"state": state, "context": context, "target_url": "https://ci.example.org/1", "description": "d"}),
+            )
+            .await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+            assert_eq!(body["status"], state);
+            assert_eq!(body["creator"]["login"], "alice");
+        }
+        assert_eq!(
+            forge
+                .events_since(&mut position, "commit_status", 3)
+                .await
+                .len(),
+            3
+        );
+        let (_, all) = get(&forge, &bob, &path).await;
+        assert_eq!(all.as_array().unwrap().len(), 3);
+        assert_eq!(all[0]["status"], "failure");
+        let (status, combined) = get(&forge, &bob, "/repos/alice/lib/commits/main/status").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(combined["state"], "failure");
+        assert_eq!(combined["sha"], sha);
+        assert_eq!(combined["total_count"], 2);
+        post(
+            &forge,
+            &alice,
+            &path,
+            json!({"state": "success", "context": "lint"}),
+        )
+        .await;
+        let (_, combined) = get(
+            &forge,
+            &bob,
+            &format!("/repos/alice/lib/commits/{sha}/status"),
+        )
+        .await;
+        assert_eq!(combined["state"], "success");
+    }
+}

@@ -12,6 +12,7 @@ pub mod backup;
 pub mod clock;
 pub mod comment;
 pub mod commit_refs;
+pub mod commit_status;
 pub mod consistency;
 pub mod consumer;
 pub mod dashboard;

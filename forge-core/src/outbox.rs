@@ -92,6 +92,9 @@ pub mod kind {
     pub const PULL_SYNCHRONIZED: &str = "pull_request.synchronized";
     /// It was merged; payload `{number, style, merged_commit, base_branch}`.
     pub const PULL_MERGED: &str = "pull_request.merged";
+    /// A commit status was posted; payload `{sha, state, context,
+    /// target_url}`.
+    pub const COMMIT_STATUS: &str = "commit_status";
 }
 
 /// How many commits a push event lists; `commit_count` says how many the

@@ -613,3 +613,21 @@ impl Forge {
         .await
     }
 }
+
+impl Forge {
+    /// The full id of the commit `name` names in `repo` (a branch, a tag or
+    /// a commit id), if any.
+    pub async fn resolve_commit(&self, repo: &Repo, name: &str) -> Result<Option<String>> {
+        let storage = self.storage.clone();
+        let (id, name) = (repo.id.0, name.to_string());
+        blocking::run("resolving a commit", move || {
+            let git = storage
+                .open(id)
+                .map_err(|e| Error::Internal(format!("opening the repository: {e}")))?;
+            Ok(forge_git::browse::resolve_name(&git, &name)
+                .ok()
+                .map(|(_, commit)| commit.to_string()))
+        })
+        .await
+    }
+}

@@ -271,6 +271,7 @@ mod tests {
             include_str!("../../forge-core/src/funding/payment.rs"),
             include_str!("../../forge-core/src/money.rs"),
             include_str!("../../forge-core/src/pull.rs"),
+            include_str!("../../forge-core/src/commit_status.rs"),
             include_str!("../../forge-service/src/pulls.rs"),
         );
         let mut missing = Vec::new();

@@ -41,3 +41,18 @@ CREATE TABLE pull_requests (
 CREATE INDEX pull_requests_by_repo ON pull_requests (repo_id, base_branch);
 CREATE INDEX pull_requests_by_head ON pull_requests (head_repo_id, head_branch);
 CREATE INDEX pull_requests_checking ON pull_requests (status);
+
+-- Commit statuses (CI results) posted for a commit, per context; the latest
+-- of each context counts.
+CREATE TABLE commit_statuses (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    repo_id     INTEGER NOT NULL REFERENCES repositories (id) ON DELETE CASCADE,
+    sha         TEXT    NOT NULL,
+    state       TEXT    NOT NULL,
+    context     TEXT    NOT NULL,
+    description TEXT    NOT NULL DEFAULT '',
+    target_url  TEXT    NOT NULL DEFAULT '',
+    creator_id  INTEGER NOT NULL REFERENCES accounts (id),
+    created_at  BIGINT  NOT NULL
+);
+CREATE INDEX commit_statuses_by_sha ON commit_statuses (repo_id, sha, id);

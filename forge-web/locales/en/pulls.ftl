@@ -61,3 +61,6 @@ pulls-style-rebase = Rebase the commits onto the base
 pulls-style-fast-forward-only = Fast-forward only
 pulls-back = Back to the pull request
 pulls-fork-button = Fork
+error-commit-not-found = There is no such commit in this repository.
+error-status-state = Unknown state: choose pending, success, error, failure or warning.
+error-status-url = The target address must start with http:// or https://.

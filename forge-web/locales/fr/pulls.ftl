@@ -61,3 +61,6 @@ pulls-style-rebase = Rebaser les commits sur la cible
 pulls-style-fast-forward-only = Avance rapide seulement
 pulls-back = Retour à la demande de fusion
 pulls-fork-button = Fourcher
+error-commit-not-found = Ce commit n’existe pas dans ce dépôt.
+error-status-state = État inconnu : choisissez pending, success, error, failure ou warning.
+error-status-url = L’adresse cible doit commencer par http:// ou https://.

@@ -14,6 +14,7 @@ mod orgs;
 mod paging;
 mod pulls;
 mod repos;
+mod statuses;
 mod timeline;
 mod user_settings;
 mod users;
@@ -134,6 +135,14 @@ pub fn router() -> Router<AppState> {
         .route(
             "/repos/{owner}/{repo}/pulls/{index}/commits",
             get(pulls::commits),
+        )
+        .route(
+            "/repos/{owner}/{repo}/statuses/{sha}",
+            get(statuses::list).post(statuses::create),
+        )
+        .route(
+            "/repos/{owner}/{repo}/commits/{reference}/status",
+            get(statuses::combined),
         )
         .route("/orgs", post(orgs::create))
         .route("/orgs/{org}", get(orgs::get))
