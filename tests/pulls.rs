@@ -811,10 +811,23 @@ async fn pull_request_pages() {
     );
 
     check(&forge).await;
+    let head = head_of(&work, "docs").await;
+    post(
+        &forge,
+        &alice,
+        &format!("/repos/alice/lib/statuses/{head}"),
+        json!({"state": "success", "context": "ci/build"}),
+    )
+    .await;
     let mut maintainer = Browser::new(&forge, "en");
     maintainer.sign_in("alice").await;
     let page = maintainer.get("/alice/lib/pulls/1").await;
     assert!(page.contains("It merges cleanly."), "{}", page.body);
+    assert!(
+        page.contains("Checks of the head commit: success"),
+        "{}",
+        page.body
+    );
     let head_commit = forge_tests::hidden_value(&page.body, "head_commit").unwrap();
     let page = maintainer
         .post(

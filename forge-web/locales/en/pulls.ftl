@@ -64,3 +64,5 @@ pulls-fork-button = Fork
 error-commit-not-found = There is no such commit in this repository.
 error-status-state = Unknown state: choose pending, success, error, failure or warning.
 error-status-url = The target address must start with http:// or https://.
+pulls-checks-heading = Checks
+pulls-checks-combined = Checks of the head commit: { $state }

@@ -64,3 +64,5 @@ pulls-fork-button = Fourcher
 error-commit-not-found = Ce commit n’existe pas dans ce dépôt.
 error-status-state = État inconnu : choisissez pending, success, error, failure ou warning.
 error-status-url = L’adresse cible doit commencer par http:// ou https://.
+pulls-checks-heading = Vérifications automatiques
+pulls-checks-combined = Vérifications du dernier commit de la branche source : { $state }

@@ -22,6 +22,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use forge_core::Error;
+use forge_core::commit_status;
 use forge_core::pull::{self, ListState, MergeStyle, PullRequest, Status};
 use forge_core::repo::{self, Access, Repo};
 use forge_git::browse::DiffLimits;
@@ -393,6 +394,8 @@ struct ShowPage<'a> {
     styles: Vec<(&'static str, String)>,
     merge_action: String,
     head_commit: String,
+    /// The head commit's combined status and its contexts, when CI posted any.
+    checks: Option<(String, Vec<(String, String)>)>,
 }
 
 async fn load(
@@ -428,6 +431,16 @@ async fn show(
             (c.id.chars().take(10).collect(), summary, href)
         })
         .collect();
+    let (combined, latest) = commit_status::combined(&state.db, repo.id, &pr.head_commit).await?;
+    let checks = (!latest.is_empty()).then(|| {
+        (
+            combined.as_str().to_string(),
+            latest
+                .iter()
+                .map(|s| (s.context.clone(), s.state.as_str().to_string()))
+                .collect(),
+        )
+    });
     let may_merge = access >= Access::Write && pr.is_open() && pr.merged.is_none();
     let styles = if may_merge && pr.status == Status::Mergeable {
         pull::merge_styles(&state.db, repo.id)
@@ -466,6 +479,7 @@ async fn show(
         files_href: format!("{}/pulls/{}/files", head.base, pr.number()),
         merge_action: format!("{}/pulls/{}/merge", head.base, pr.number()),
         head_commit: pr.head_commit.clone(),
+        checks,
         commits,
         styles,
         head,
