@@ -45,6 +45,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(14, "webhooks", "0014_webhooks.sql"),
     migration!(15, "closed_accounts", "0015_closed_accounts.sql"),
     migration!(16, "ssh_keys", "0016_ssh_keys.sql"),
+    migration!(17, "pull_requests", "0017_pull_requests.sql"),
     migration!(18, "api", "0018_api.sql"),
 ];
 

@@ -88,6 +88,23 @@ pub mod kind {
     /// read_only}`) or removed (`{key, fingerprint}`).
     pub const DEPLOY_KEY_ADDED: &str = "deploy_key.added";
     pub const DEPLOY_KEY_REMOVED: &str = "deploy_key.removed";
+    /// A repository was forked; payload `{parent, owner, name, private}`
+    /// (the event's repository is the new fork).
+    pub const REPO_FORKED: &str = "repo.forked";
+    /// A pull request was opened; payload `{number, head_repo, head_branch,
+    /// base_branch, head_commit}` (the event's issue is the pull request's).
+    pub const PULL_OPENED: &str = "pull_request.opened";
+    /// A pull request was closed or reopened without being merged; payload
+    /// `{number}`.
+    pub const PULL_CLOSED: &str = "pull_request.closed";
+    pub const PULL_REOPENED: &str = "pull_request.reopened";
+    /// Its head branch moved: payload `{number, before, after}`.
+    pub const PULL_SYNCHRONIZED: &str = "pull_request.synchronized";
+    /// It was merged; payload `{number, style, merged_commit, base_branch}`.
+    pub const PULL_MERGED: &str = "pull_request.merged";
+    /// A commit status was posted; payload `{sha, state, context,
+    /// target_url}`.
+    pub const COMMIT_STATUS: &str = "commit_status";
 }
 
 /// How many commits a push event lists; `commit_count` says how many the

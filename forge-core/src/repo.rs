@@ -188,6 +188,51 @@ pub async fn create<F>(
 where
     F: AsyncFnOnce(&Repo) -> Result<()>,
 {
+    insert(db, actor, owner_name, new, None, create_on_disk).await
+}
+
+/// Records a fork of `parent` owned by `owner_name` (the actor, or an
+/// organisation in which the actor may create repositories), named `name`
+/// or like its parent. Anyone who may read a repository may fork it; a
+/// private repository's forks are private. `copy_on_disk` creates the
+/// fork's folder with the parent's branches and tags before the row is
+/// committed.
+pub async fn fork<F>(
+    db: &Db,
+    actor: &User,
+    parent: &Repo,
+    owner_name: &str,
+    name: Option<String>,
+    copy_on_disk: F,
+) -> Result<Repo>
+where
+    F: AsyncFnOnce(&Repo) -> Result<()>,
+{
+    if access(db, Some(actor), parent).await? == Access::None {
+        return Err(Error::not_found("error-repo-not-found"));
+    }
+    let new = NewRepo {
+        name: name
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| parent.name.clone()),
+        description: parent.description.clone(),
+        private: parent.private,
+        default_branch: Some(parent.default_branch.clone()),
+    };
+    insert(db, actor, owner_name, new, Some(parent), copy_on_disk).await
+}
+
+async fn insert<F>(
+    db: &Db,
+    actor: &User,
+    owner_name: &str,
+    new: NewRepo,
+    parent: Option<&Repo>,
+    create_on_disk: F,
+) -> Result<Repo>
+where
+    F: AsyncFnOnce(&Repo) -> Result<()>,
+{
     let owner = account::by_name(db, owner_name)
         .await?
         .ok_or_else(|| Error::not_found("error-owner-not-found"))?;
@@ -209,8 +254,8 @@ where
     let now = now_ms();
     let mut tx = db.pool().begin().await?;
     let inserted = sqlx::query(
-        "INSERT INTO repositories (owner_id, name, lower_name, description, is_private, default_branch, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+        "INSERT INTO repositories (owner_id, name, lower_name, description, is_private, default_branch, created_at, updated_at, fork_of) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING id",
     )
     .bind(owner.id.0)
     .bind(&name)
@@ -219,6 +264,7 @@ where
     .bind(i64::from(new.private))
     .bind(&default_branch)
     .bind(now)
+    .bind(parent.map(|p| p.id.0))
     .fetch_one(&mut *tx)
     .await
     .map_err(Error::from);
@@ -241,19 +287,69 @@ where
         created_at: now,
         updated_at: now,
     };
-    let payload = json!({"owner": repo.owner_name, "name": repo.name, "private": repo.private});
-    outbox::record_change(
-        &mut tx,
-        event::REPO_CREATED,
-        actor.id,
-        repo.id,
-        None,
-        payload,
-    )
-    .await?;
+    match parent {
+        None => {
+            let payload =
+                json!({"owner": repo.owner_name, "name": repo.name, "private": repo.private});
+            outbox::record_change(
+                &mut tx,
+                event::REPO_CREATED,
+                actor.id,
+                repo.id,
+                None,
+                payload,
+            )
+            .await?;
+        }
+        Some(parent) => {
+            // Told on the parent, whose watchers learn of the fork; the
+            // fork's own id is in the payload.
+            let payload = json!({
+                "fork": {"id": repo.id, "owner": repo.owner_name, "name": repo.name},
+                "private": repo.private,
+            });
+            outbox::record_change(
+                &mut tx,
+                event::REPO_FORKED,
+                actor.id,
+                parent.id,
+                None,
+                payload,
+            )
+            .await?;
+        }
+    }
     create_on_disk(&repo).await?;
     tx.commit().await?;
     Ok(repo)
+}
+
+/// The repository `repo` was forked from, if it is a fork and its parent
+/// still exists (whoever may see it: callers check [`access`]).
+pub async fn parent_of(db: &Db, repo: RepoId) -> Result<Option<Repo>> {
+    let row = sqlx::query(select_repo!(
+        "WHERE r.id = (SELECT fork_of FROM repositories WHERE id = $1)"
+    ))
+    .bind(repo.0)
+    .fetch_optional(db.pool())
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// The forks of `repo` that `viewer` may read, oldest first.
+pub async fn forks_of(db: &Db, viewer: Option<&User>, repo: RepoId) -> Result<Vec<Repo>> {
+    let rows = sqlx::query(select_repo!("WHERE r.fork_of = $1 ORDER BY r.id"))
+        .bind(repo.0)
+        .fetch_all(db.pool())
+        .await?;
+    let mut visible = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let fork = from_row(row)?;
+        if access(db, viewer, &fork).await? > Access::None {
+            visible.push(fork);
+        }
+    }
+    Ok(visible)
 }
 
 /// The repository `owner/name` (case-insensitive), whoever may see it.

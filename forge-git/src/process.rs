@@ -40,6 +40,15 @@ pub enum ArgumentError {
     NotAFolderName(&'static str),
 }
 
+/// Who authored or committed a commit the forge writes; `time` is unix
+/// seconds and the offset from UTC in minutes (now when `None`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signature {
+    pub name: String,
+    pub email: String,
+    pub time: Option<(i64, i32)>,
+}
+
 /// The formats `git archive` writes for downloads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ArchiveFormat {
@@ -192,6 +201,134 @@ impl GitCommand {
             .arg(source)
             .arg(dest);
         git
+    }
+
+    /// `git fetch --no-tags --quiet --no-write-fetch-head SOURCE REFSPEC…`
+    /// into the bare repository at `git_dir`, from the bare repository at
+    /// `source` (both from the storage): copies a fork's branches, or a
+    /// pull request's head into its base repository, through git's own
+    /// transfer. Refspecs come from validated branch names.
+    pub fn fetch_local(
+        git_dir: &Path,
+        source: &Path,
+        refspecs: &[String],
+    ) -> Result<GitCommand, ArgumentError> {
+        let mut git = GitCommand::on_repository(git_dir);
+        git.command
+            .arg("fetch")
+            .arg("--no-tags")
+            .arg("--quiet")
+            .arg("--no-write-fetch-head")
+            .arg("--no-auto-gc")
+            .arg(path_operand(source).as_ref());
+        for refspec in refspecs {
+            git.operand(refspec, "a refspec")?;
+        }
+        Ok(git)
+    }
+
+    /// `git merge-tree --write-tree --name-only --no-messages -z BASE HEAD`:
+    /// merges two commits without a working tree, writing the result's
+    /// tree; with `merge_base`, that commit is the merge base (a cherry-pick
+    /// of `head` onto `base` when it is `head`'s parent).
+    pub fn merge_tree(git_dir: &Path, base: Oid, head: Oid, merge_base: Option<Oid>) -> GitCommand {
+        let mut git = GitCommand::on_repository(git_dir);
+        git.command
+            .arg("merge-tree")
+            .arg("--write-tree")
+            .arg("--name-only")
+            .arg("--no-messages")
+            .arg("-z");
+        if let Some(merge_base) = merge_base {
+            git.command.arg(format!("--merge-base={merge_base}"));
+        }
+        git.command.arg(base.to_string()).arg(head.to_string());
+        git
+    }
+
+    /// `git commit-tree TREE -p PARENT…`, its message read from the
+    /// standard input, with the given author and committer (names and
+    /// e-mail addresses through the environment, never the command line).
+    pub fn commit_tree(
+        git_dir: &Path,
+        tree: Oid,
+        parents: &[Oid],
+        author: &Signature,
+        committer: &Signature,
+    ) -> Result<GitCommand, ArgumentError> {
+        let mut git = GitCommand::on_repository(git_dir);
+        git.command.arg("commit-tree").arg(tree.to_string());
+        for parent in parents {
+            git.command.arg("-p").arg(parent.to_string());
+        }
+        for (prefix, who) in [("GIT_AUTHOR", author), ("GIT_COMMITTER", committer)] {
+            for (what, value) in [("name", &who.name), ("email", &who.email)] {
+                if value.contains('\0') {
+                    return Err(ArgumentError::Nul(if what == "name" {
+                        "a name"
+                    } else {
+                        "an e-mail address"
+                    }));
+                }
+            }
+            git.command
+                .env(format!("{prefix}_NAME"), &who.name)
+                .env(format!("{prefix}_EMAIL"), &who.email);
+            match who.time {
+                Some((seconds, offset_minutes)) => {
+                    let sign = if offset_minutes < 0 { '-' } else { '+' };
+                    let offset = offset_minutes.unsigned_abs();
+                    git.command.env(
+                        format!("{prefix}_DATE"),
+                        format!("@{seconds} {sign}{:02}{:02}", offset / 60, offset % 60),
+                    );
+                }
+                None => {
+                    git.command.env_remove(format!("{prefix}_DATE"));
+                }
+            }
+        }
+        Ok(git)
+    }
+
+    /// `git update-ref -m MESSAGE REF NEW OLD`: moves `name` to `new` only
+    /// if it still points at `old` (compare-and-swap, under git's ref lock),
+    /// durably and with a reflog entry.
+    pub fn update_ref(
+        git_dir: &Path,
+        name: &str,
+        new: Oid,
+        old: Oid,
+        message: &str,
+    ) -> Result<GitCommand, ArgumentError> {
+        let mut git = GitCommand::on_repository(git_dir);
+        if message.contains('\0') {
+            return Err(ArgumentError::Nul("the reflog message"));
+        }
+        git.command.arg("update-ref").arg("-m").arg(message);
+        git.command.arg("--");
+        git.operand(name, "the ref name")?;
+        git.command.arg(new.to_string()).arg(old.to_string());
+        Ok(git)
+    }
+
+    /// Runs the command to its end on the calling thread with `input` as its
+    /// standard input (a commit message), its output kept.
+    pub fn output_with_input(mut self, input: &[u8]) -> io::Result<std::process::Output> {
+        use std::io::Write;
+        let mut child = self
+            .command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        let mut stdin = child
+            .stdin
+            .take()
+            .ok_or_else(|| io::Error::other("git started without its standard input"))?;
+        stdin.write_all(input)?;
+        drop(stdin);
+        child.wait_with_output()
     }
 
     /// `git config --get NAME` as git sees it, for checks of the settings

@@ -1,7 +1,7 @@
 //! Work nobody asks for: funding deadlines and review windows, expired
 //! sessions and sign-ins, pushes whose process died, the uploads that
-//! interrupted pushes left behind, the notifications events cause, and
-//! webhooks to send.
+//! interrupted pushes left behind, the notifications events cause, webhooks
+//! to send, and the mergeability of pull requests.
 //!
 //! Every process that shares the database starts the same jobs, and each
 //! job runs in one of them at a time: before each round, a job takes or
@@ -44,6 +44,9 @@ enum Job {
     /// Turns new events of issues into inbox threads (the
     /// "notifications" consumer of the outbox).
     Notifications,
+    /// Computes the mergeability of the pull requests that pushes marked
+    /// "checking", and records merges that landed.
+    PullRequestChecks,
 }
 
 /// How long a push's quarantine folder may go unchanged before it counts
@@ -51,7 +54,7 @@ enum Job {
 const UPLOAD_GRACE: Duration = Duration::from_secs(3600);
 
 impl Job {
-    const ALL: [Job; 7] = [
+    const ALL: [Job; 8] = [
         Job::FundingDeadlines,
         Job::ExpiredSessions,
         Job::InterruptedPushes,
@@ -59,6 +62,7 @@ impl Job {
         Job::WebhookEvents,
         Job::WebhookDeliveries,
         Job::Notifications,
+        Job::PullRequestChecks,
     ];
 
     fn name(self) -> &'static str {
@@ -70,6 +74,7 @@ impl Job {
             Job::WebhookEvents => "webhook-events",
             Job::WebhookDeliveries => "webhook-deliveries",
             Job::Notifications => "notifications",
+            Job::PullRequestChecks => "pull-request-checks",
         }
     }
 
@@ -89,7 +94,8 @@ impl Job {
             | Job::InterruptedPushes
             | Job::AbandonedUploads
             | Job::WebhookDeliveries => false,
-            Job::WebhookEvents | Job::Notifications => true,
+            // A push is followed by its check within moments.
+            Job::WebhookEvents | Job::Notifications | Job::PullRequestChecks => true,
         }
     }
 
@@ -102,6 +108,7 @@ impl Job {
             Job::WebhookEvents => Duration::from_secs(5),
             Job::WebhookDeliveries => Duration::from_secs(2),
             Job::Notifications => Duration::from_secs(5),
+            Job::PullRequestChecks => Duration::from_secs(5),
         }
     }
 
@@ -180,6 +187,17 @@ impl Job {
                 Ok(_) => true,
                 Err(e) => {
                     tracing::warn!(error = %e, "writing notifications failed");
+                    false
+                }
+            },
+            Job::PullRequestChecks => match forge.check_pull_requests().await {
+                Ok(0) => true,
+                Ok(n) => {
+                    tracing::debug!(pull_requests = n, "checked pull requests");
+                    true
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "checking pull requests failed");
                     false
                 }
             },

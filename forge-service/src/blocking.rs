@@ -13,3 +13,13 @@ pub(crate) async fn git<T: Send + 'static>(
         .map_err(|e| Error::Internal(format!("{what}: the task failed: {e}")))?
         .map_err(|e| Error::Internal(format!("{what}: {e}")))
 }
+
+/// Runs `work`, which reports domain errors itself, on the blocking pool.
+pub(crate) async fn run<T: Send + 'static>(
+    what: &'static str,
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| Error::Internal(format!("{what}: the task failed: {e}")))?
+}

@@ -18,6 +18,9 @@
 //!   API, a new repository's first files), moving branches as pushes do;
 //! - [`push`]: what a push causes (default branch, issues closed by
 //!   commits, the `push` event), and finishing pushes whose process died;
+//! - [`pulls`]: forks, pull requests, their mergeability checks and the
+//!   merges the forge makes (whose ref updates go through [`push`] like
+//!   any push);
 //! - [`background`]: periodic work (funding deadlines, expired sessions,
 //!   interrupted pushes, webhook deliveries), each run by one process at a
 //!   time, or by all of them claiming rows;
@@ -36,6 +39,7 @@ pub mod contents;
 pub mod git_access;
 pub mod gitea;
 pub mod http;
+pub mod pulls;
 pub mod push;
 pub mod repos;
 pub mod templates;

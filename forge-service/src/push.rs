@@ -1,7 +1,8 @@
 //! What a push causes, for every way refs move (git over HTTP, later SSH
 //! and the forge's own merges): the default branch of an empty repository,
-//! issues closed or referenced by the new commits, the repository's update
-//! time and the `push` event of the outbox.
+//! issues closed or referenced by the new commits, pull requests of the
+//! moved branches marked for a new mergeability check, the repository's
+//! update time and the `push` event of the outbox.
 //!
 //! A push is journalled before git may move a ref ([`Forge::journal_push`])
 //! and its journal row is closed in the transaction that records it, so the
@@ -126,6 +127,13 @@ impl Forge {
             .await?;
         if outcome != Outcome::default() {
             tracing::info!(repo = %repo.full_name(), closed = ?outcome.closed, referenced = ?outcome.referenced, "issues updated by a push");
+        }
+        // Pull requests whose head or base moved are checked again by the
+        // background job; nothing here waits for that.
+        for update in &event.updates {
+            if let Some(branch) = update.branch() {
+                forge_core::pull::mark_checking(&self.db, repo.id, branch).await?;
+            }
         }
         let recorded = Recorded {
             repo: repo.id,

@@ -139,6 +139,10 @@ macro_rules! catalogue_files {
                 "notifications",
                 include_str!(concat!("../locales/", $lang, "/notifications.ftl")),
             ),
+            (
+                "pulls",
+                include_str!(concat!("../locales/", $lang, "/pulls.ftl")),
+            ),
         ]
     };
 }
@@ -284,6 +288,9 @@ mod tests {
             include_str!("../../forge-core/src/money.rs"),
             include_str!("../../forge-core/src/notification/mod.rs"),
             include_str!("../../forge-core/src/notification/watch.rs"),
+            include_str!("../../forge-core/src/pull.rs"),
+            include_str!("../../forge-core/src/commit_status.rs"),
+            include_str!("../../forge-service/src/pulls.rs"),
         );
         let mut missing = Vec::new();
         for piece in core_src.split('"').skip(1).step_by(2) {

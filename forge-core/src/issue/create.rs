@@ -40,6 +40,18 @@ async fn next_number(tx: &mut Tx<'_>, repo: RepoId) -> Result<i64> {
 }
 
 pub async fn create(db: &Db, actor: &User, repo: &Repo, new: NewIssue) -> Result<Issue> {
+    create_with(db, actor, repo, new, None).await
+}
+
+/// Opens an issue and, with `pull`, the pull request it is, in one
+/// transaction: pull requests take their numbers from the issues' counter.
+pub(crate) async fn create_with(
+    db: &Db,
+    actor: &User,
+    repo: &Repo,
+    new: NewIssue,
+    pull: Option<&crate::pull::PullRow>,
+) -> Result<Issue> {
     let rights = Rights::of(db, Some(actor), repo).await?;
     if !rights.read() {
         return Err(Error::not_found("error-repo-not-found"));
@@ -127,6 +139,10 @@ pub async fn create(db: &Db, actor: &User, repo: &Repo, new: NewIssue) -> Result
         add_assignee_tx(&mut tx, issue_id, user_id, me, now).await?;
     }
     record_notes(&mut tx, actor, issue_id, &notes, now).await?;
+    if let Some(pull) = pull {
+        pull.insert(&mut tx, actor, repo, issue_id, number, now)
+            .await?;
+    }
     tx.commit().await?;
     get(db, repo.id, number)
         .await?

@@ -35,6 +35,7 @@ pub use labels::{add_labels, labels_of, labels_of_issues, remove_label, set_labe
 pub use update::{IssueChanges, update};
 pub use validate::{MAX_BODY_LEN, MAX_TITLE_LEN};
 
+pub(crate) use create::create_with;
 pub(crate) use notes::{record_notes, resolve_notes};
 pub(crate) use search::refresh_search;
 pub(crate) use state::set_state_tx;

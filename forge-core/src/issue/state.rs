@@ -69,6 +69,7 @@ pub(crate) async fn set_state_tx(
     if !timeline::record(tx, issue.id, event, now).await? {
         return Ok(false);
     }
+    crate::pull::on_state_change(tx, issue, closing, actor, now).await?;
     sqlx::query("UPDATE issues SET is_closed = $1, close_reason = $2, closed_at = $3, updated_at = $4 WHERE id = $5")
         .bind(i64::from(closing))
         .bind(close.map(CloseReason::as_str))

@@ -113,11 +113,44 @@ pub fn commit(repo: &Repository, id: Oid, limits: DiffLimits) -> Result<CommitDe
         Some(parent) => Some(repo.find_commit(*parent)?.tree()?),
         None => None,
     };
+    let diff = tree_diff(repo, parent_tree.as_ref(), &tree, limits)?;
+    let message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
+    let (summary, body) = split_message(&message);
+    let author = commit.author();
+    let committer = commit.committer();
+    Ok(CommitDetail {
+        id,
+        parents,
+        summary,
+        body,
+        author_name: String::from_utf8_lossy(author.name_bytes()).into_owned(),
+        author_email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
+        author_time_ms: author.when().seconds().saturating_mul(1000),
+        committer_name: String::from_utf8_lossy(committer.name_bytes()).into_owned(),
+        committer_time_ms: committer.when().seconds().saturating_mul(1000),
+        diff,
+    })
+}
+
+/// The diff from commit `old` to commit `new` (a pull request's changes:
+/// from the merge base to the head), within `limits`.
+pub fn between(repo: &Repository, old: Oid, new: Oid, limits: DiffLimits) -> Result<DiffView> {
+    let old_tree = repo.find_commit(old)?.tree()?;
+    let new_tree = repo.find_commit(new)?.tree()?;
+    tree_diff(repo, Some(&old_tree), &new_tree, limits)
+}
+
+fn tree_diff(
+    repo: &Repository,
+    parent_tree: Option<&git2::Tree<'_>>,
+    tree: &git2::Tree<'_>,
+    limits: DiffLimits,
+) -> Result<DiffView> {
     let mut options = DiffOptions::new();
     options
         .context_lines(3)
         .max_size(i64::try_from(limits.max_file_bytes).unwrap_or(i64::MAX));
-    let mut diff = repo.diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), Some(&mut options))?;
+    let mut diff = repo.diff_tree_to_tree(parent_tree, Some(tree), Some(&mut options))?;
     let total_before_renames = diff.deltas().len();
     if total_before_renames <= limits.max_files {
         let mut find = DiffFindOptions::new();
@@ -188,25 +221,10 @@ pub fn commit(repo: &Repository, id: Oid, limits: DiffLimits) -> Result<CommitDe
         };
         files.push(file);
     }
-    let message = String::from_utf8_lossy(commit.message_bytes()).into_owned();
-    let (summary, body) = split_message(&message);
-    let author = commit.author();
-    let committer = commit.committer();
-    Ok(CommitDetail {
-        id,
-        parents,
-        summary,
-        body,
-        author_name: String::from_utf8_lossy(author.name_bytes()).into_owned(),
-        author_email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
-        author_time_ms: author.when().seconds().saturating_mul(1000),
-        committer_name: String::from_utf8_lossy(committer.name_bytes()).into_owned(),
-        committer_time_ms: committer.when().seconds().saturating_mul(1000),
-        diff: DiffView {
-            files,
-            total_files,
-            truncated,
-        },
+    Ok(DiffView {
+        files,
+        total_files,
+        truncated,
     })
 }
 

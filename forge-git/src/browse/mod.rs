@@ -34,7 +34,7 @@ pub use blob::{Content, blob_size, looks_binary, read_blob, read_raw, symlink_ta
 pub use details::{Changed, Details, MAX_COUNTED, Signed, details, history_page};
 pub use diff::{
     CommitDetail, DiffBody, DiffLimits, DiffLine, DiffView, FileDiff, FileStatus, Hunk, LineKind,
-    commit,
+    between, commit,
 };
 pub use history::{CommitSummary, LogPage, LogStart, MAX_SCANNED, log};
 pub use readme::readme;

@@ -26,7 +26,7 @@ use forge_core::{Db, Error, MilestoneId, UserId};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-async fn issue_json(
+pub(super) async fn issue_json(
     state: &AppState,
     repo: &Repo,
     found: &Issue,

@@ -3,6 +3,7 @@
 mod collaborators;
 mod comments;
 mod contents;
+mod forks;
 mod funding;
 mod funding_disputes;
 mod funding_documents;
@@ -18,9 +19,11 @@ pub(crate) mod openapi;
 mod notifications;
 mod orgs;
 mod paging;
+mod pulls;
 mod repos;
 mod search;
 mod ssh_keys;
+mod statuses;
 mod timeline;
 mod topics;
 mod user_settings;
@@ -204,6 +207,38 @@ pub fn router() -> Router<AppState> {
             get(milestones::get_milestone)
                 .patch(milestones::edit_milestone)
                 .delete(milestones::delete_milestone),
+        )
+        .route(
+            "/repos/{owner}/{repo}/forks",
+            get(forks::list).post(forks::create),
+        )
+        .route(
+            "/repos/{owner}/{repo}/pulls",
+            get(pulls::list).post(pulls::create),
+        )
+        .route(
+            "/repos/{owner}/{repo}/pulls/{index}",
+            get(pulls::get).patch(pulls::edit),
+        )
+        .route(
+            "/repos/{owner}/{repo}/pulls/{index}/merge",
+            get(pulls::is_merged).post(pulls::merge),
+        )
+        .route(
+            "/repos/{owner}/{repo}/pulls/{index}/files",
+            get(pulls::files),
+        )
+        .route(
+            "/repos/{owner}/{repo}/pulls/{index}/commits",
+            get(pulls::commits),
+        )
+        .route(
+            "/repos/{owner}/{repo}/statuses/{sha}",
+            get(statuses::list).post(statuses::create),
+        )
+        .route(
+            "/repos/{owner}/{repo}/commits/{reference}/status",
+            get(statuses::combined),
         )
         .route("/orgs", post(orgs::create))
         .route("/orgs/{org}", get(orgs::get))

@@ -12,16 +12,17 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use forge_core::account;
 use forge_core::clock::rfc3339;
+use forge_core::pull::{self, MergeStyle};
 use forge_core::repo::{self, Access, NewRepo, Repo, RepoChanges};
 use forge_service::templates::InitFiles;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// Gitea's `Repository` object. Fields without meaning here take neutral
-/// values: no forks, stars, watchers, releases, wiki, pull requests yet,
-/// mirrors, templates or archiving (`false`, `0`, `null` or `""`); merge
-/// settings are Gitea's defaults; `size` is 0 (not measured); `language`
-/// is empty. Issues are always on (`has_issues`, `internal_tracker`).
+/// values: no stars, watchers, releases, wiki, mirrors, templates or
+/// archiving (`false`, `0`, `null` or `""`); `size` is 0 (not measured);
+/// `language` is empty. Issues and pull requests are always on
+/// (`has_issues`, `internal_tracker`, `has_pull_requests`).
 pub(super) async fn repo_json(
     state: &AppState,
     repo: &Repo,
@@ -30,6 +31,9 @@ pub(super) async fn repo_json(
     let empty = state.forge.is_empty(repo).await?;
     let (open_issues, _) = forge_core::issue::issue_counts(&state.db, repo.id).await?;
     let topics = forge_core::topic::list(&state.db, repo).await?;
+    let fork = repo::parent_of(&state.db, repo.id).await?.is_some();
+    let styles = pull::merge_styles(&state.db, repo.id).await?;
+    let allows = |style| styles.contains(&style);
     let base = &state.config.base_url;
     let html_url = format!("{base}/{}", repo.full_name());
     let mut value = json!({
@@ -48,7 +52,7 @@ pub(super) async fn repo_json(
         "description": repo.description,
         "empty": empty,
         "private": repo.private,
-        "fork": false,
+        "fork": fork,
         "template": false,
         "parent": null,
         "mirror": false,
@@ -87,16 +91,17 @@ pub(super) async fn repo_json(
             "enable_issue_dependencies": false,
         },
         "has_wiki": false,
-        "has_pull_requests": false,
+        "has_pull_requests": true,
         "has_projects": false,
         "has_releases": false,
         "has_packages": false,
         "has_actions": false,
         "ignore_whitespace_conflicts": false,
-        "allow_merge_commits": true,
-        "allow_rebase": true,
-        "allow_rebase_explicit": true,
-        "allow_squash_merge": true,
+        "allow_merge_commits": allows(MergeStyle::Merge),
+        "allow_rebase": allows(MergeStyle::Rebase),
+        "allow_rebase_explicit": allows(MergeStyle::Rebase),
+        "allow_squash_merge": allows(MergeStyle::Squash),
+        "allow_fast_forward_only_merge": allows(MergeStyle::FastForwardOnly),
         "allow_rebase_update": true,
         "default_delete_branch_after_merge": false,
         "default_merge_style": "merge",
@@ -230,6 +235,10 @@ pub struct EditRepo {
     description: Option<String>,
     private: Option<bool>,
     default_branch: Option<String>,
+    allow_merge_commits: Option<bool>,
+    allow_squash_merge: Option<bool>,
+    allow_rebase: Option<bool>,
+    allow_fast_forward_only_merge: Option<bool>,
 }
 
 pub async fn edit(
@@ -244,10 +253,28 @@ pub async fn edit(
         private: body.private,
         default_branch: body.default_branch,
     };
+    let wanted = [
+        (MergeStyle::Merge, body.allow_merge_commits),
+        (MergeStyle::Squash, body.allow_squash_merge),
+        (MergeStyle::Rebase, body.allow_rebase),
+        (
+            MergeStyle::FastForwardOnly,
+            body.allow_fast_forward_only_merge,
+        ),
+    ];
     let updated = state
         .forge
         .update_repo(&caller.user, &found, changes)
         .await?;
+    if wanted.iter().any(|(_, allow)| allow.is_some()) {
+        let current = pull::merge_styles(&state.db, found.id).await?;
+        let styles: Vec<MergeStyle> = wanted
+            .into_iter()
+            .filter(|(style, allow)| allow.unwrap_or(current.contains(style)))
+            .map(|(style, _)| style)
+            .collect();
+        pull::set_merge_styles(&state.db, &caller.user, &updated, &styles).await?;
+    }
     let access = repo::access(&state.db, Some(&caller.user), &updated).await?;
     Ok(Json(repo_json(&state, &updated, access).await?))
 }

@@ -21,6 +21,7 @@ mod oauth;
 mod orgs;
 mod payee;
 mod profile;
+mod pulls;
 mod repo_head;
 mod repo_settings;
 mod security;
@@ -108,6 +109,7 @@ pub fn router() -> Router<AppState> {
         .merge(settings::router())
         .merge(issues::router())
         .merge(notifications::router())
+        .merge(pulls::router())
         .merge(funding::router())
         .merge(funding_documents::router())
         .merge(code::router())

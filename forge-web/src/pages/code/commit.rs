@@ -11,77 +11,12 @@ use axum::extract::{OriginalUri, State};
 use axum::response::Response;
 use forge_git::browse::{self, DiffBody, FileStatus, LineKind};
 
-fn message2(ctx: &PageCtx, key: &str, args: &[(&str, &str)]) -> String {
-    i18n::catalogue().message(ctx.lang, key, args)
-}
-
-#[derive(Template)]
-#[template(path = "repo_commit.html")]
-struct CommitView<'a> {
-    ctx: &'a PageCtx,
-    head: RepoHead,
-    id: String,
-    summary: String,
-    body: String,
-    author: String,
-    author_date: String,
-    author_date_iso: String,
-    committer: Option<(String, String, String)>,
-    parents: Vec<(String, String)>,
-    browse_href: String,
-    files_summary: String,
-    truncated: Option<String>,
-    files: Vec<FileDiffView>,
-}
-
-struct FileDiffView {
-    anchor: String,
-    title: String,
-    status: String,
-    stats: String,
-    notice: Option<String>,
-    rows: Vec<DiffRow>,
-}
-
-struct DiffRow {
-    class: &'static str,
-    old_no: String,
-    new_no: String,
-    mark: &'static str,
-    mark_label: String,
-    text: String,
-}
-
-pub(super) async fn commit(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    OriginalUri(uri): OriginalUri,
-) -> Result<Response, PageError> {
-    let parts = components(&uri);
-    let (owner, name) = owner_and_repo(&parts)?;
-    let wanted = parts
-        .get(3)
-        .and_then(|p| String::from_utf8(p.clone()).ok())
-        .ok_or_else(PageError::not_found)?;
-    let (repo, access) = readable(&state, &ctx, &owner, &name).await?;
-    let head = RepoHead::new(&state, &repo, access, "commits");
-    let views = state.views.clone();
-    let id = repo.id.0;
-    let detail = read_repository(&state, id, move |git| {
-        // The commit must be in this repository now, cached or not.
-        let commit = browse::commit_by_id(git, &wanted)?;
-        views.commits.get_or_try_insert(
-            (id, commit),
-            || browse::commit(git, commit, browse::DiffLimits::default()),
-            crate::view_cache::commit_bytes,
-        )
-    })
-    .await?;
+/// The files of a diff as the diff template (`diff_files.html`) shows
+/// them: a commit's, or a pull request's.
+pub(crate) fn file_views(ctx: &PageCtx, diff: &browse::DiffView) -> Vec<FileDiffView> {
     let added = ctx.t("code-diff-added-line");
     let removed = ctx.t("code-diff-removed-line");
-    let files = detail
-        .diff
-        .files
+    diff.files
         .iter()
         .enumerate()
         .map(|(i, f)| {
@@ -101,7 +36,7 @@ pub(super) async fn commit(
                 FileStatus::TypeChanged => "code-diff-status-type-changed",
             });
             let stats = message2(
-                &ctx,
+                ctx,
                 "code-diff-stats",
                 &[
                     ("added", &f.additions.to_string()),
@@ -151,7 +86,76 @@ pub(super) async fn commit(
                 rows,
             }
         })
-        .collect();
+        .collect()
+}
+
+fn message2(ctx: &PageCtx, key: &str, args: &[(&str, &str)]) -> String {
+    i18n::catalogue().message(ctx.lang, key, args)
+}
+
+#[derive(Template)]
+#[template(path = "repo_commit.html")]
+struct CommitView<'a> {
+    ctx: &'a PageCtx,
+    head: RepoHead,
+    id: String,
+    summary: String,
+    body: String,
+    author: String,
+    author_date: String,
+    author_date_iso: String,
+    committer: Option<(String, String, String)>,
+    parents: Vec<(String, String)>,
+    browse_href: String,
+    files_summary: String,
+    truncated: Option<String>,
+    files: Vec<FileDiffView>,
+}
+
+pub(crate) struct FileDiffView {
+    pub(crate) anchor: String,
+    pub(crate) title: String,
+    pub(crate) status: String,
+    pub(crate) stats: String,
+    pub(crate) notice: Option<String>,
+    pub(crate) rows: Vec<DiffRow>,
+}
+
+pub(crate) struct DiffRow {
+    pub(crate) class: &'static str,
+    pub(crate) old_no: String,
+    pub(crate) new_no: String,
+    pub(crate) mark: &'static str,
+    pub(crate) mark_label: String,
+    pub(crate) text: String,
+}
+
+pub(super) async fn commit(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    OriginalUri(uri): OriginalUri,
+) -> Result<Response, PageError> {
+    let parts = components(&uri);
+    let (owner, name) = owner_and_repo(&parts)?;
+    let wanted = parts
+        .get(3)
+        .and_then(|p| String::from_utf8(p.clone()).ok())
+        .ok_or_else(PageError::not_found)?;
+    let (repo, access) = readable(&state, &ctx, &owner, &name).await?;
+    let head = RepoHead::new(&state, &repo, access, "commits");
+    let views = state.views.clone();
+    let id = repo.id.0;
+    let detail = read_repository(&state, id, move |git| {
+        // The commit must be in this repository now, cached or not.
+        let commit = browse::commit_by_id(git, &wanted)?;
+        views.commits.get_or_try_insert(
+            (id, commit),
+            || browse::commit(git, commit, browse::DiffLimits::default()),
+            crate::view_cache::commit_bytes,
+        )
+    })
+    .await?;
+    let files = file_views(&ctx, &detail.diff);
     let id = detail.id.to_string();
     let committer = (detail.committer_name != detail.author_name
         || date(detail.committer_time_ms) != date(detail.author_time_ms))

@@ -28,6 +28,7 @@
 
 mod archive;
 mod commit;
+pub(crate) use commit::{FileDiffView, file_views};
 mod download;
 mod file;
 mod history;
