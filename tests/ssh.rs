@@ -506,3 +506,90 @@ async fn deploy_keys_reach_their_repository_only() {
         assert!(pushes[0].payload["pusher"].is_null());
     }
 }
+
+/// A client that leaves in the middle of a push: git is stopped, no ref
+/// moves, the journalled push is closed, and no push event is recorded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_leaving_mid_push_changes_nothing() {
+    use tokio::io::AsyncWriteExt;
+    for ssh in SshForge::on_each_engine().await {
+        let forge = &ssh.forge;
+        let (alice, key) = ssh.user_with_key("alice").await;
+        create_repo_on_disk(forge, &alice, "tools", false).await;
+        let repo = repo::find(&forge.db, "alice", "tools")
+            .await
+            .unwrap()
+            .unwrap();
+        let position = forge.outbox_end().await;
+
+        // One ref update, its flush, then the start of a pack that never ends.
+        let line = format!(
+            "{} {} refs/heads/main\0report-status\n",
+            "0".repeat(40),
+            "a".repeat(40)
+        );
+        let mut input = format!("{:04x}{line}0000", line.len() + 4).into_bytes();
+        input.extend_from_slice(b"PACK\0\0\0\x02\0\0\0\x05");
+        input.extend_from_slice(&[0x95; 4096]);
+        let mut client = tokio::process::Command::new("ssh")
+            .args(["-i", &key.display().to_string()])
+            .args(["-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=no"])
+            .args(["-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR"])
+            .args(["-o", "BatchMode=yes", "-T", "-p", &ssh.port.to_string()])
+            .arg("git@127.0.0.1")
+            .arg("git-receive-pack 'alice/tools.git'")
+            .env_remove("SSH_AUTH_SOCK")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let mut stdin = client.stdin.take().unwrap();
+        stdin.write_all(&input).await.unwrap();
+        stdin.flush().await.unwrap();
+        // Wait until the push is journalled, then leave without a word.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while forge_core::testing::numbers(&forge.db, "SELECT COUNT(*) FROM push_journal").await
+            != [1]
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the push was never journalled"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        client.kill().await.unwrap();
+        drop(stdin);
+
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while forge_core::testing::numbers(&forge.db, "SELECT COUNT(*) FROM push_journal").await
+            != [0]
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the journalled push was not closed"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let refs = std::process::Command::new("git")
+            .arg("--git-dir")
+            .arg(forge.storage.path_of(repo.id.0))
+            .arg("for-each-ref")
+            .output()
+            .unwrap();
+        assert!(refs.status.success());
+        assert!(
+            refs.stdout.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&refs.stdout)
+        );
+        let mut position = position;
+        assert!(
+            forge
+                .events_since(&mut position, "push", 0)
+                .await
+                .is_empty()
+        );
+    }
+}

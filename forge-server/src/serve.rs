@@ -56,6 +56,18 @@ pub async fn serve(config: Config) -> Result<(), String> {
     // process died, webhooks), each job in one process at a time, webhook
     // deliveries claimed one by one.
     let background = forge_service::background::Background::start(state.forge.clone());
+
+    tracing::info!(%address, engine = ?db.engine(), "forge started");
+    // Printed on standard output so scripts (and the tests) can find the URL.
+    println!("Forge is listening on http://{address} (public URL {base_url})");
+    if let Some(ssh) = &ssh {
+        // What people compare with what their SSH client shows them.
+        println!("Git over SSH is listening on {}", ssh.address);
+        for (algorithm, fingerprint) in &ssh.info.fingerprints {
+            println!("SSH host key {algorithm} {fingerprint}");
+        }
+    }
+
     let ssh_server = ssh.map(|ssh| {
         let forge = state.forge.clone();
         let stop = ssh.stop.clone();
@@ -67,10 +79,6 @@ pub async fn serve(config: Config) -> Result<(), String> {
         });
         (ssh.stop, task)
     });
-
-    tracing::info!(%address, engine = ?db.engine(), "forge started");
-    // Printed on standard output so scripts (and the tests) can find the URL.
-    println!("Forge is listening on http://{address} (public URL {base_url})");
 
     // Answers leave at once: with Nagle's algorithm a response written in
     // several small pieces waits for the client's delayed acknowledgement,
@@ -135,14 +143,14 @@ pub async fn serve(config: Config) -> Result<(), String> {
 
 /// The SSH server, ready to serve.
 struct Ssh {
+    address: std::net::SocketAddr,
     listener: TcpListener,
     keys: forge_ssh::HostKeys,
     info: forge_web::SshInfo,
     stop: Arc<tokio::sync::Notify>,
 }
 
-/// Reads or makes the host keys, listens, and prints what people need to
-/// check the server's identity.
+/// Reads or makes the host keys and listens.
 async fn start_ssh(
     ssh: &crate::config::SshConfig,
     config: &Config,
@@ -170,11 +178,8 @@ async fn start_ssh(
             .collect(),
     };
     tracing::info!(%address, "git over SSH started");
-    println!("Git over SSH is listening on {address}");
-    for (algorithm, fingerprint) in &info.fingerprints {
-        println!("SSH host key {algorithm} {fingerprint}");
-    }
     Ok(Ssh {
+        address,
         listener,
         keys,
         info,

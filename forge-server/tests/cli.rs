@@ -231,3 +231,49 @@ fn the_configuration_file_is_read() {
     );
     assert!(db.exists(), "the database named in the file was created");
 }
+
+/// `--ssh-listen` starts git over SSH: host keys are made in the data
+/// folder on the first start, their fingerprints printed, and the same keys
+/// are read again on the next start.
+#[test]
+fn ssh_host_keys_are_made_once_and_printed() {
+    use std::io::{BufRead, BufReader};
+    let data_dir = temp_dir();
+    let start = || {
+        let mut child = forge(&data_dir, None)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(["--ssh-listen", "127.0.0.1:0"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut printed = Vec::new();
+        while printed.len() < 4 {
+            printed.push(lines.next().unwrap().unwrap());
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        printed
+    };
+    let first = start();
+    assert!(
+        first[0].starts_with("Forge is listening on http://"),
+        "{first:?}"
+    );
+    assert!(
+        first[1].starts_with("Git over SSH is listening on 127.0.0.1:"),
+        "{first:?}"
+    );
+    assert!(
+        first[2].starts_with("SSH host key ssh-ed25519 SHA256:"),
+        "{first:?}"
+    );
+    assert!(
+        first[3].starts_with("SSH host key ssh-rsa SHA256:"),
+        "{first:?}"
+    );
+    assert!(data_dir.join("ssh/ssh_host_ed25519_key").exists());
+    assert!(data_dir.join("ssh/ssh_host_rsa_key.pub").exists());
+    let second = start();
+    assert_eq!(first[2..], second[2..]);
+}

@@ -29,6 +29,7 @@ pub fn forge(data_dir: &Path, database_url: Option<&str>) -> Command {
         "FORGE_METRICS",
         "FORGE_METRICS_TOKEN",
         "FORGE_LOG_FORMAT",
+        "FORGE_SSH_LISTEN",
     ] {
         command.env_remove(var);
     }
