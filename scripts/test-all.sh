@@ -325,4 +325,20 @@ if (( e2e_failed > 0 )) && [[ -d $e2e_dir/artifacts ]]; then
     note "Screenshots of the failing pages are in $e2e_dir/artifacts/."
 fi
 printf '\ne2e: %d passed, %d failed\n' "$e2e_passed" "$e2e_failed"
-(( e2e_status == 0 && e2e_failed == 0 ))
+
+# --- The API fuzzed by schemathesis against its OpenAPI document -----------
+
+if ! python3 -c 'import schemathesis' >/dev/null 2>&1; then
+    header "pip install schemathesis"
+    python3 -m pip install --quiet schemathesis || {
+        note "schemathesis could not be installed; the API fuzzing needs it."
+        exit 1
+    }
+fi
+header "scripts/api-fuzz.sh"
+set +e
+scripts/api-fuzz.sh
+fuzz_status=$?
+set -e
+printf '\napi fuzzing: %s\n' "$([[ $fuzz_status == 0 ]] && echo passed || echo failed)"
+(( e2e_status == 0 && e2e_failed == 0 && fuzz_status == 0 ))

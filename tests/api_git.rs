@@ -369,3 +369,69 @@ async fn private_repositories_are_not_found_by_outsiders_and_read_only_callers_c
         assert_eq!(headers["x-total-count"], "2");
     }
 }
+
+#[tokio::test]
+async fn the_new_repository_page_starts_with_the_first_files_chosen() {
+    for forge in TestForge::on_each_engine().await {
+        let mut alice = forge_tests::Browser::new(&forge, "fr");
+        alice.sign_up("alice").await;
+        let page = alice.get("/repo/create").await;
+        assert!(page.contains("Commencer avec un README"), "{}", page.body);
+        assert!(
+            page.contains("<option value=\"EUPL-1.2\">"),
+            "{}",
+            page.body
+        );
+        let page = alice
+            .post(
+                "/repo/create",
+                &[
+                    ("owner", "alice"),
+                    ("name", "started"),
+                    ("default_branch", "main"),
+                    ("auto_init", "on"),
+                    ("license", "EUPL-1.2"),
+                    ("gitignore", "Rust"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+        let listing: Value = http()
+            .get(forge.at("/api/v1/repos/alice/started/contents"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let names: Vec<&str> = listing
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, [".gitignore", "LICENSE", "README.md"]);
+        // Without the checkbox, the repository stays empty.
+        let page = alice
+            .post(
+                "/repo/create",
+                &[
+                    ("owner", "alice"),
+                    ("name", "bare"),
+                    ("default_branch", "main"),
+                    ("license", "MIT"),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+        let repo: Value = http()
+            .get(forge.at("/api/v1/repos/alice/bare"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(repo["empty"], true);
+    }
+}

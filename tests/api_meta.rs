@@ -408,8 +408,7 @@ async fn the_openapi_document_is_valid_and_names_every_operation() {
                 .replace("{repo}", "nothing")
                 .replace("{index}", "1")
                 .replace("{id}", "1")
-                .replace('{', "")
-                .replace('}', "");
+                .replace(['{', '}'], "");
             let response = client
                 .request(
                     Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(),

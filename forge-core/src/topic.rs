@@ -68,11 +68,13 @@ pub async fn replace(db: &Db, actor: &User, repo: &Repo, topics: &[String]) -> R
         .execute(&mut *tx)
         .await?;
     for topic in &wanted {
-        sqlx::query("INSERT INTO repo_topics (repo_id, topic) VALUES ($1, $2)")
-            .bind(repo.id.0)
-            .bind(topic)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO repo_topics (repo_id, topic) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(repo.id.0)
+        .bind(topic)
+        .execute(&mut *tx)
+        .await?;
     }
     outbox::record_change(
         &mut tx,

@@ -15,3 +15,10 @@ error-too-many-topics = A repository has at most 25 topics.
 error-template-unknown = There is no template with this name.
 error-auto-init-existing = A new repository's first files need an empty repository.
 error-repo-empty = The repository is empty: it has no commit yet.
+
+# The new-repository page: the first files.
+repo-field-auto-init = Start with a README
+repo-field-auto-init-hint = The first commit adds a README, and the licence and the .gitignore file chosen below.
+repo-field-license = Licence (with a README)
+repo-field-gitignore = .gitignore file (with a README)
+repo-field-template-none = None

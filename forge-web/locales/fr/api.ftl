@@ -15,3 +15,10 @@ error-too-many-topics = Un dépôt a au plus 25 sujets.
 error-template-unknown = Il n’existe pas de modèle de ce nom.
 error-auto-init-existing = Les premiers fichiers d’un nouveau dépôt demandent un dépôt vide.
 error-repo-empty = Le dépôt est vide : il n’a encore aucun commit.
+
+# La page de nouveau dépôt : les premiers fichiers.
+repo-field-auto-init = Commencer avec un README
+repo-field-auto-init-hint = Le premier commit ajoute un README, ainsi que la licence et le fichier .gitignore choisis ci-dessous.
+repo-field-license = Licence (avec un README)
+repo-field-gitignore = Fichier .gitignore (avec un README)
+repo-field-template-none = Aucun

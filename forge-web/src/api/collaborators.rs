@@ -2,6 +2,7 @@
 //! members of the organisation that owns it): the list, whether someone is
 //! one (204 or 404), and what someone may do (`/permission`).
 
+use super::ApiPath;
 use super::issue_common::readable_repo;
 use super::list_url;
 use super::paging::paged;
@@ -10,7 +11,7 @@ use crate::AppState;
 use crate::auth::{MaybeCaller, RequireCaller};
 use crate::error::ApiError;
 use axum::Json;
-use axum::extract::{OriginalUri, Path, RawQuery, State};
+use axum::extract::{OriginalUri, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use forge_core::collaborator;
@@ -31,7 +32,7 @@ fn word(access: Access) -> &'static str {
 pub async fn list(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
-    Path((owner, name)): Path<(String, String)>,
+    ApiPath((owner, name)): ApiPath<(String, String)>,
     OriginalUri(uri): OriginalUri,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
@@ -50,7 +51,7 @@ pub async fn list(
 pub async fn check(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
-    Path((owner, name, username)): Path<(String, String, String)>,
+    ApiPath((owner, name, username)): ApiPath<(String, String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let viewer = caller.map(|c| c.user);
     let repo = readable_repo(&state, viewer.as_ref(), &owner, &name).await?;
@@ -72,7 +73,7 @@ pub async fn check(
 pub async fn permission(
     State(state): State<AppState>,
     RequireCaller(caller): RequireCaller,
-    Path((owner, name, username)): Path<(String, String, String)>,
+    ApiPath((owner, name, username)): ApiPath<(String, String, String)>,
 ) -> Result<Json<Value>, ApiError> {
     let repo = readable_repo(&state, Some(&caller.user), &owner, &name).await?;
     let target = user::by_name(&state.db, &username)

@@ -11,6 +11,7 @@
 //! unsigned.
 
 use super::ApiJson;
+use super::ApiPath;
 use super::git_refs::{git_time, read_git};
 use super::issue_common::{first, query_pairs, readable_repo};
 use crate::AppState;
@@ -18,7 +19,7 @@ use crate::auth::{MaybeCaller, RequireCaller};
 use crate::error::{ApiError, PageError};
 use crate::i18n::{self, Lang};
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
@@ -217,7 +218,7 @@ async fn contents_at(
 pub async fn root(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
-    Path((owner, name)): Path<(String, String)>,
+    ApiPath((owner, name)): ApiPath<(String, String)>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     let viewer = caller.map(|c| c.user);
@@ -228,7 +229,7 @@ pub async fn root(
 pub async fn get(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
-    Path((owner, name, path)): Path<(String, String, String)>,
+    ApiPath((owner, name, path)): ApiPath<(String, String, String)>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     let viewer = caller.map(|c| c.user);
@@ -407,7 +408,7 @@ async fn file_response(
 pub async fn create(
     State(state): State<AppState>,
     RequireCaller(caller): RequireCaller,
-    Path(target): Path<(String, String, String)>,
+    ApiPath(target): ApiPath<(String, String, String)>,
     ApiJson(body): ApiJson<FileOptions>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let (repo, committed) = change(&state, &caller.user, target, body, Verb::Create).await?;
@@ -420,7 +421,7 @@ pub async fn create(
 pub async fn update(
     State(state): State<AppState>,
     RequireCaller(caller): RequireCaller,
-    Path(target): Path<(String, String, String)>,
+    ApiPath(target): ApiPath<(String, String, String)>,
     ApiJson(body): ApiJson<FileOptions>,
 ) -> Result<Json<Value>, ApiError> {
     let (repo, committed) = change(&state, &caller.user, target, body, Verb::Update).await?;
@@ -432,7 +433,7 @@ pub async fn update(
 pub async fn delete(
     State(state): State<AppState>,
     RequireCaller(caller): RequireCaller,
-    Path(target): Path<(String, String, String)>,
+    ApiPath(target): ApiPath<(String, String, String)>,
     ApiJson(body): ApiJson<FileOptions>,
 ) -> Result<Json<Value>, ApiError> {
     let (repo, committed) = change(&state, &caller.user, target, body, Verb::Delete).await?;
@@ -445,7 +446,7 @@ pub async fn delete(
 pub async fn raw(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
-    Path((owner, name, path)): Path<(String, String, String)>,
+    ApiPath((owner, name, path)): ApiPath<(String, String, String)>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     let viewer = caller.map(|c| c.user);
@@ -487,7 +488,7 @@ pub async fn raw(
 pub async fn archive(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
-    Path((owner, name, wanted)): Path<(String, String, String)>,
+    ApiPath((owner, name, wanted)): ApiPath<(String, String, String)>,
 ) -> Result<Response, ApiError> {
     let viewer = caller.map(|c| c.user);
     let repo = readable_repo(&state, viewer.as_ref(), &owner, &name).await?;

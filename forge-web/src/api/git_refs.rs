@@ -7,6 +7,7 @@
 //! (`verified` false), commit authors matched to accounts by e-mail
 //! address when one has it (else `null`).
 
+use super::ApiPath;
 use super::issue_common::{first, query_pairs, readable_repo};
 use super::list_url;
 use super::paging::{self, MAX_LIMIT, Paging, page_response};
@@ -14,7 +15,7 @@ use crate::AppState;
 use crate::auth::MaybeCaller;
 use crate::error::ApiError;
 use axum::Json;
-use axum::extract::{OriginalUri, Path, RawQuery, State};
+use axum::extract::{OriginalUri, RawQuery, State};
 use axum::http::{HeaderName, HeaderValue};
 use axum::response::Response;
 use forge_core::Error;
@@ -229,7 +230,7 @@ const MAX_REFS: usize = 5000;
 pub async fn branches(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
-    Path((owner, name)): Path<(String, String)>,
+    ApiPath((owner, name)): ApiPath<(String, String)>,
     OriginalUri(uri): OriginalUri,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
@@ -263,7 +264,7 @@ pub async fn branches(
 pub async fn branch(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
-    Path((owner, name, branch)): Path<(String, String, String)>,
+    ApiPath((owner, name, branch)): ApiPath<(String, String, String)>,
 ) -> Result<Json<Value>, ApiError> {
     let (repo, access, _) = readable(&state, caller, &owner, &name).await?;
     let wanted = branch.clone();
@@ -283,7 +284,7 @@ pub async fn branch(
 pub async fn tags(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
-    Path((owner, name)): Path<(String, String)>,
+    ApiPath((owner, name)): ApiPath<(String, String)>,
     OriginalUri(uri): OriginalUri,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
@@ -322,7 +323,7 @@ fn wants(pairs: &[(String, String)], name: &str) -> bool {
 pub async fn commits(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
-    Path((owner, name)): Path<(String, String)>,
+    ApiPath((owner, name)): ApiPath<(String, String)>,
     OriginalUri(uri): OriginalUri,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
@@ -362,7 +363,7 @@ pub async fn commits(
 pub async fn commit(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
-    Path((owner, name, sha)): Path<(String, String, String)>,
+    ApiPath((owner, name, sha)): ApiPath<(String, String, String)>,
 ) -> Result<Json<Value>, ApiError> {
     let (repo, _, _) = readable(&state, caller, &owner, &name).await?;
     let found = read_git(&state, &repo, move |git| {

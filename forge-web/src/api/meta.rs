@@ -101,7 +101,8 @@ pub async fn render(State(_): State<AppState>, ApiJson(body): ApiJson<MarkdownOp
     })
 }
 
-/// `POST /markdown/raw`: the body is the text.
-pub async fn render_raw(body: String) -> Response {
-    html(markdown::render(&body))
+/// `POST /markdown/raw`: the body is the text (bytes that are not UTF-8
+/// are replaced, never refused in plain text).
+pub async fn render_raw(body: axum::body::Bytes) -> Response {
+    html(markdown::render(&String::from_utf8_lossy(&body)))
 }

@@ -232,7 +232,13 @@ pub const OPERATIONS: &[Operation] = &[
         "Create one of its repositories",
         Created,
     ),
-    op("get", "/orgs/{org}/pledges", "funding", "Its pledges", List),
+    op(
+        "get",
+        "/orgs/{org}/pledges",
+        "funding",
+        "Its pledges and their totals",
+        Object,
+    ),
     op(
         "get",
         "/repos/search",
@@ -447,8 +453,8 @@ pub const OPERATIONS: &[Operation] = &[
         "patch",
         "/repos/{owner}/{repo}/issues/{index}",
         "issue",
-        "Change an issue",
-        Object,
+        "Change an issue (201, as Gitea answers)",
+        Created,
     ),
     op(
         "get",

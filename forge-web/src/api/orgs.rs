@@ -1,12 +1,13 @@
 use super::ApiJson;
+use super::ApiPath;
 use super::list_url;
 use super::paging::paged;
 use crate::AppState;
 use crate::auth::{MaybeCaller, RequireCaller};
 use crate::error::ApiError;
 use axum::Json;
+use axum::extract::State;
 use axum::extract::{OriginalUri, RawQuery};
-use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use forge_core::clock::rfc3339;
@@ -68,7 +69,7 @@ pub async fn create(
 pub async fn create_by_admin(
     State(state): State<AppState>,
     RequireCaller(caller): RequireCaller,
-    Path(username): Path<String>,
+    ApiPath(username): ApiPath<String>,
     ApiJson(body): ApiJson<CreateOrg>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     if !caller.user.is_admin {
@@ -107,7 +108,7 @@ async fn create_owned_by(
 pub async fn get(
     State(state): State<AppState>,
     MaybeCaller(_): MaybeCaller,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     Ok(Json(org_json(&find(&state, &name).await?)))
 }
@@ -149,7 +150,7 @@ fn member_json(base_url: &str, member: &org::Member) -> Value {
 pub async fn members(
     State(state): State<AppState>,
     MaybeCaller(_): MaybeCaller,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
     OriginalUri(uri): OriginalUri,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
@@ -170,7 +171,7 @@ pub struct SetMember {
 pub async fn set_member(
     State(state): State<AppState>,
     RequireCaller(caller): RequireCaller,
-    Path((name, username)): Path<(String, String)>,
+    ApiPath((name, username)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<SetMember>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let org = find(&state, &name).await?;
@@ -192,7 +193,7 @@ pub async fn set_member(
 pub async fn remove_member(
     State(state): State<AppState>,
     RequireCaller(caller): RequireCaller,
-    Path((name, username)): Path<(String, String)>,
+    ApiPath((name, username)): ApiPath<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let org = find(&state, &name).await?;
     org::remove_member(&state.db, &caller.user, &org, &username).await?;

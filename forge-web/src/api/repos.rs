@@ -1,4 +1,5 @@
 use super::ApiJson;
+use super::ApiPath;
 use super::issue_common::query_pairs;
 use super::list_url;
 use super::paging::{self, Paging, page_response};
@@ -6,8 +7,8 @@ use crate::AppState;
 use crate::auth::{MaybeCaller, RequireCaller};
 use crate::error::ApiError;
 use axum::Json;
+use axum::extract::State;
 use axum::extract::{OriginalUri, RawQuery};
-use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use forge_core::account;
@@ -194,7 +195,7 @@ pub async fn create_for_user(
 pub async fn create_for_org(
     State(state): State<AppState>,
     caller: RequireCaller,
-    Path(org): Path<String>,
+    ApiPath(org): ApiPath<String>,
     ApiJson(body): ApiJson<CreateRepo>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     if forge_core::org::by_name(&state.db, &org).await?.is_none() {
@@ -208,7 +209,7 @@ pub async fn create_for_org(
 pub async fn create_by_admin(
     State(state): State<AppState>,
     caller: RequireCaller,
-    Path(owner): Path<String>,
+    ApiPath(owner): ApiPath<String>,
     ApiJson(body): ApiJson<CreateRepo>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     if !caller.0.user.is_admin {
@@ -223,7 +224,7 @@ pub async fn create_by_admin(
 pub async fn get(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
-    Path((owner, name)): Path<(String, String)>,
+    ApiPath((owner, name)): ApiPath<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
     let user = caller.map(|c| c.user);
     let (found, access) = repo::find_readable(&state.db, user.as_ref(), &owner, &name).await?;
@@ -244,7 +245,7 @@ pub struct EditRepo {
 pub async fn edit(
     State(state): State<AppState>,
     RequireCaller(caller): RequireCaller,
-    Path((owner, name)): Path<(String, String)>,
+    ApiPath((owner, name)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<EditRepo>,
 ) -> Result<Json<Value>, ApiError> {
     let (found, _) = repo::find_readable(&state.db, Some(&caller.user), &owner, &name).await?;
@@ -282,7 +283,7 @@ pub async fn edit(
 pub async fn delete(
     State(state): State<AppState>,
     RequireCaller(caller): RequireCaller,
-    Path((owner, name)): Path<(String, String)>,
+    ApiPath((owner, name)): ApiPath<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let (found, _) = repo::find_readable(&state.db, Some(&caller.user), &owner, &name).await?;
     state.forge.delete_repo(&caller.user, &found).await?;
@@ -316,7 +317,7 @@ async fn list(
 pub async fn list_for_owner(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
-    Path(owner): Path<String>,
+    ApiPath(owner): ApiPath<String>,
     OriginalUri(uri): OriginalUri,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {

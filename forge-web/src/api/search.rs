@@ -2,6 +2,7 @@
 //! Gitea's `{ok, data}` envelope), the admin listings of users and
 //! organisations, and the organisations of a user.
 
+use super::ApiPath;
 use super::issue_common::{first, query_pairs};
 use super::list_url;
 use super::orgs::org_json;
@@ -12,7 +13,7 @@ use crate::AppState;
 use crate::auth::{MaybeCaller, RequireCaller};
 use crate::error::ApiError;
 use axum::Json;
-use axum::extract::{OriginalUri, Path, RawQuery, State};
+use axum::extract::{OriginalUri, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use forge_core::Error;
@@ -147,7 +148,7 @@ pub async fn admin_orgs(
 pub async fn user_orgs(
     State(state): State<AppState>,
     MaybeCaller(_): MaybeCaller,
-    Path(username): Path<String>,
+    ApiPath(username): ApiPath<String>,
     OriginalUri(uri): OriginalUri,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {

@@ -3,12 +3,13 @@
 //! repository change them; `forge-core` (`topic`) decides and stores.
 
 use super::ApiJson;
+use super::ApiPath;
 use super::issue_common::readable_repo;
 use crate::AppState;
 use crate::auth::{MaybeCaller, RequireCaller};
 use crate::error::ApiError;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use forge_core::topic;
 use serde::Deserialize;
@@ -18,7 +19,7 @@ use serde_json::{Value, json};
 pub async fn list(
     State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
-    Path((owner, name)): Path<(String, String)>,
+    ApiPath((owner, name)): ApiPath<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
     let viewer = caller.map(|c| c.user);
     let repo = readable_repo(&state, viewer.as_ref(), &owner, &name).await?;
@@ -37,7 +38,7 @@ pub struct Topics {
 pub async fn replace(
     State(state): State<AppState>,
     RequireCaller(caller): RequireCaller,
-    Path((owner, name)): Path<(String, String)>,
+    ApiPath((owner, name)): ApiPath<(String, String)>,
     ApiJson(body): ApiJson<Topics>,
 ) -> Result<StatusCode, ApiError> {
     let repo = readable_repo(&state, Some(&caller.user), &owner, &name).await?;
@@ -49,7 +50,7 @@ pub async fn replace(
 pub async fn add(
     State(state): State<AppState>,
     RequireCaller(caller): RequireCaller,
-    Path((owner, name, one)): Path<(String, String, String)>,
+    ApiPath((owner, name, one)): ApiPath<(String, String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let repo = readable_repo(&state, Some(&caller.user), &owner, &name).await?;
     topic::add(&state.db, &caller.user, &repo, &one).await?;
@@ -60,7 +61,7 @@ pub async fn add(
 pub async fn remove(
     State(state): State<AppState>,
     RequireCaller(caller): RequireCaller,
-    Path((owner, name, one)): Path<(String, String, String)>,
+    ApiPath((owner, name, one)): ApiPath<(String, String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let repo = readable_repo(&state, Some(&caller.user), &owner, &name).await?;
     topic::remove(&state.db, &caller.user, &repo, &one).await?;

@@ -1,12 +1,13 @@
 use super::ApiJson;
+use super::ApiPath;
 use super::list_url;
 use super::paging::paged;
 use crate::AppState;
 use crate::auth::{ClientAddress, Method, RequireCaller};
 use crate::error::ApiError;
 use axum::Json;
+use axum::extract::State;
 use axum::extract::{OriginalUri, RawQuery};
-use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use forge_core::clock::rfc3339;
@@ -92,7 +93,7 @@ pub async fn current(
 pub async fn get(
     State(state): State<AppState>,
     crate::auth::MaybeCaller(caller): crate::auth::MaybeCaller,
-    Path(username): Path<String>,
+    ApiPath(username): ApiPath<String>,
 ) -> Result<Json<Value>, ApiError> {
     let found = user::by_name(&state.db, &username)
         .await?
@@ -143,7 +144,7 @@ pub async fn create_token(
     State(state): State<AppState>,
     RequireCaller(caller): RequireCaller,
     ClientAddress(address): ClientAddress,
-    Path(username): Path<String>,
+    ApiPath(username): ApiPath<String>,
     ApiJson(body): ApiJson<CreateToken>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     require_password_of(&caller, &username)?;
@@ -163,7 +164,7 @@ pub async fn create_token(
 pub async fn list_tokens(
     State(state): State<AppState>,
     RequireCaller(caller): RequireCaller,
-    Path(username): Path<String>,
+    ApiPath(username): ApiPath<String>,
     OriginalUri(uri): OriginalUri,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
@@ -176,7 +177,7 @@ pub async fn list_tokens(
 pub async fn revoke_token(
     State(state): State<AppState>,
     RequireCaller(caller): RequireCaller,
-    Path((username, id)): Path<(String, i64)>,
+    ApiPath((username, id)): ApiPath<(String, i64)>,
 ) -> Result<StatusCode, ApiError> {
     require_password_of(&caller, &username)?;
     token::revoke(&state.db, caller.user.id, TokenId(id)).await?;

@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use forge_core::org;
 use forge_core::repo::{Access, NewRepo, Repo, RepoChanges};
+use forge_service::templates;
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -20,6 +21,13 @@ struct NewRepoView<'a> {
     owners: Vec<String>,
     form: NewRepoForm,
     errors: FormErrors,
+    /// The licences and `.gitignore` templates a repository may start with.
+    licenses: Vec<&'static str>,
+    gitignores: Vec<&'static str>,
+}
+
+fn template_names(table: &[(&'static str, &'static str)]) -> Vec<&'static str> {
+    table.iter().map(|(name, _)| *name).collect()
 }
 
 #[derive(Deserialize, Default)]
@@ -35,6 +43,16 @@ pub struct NewRepoForm {
     private: Option<String>,
     #[serde(default)]
     default_branch: String,
+    /// A checkbox: start with a README (and the licence and `.gitignore`
+    /// chosen).
+    #[serde(default)]
+    auto_init: Option<String>,
+    /// An SPDX identifier, or empty for none.
+    #[serde(default)]
+    license: String,
+    /// A `.gitignore` template name, or empty for none.
+    #[serde(default)]
+    gitignore: String,
 }
 
 /// The accounts the visitor may create repositories under: themselves and
@@ -76,6 +94,8 @@ pub async fn new_form(
         owners,
         form,
         errors: FormErrors::default(),
+        licenses: template_names(templates::LICENSES),
+        gitignores: template_names(templates::GITIGNORES),
     }))
 }
 
@@ -94,7 +114,23 @@ pub async fn create(
         private: form.private.is_some(),
         default_branch: Some(form.default_branch.clone()),
     };
-    match state.forge.create_repo(&user, &form.owner, new).await {
+    let created = if form.auto_init.is_some() {
+        let init = templates::InitFiles {
+            readme: true,
+            license: Some(form.license.trim().to_string()).filter(|l| !l.is_empty()),
+            gitignores: Some(form.gitignore.trim().to_string())
+                .filter(|g| !g.is_empty())
+                .into_iter()
+                .collect(),
+        };
+        state
+            .forge
+            .create_repo_with_files(&user, &form.owner, new, &init)
+            .await
+    } else {
+        state.forge.create_repo(&user, &form.owner, new).await
+    };
+    match created {
         Ok(created) => Ok(super::see_other_confirmed(
             &state,
             &ctx,
@@ -127,6 +163,8 @@ async fn rerender(
         owners,
         form,
         errors,
+        licenses: template_names(templates::LICENSES),
+        gitignores: template_names(templates::GITIGNORES),
     });
     Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
