@@ -206,6 +206,23 @@ async fn metrics_count_in_memory_and_logs_are_json_lines() {
         ),
         Some(0.0)
     );
+    // Every push was recorded: the push journal's queue is empty.
+    assert_eq!(
+        sample(
+            &metrics,
+            r#"forge_background_backlog{job="interrupted-pushes"}"#
+        ),
+        Some(0.0),
+        "{metrics}"
+    );
+    assert_eq!(
+        sample(
+            &metrics,
+            r#"forge_background_oldest_item_age_seconds{job="interrupted-pushes"}"#
+        ),
+        Some(0.0),
+        "{metrics}"
+    );
     // The raw path of a request never becomes a label.
     assert!(!metrics.contains("nobody"), "{metrics}");
     server.stop();

@@ -11,9 +11,10 @@
 //! row ([`forge_core::webhook::delivery`]).
 
 use crate::{Forge, webhooks};
+use forge_core::backlog::{self, Backlog};
 use forge_core::clock::now_ms;
-use forge_core::{funding, identity, lease, notification, outbox, secret, session};
-use std::sync::atomic::{AtomicU64, Ordering};
+use forge_core::{funding, identity, lease, notification, outbox, secret, session, webhook};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
 /// How long a job woken by an event waits for the transaction that
@@ -110,6 +111,23 @@ impl Job {
             Job::Notifications => Duration::from_secs(5),
             Job::PullRequestChecks => Duration::from_secs(5),
         }
+    }
+
+    /// What the job's queue holds now, for jobs that work through one.
+    async fn backlog(self, forge: &Forge) -> Option<forge_core::Result<Backlog>> {
+        let db = &forge.db;
+        Some(match self {
+            Job::InterruptedPushes => backlog::push_journal(db).await,
+            Job::WebhookEvents => backlog::outbox_consumer(db, webhook::consume::CONSUMER).await,
+            Job::WebhookDeliveries => backlog::webhook_deliveries(db).await,
+            Job::Notifications => {
+                backlog::outbox_consumer(db, notification::deliver::CONSUMER).await
+            }
+            Job::FundingDeadlines
+            | Job::ExpiredSessions
+            | Job::AbandonedUploads
+            | Job::PullRequestChecks => return None,
+        })
     }
 
     /// Runs one round; returns whether it succeeded.
@@ -221,12 +239,19 @@ impl Job {
 struct Counters {
     runs: AtomicU64,
     failures: AtomicU64,
+    /// The items the job's queue held after this process's last round,
+    /// `-1` until known.
+    backlog: AtomicI64,
+    /// When the oldest of them was made (unix milliseconds), `0` when none.
+    oldest_at: AtomicI64,
 }
 
 static STATS: [Counters; Job::ALL.len()] = [const {
     Counters {
         runs: AtomicU64::new(0),
         failures: AtomicU64::new(0),
+        backlog: AtomicI64::new(-1),
+        oldest_at: AtomicI64::new(0),
     }
 }; Job::ALL.len()];
 
@@ -236,6 +261,9 @@ pub struct JobStats {
     pub name: &'static str,
     pub runs: u64,
     pub failures: u64,
+    /// What the job's queue held after this process's last round of it:
+    /// `None` for jobs without a queue, and until this process runs one.
+    pub backlog: Option<Backlog>,
 }
 
 /// Every job's rounds and failures in this process.
@@ -246,6 +274,15 @@ pub fn job_stats() -> Vec<JobStats> {
             name: job.name(),
             runs: STATS[job as usize].runs.load(Ordering::Relaxed),
             failures: STATS[job as usize].failures.load(Ordering::Relaxed),
+            backlog: {
+                let stats = &STATS[job as usize];
+                let items = stats.backlog.load(Ordering::Relaxed);
+                let oldest_at = stats.oldest_at.load(Ordering::Relaxed);
+                (items >= 0).then_some(Backlog {
+                    items,
+                    oldest_at: (oldest_at > 0).then_some(oldest_at),
+                })
+            },
         })
         .collect()
 }
@@ -323,6 +360,18 @@ async fn run_job(forge: Forge, holder: String, job: Job) {
                 stats.runs.fetch_add(1, Ordering::Relaxed);
                 if !ok {
                     stats.failures.fetch_add(1, Ordering::Relaxed);
+                }
+                match job.backlog(&forge).await {
+                    None => {}
+                    Some(Ok(backlog)) => {
+                        stats.backlog.store(backlog.items, Ordering::Relaxed);
+                        stats
+                            .oldest_at
+                            .store(backlog.oldest_at.unwrap_or(0), Ordering::Relaxed);
+                    }
+                    Some(Err(e)) => {
+                        tracing::warn!(job = job.name(), error = %e, "measuring a job's backlog failed");
+                    }
                 }
             }
             Ok(false) => {}
