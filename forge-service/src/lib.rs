@@ -26,7 +26,8 @@
 //!   time, or by all of them claiming rows;
 //! - [`webhooks`]: the payloads and the delivery of webhooks, over the
 //!   one HTTP client of [`http`]; [`gitea`]: JSON shapes of Gitea's API
-//!   that payloads share with the web API.
+//!   that payloads share with the web API; [`outcomes`]: how delivery
+//!   attempts ended, counted for `/metrics`.
 //!
 //! Decisions and storage stay in `forge-core` (which writes every domain
 //! event to its outbox, in the transaction of the change) and git work in
@@ -39,6 +40,7 @@ pub mod contents;
 pub mod git_access;
 pub mod gitea;
 pub mod http;
+pub mod outcomes;
 pub mod pulls;
 pub mod push;
 pub mod repos;

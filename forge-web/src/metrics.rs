@@ -219,6 +219,16 @@ impl Metrics {
             "# HELP forge_background_oldest_item_age_seconds Age of the oldest item waiting in each background job's queue (0 when empty).\n\
              # TYPE forge_background_oldest_item_age_seconds gauge\n",
         );
+        out.push_str(
+            "# HELP forge_deliveries_total Attempts of this process to deliver webhooks and e-mail, by outcome.\n\
+             # TYPE forge_deliveries_total counter\n",
+        );
+        for (channel, outcome, n) in forge_service::outcomes::counts() {
+            let _ = writeln!(
+                out,
+                "forge_deliveries_total{{channel=\"{channel}\",outcome=\"{outcome}\"}} {n}"
+            );
+        }
         let now = forge_core::clock::now_ms();
         for job in jobs {
             if let Some(backlog) = job.backlog {
