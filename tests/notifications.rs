@@ -4,6 +4,8 @@
 //! pages, and Gitea's notification and subscription API (another user's
 //! thread is 404).
 
+#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test, with its line.
+
 use forge_core::issue::{self, Issue, NewIssue};
 use forge_core::notification::{self, Status, deliver};
 use forge_core::repo::{NewRepo, Repo};

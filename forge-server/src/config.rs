@@ -86,6 +86,59 @@ pub struct FileConfig {
     pub auth: AuthConfig,
     #[serde(default)]
     pub metrics: MetricsEntry,
+    pub mail: Option<MailEntry>,
+}
+
+/// The `[mail]` table: notification e-mail over SMTP, off without it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailEntry {
+    pub host: String,
+    pub port: Option<u16>,
+    /// `none`, `starttls` (the default) or `tls`.
+    pub security: Option<String>,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub from: String,
+}
+
+impl std::fmt::Debug for MailEntry {
+    /// The password is never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailEntry")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MailEntry {
+    fn resolve(self) -> Result<forge_service::mail::MailSettings, ConfigError> {
+        use forge_service::mail::Security;
+        let security_text = self.security.unwrap_or_else(|| "starttls".into());
+        let security = Security::parse(security_text.trim()).ok_or_else(|| {
+            ConfigError::Mail(format!(
+                "security {security_text:?} is not none, starttls or tls"
+            ))
+        })?;
+        if self.host.trim().is_empty() {
+            return Err(ConfigError::Mail("host is empty".into()));
+        }
+        let port = self.port.unwrap_or(match security {
+            Security::None => 25,
+            Security::StartTls => 587,
+            Security::Tls => 465,
+        });
+        Ok(forge_service::mail::MailSettings {
+            host: self.host.trim().to_string(),
+            port,
+            security,
+            username: self.username,
+            password: self.password,
+            from: self.from,
+        })
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -196,6 +249,8 @@ pub struct Config {
     /// How long requests in flight get after SIGTERM.
     pub shutdown_timeout: std::time::Duration,
     pub metrics: forge_web::metrics::MetricsConfig,
+    /// Notification e-mail; `None` when `[mail]` is absent.
+    pub mail: Option<forge_service::mail::MailSettings>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -218,6 +273,8 @@ pub enum ConfigError {
     Provider { name: String, message: String },
     #[error("[[auth.providers]]: {0}")]
     Providers(String),
+    #[error("[mail]: {0}")]
+    Mail(String),
 }
 
 fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
@@ -308,7 +365,9 @@ impl Config {
                 .map(|t| t.trim().to_string())
                 .filter(|t| !t.is_empty()),
         };
+        let mail = file.mail.map(MailEntry::resolve).transpose()?;
         Ok(Config {
+            mail,
             metrics,
             shutdown_timeout,
             data_dir,

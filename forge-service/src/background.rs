@@ -32,9 +32,11 @@ enum Job {
     /// Removes the quarantine folders that interrupted pushes leave in
     /// the repositories (`objects/tmp_objdir-incoming-*`).
     AbandonedUploads,
-    /// Turns new events of issues into inbox threads (the
-    /// "notifications" consumer of the outbox).
+    /// Turns new events of issues into inbox threads and e-mail messages
+    /// (the "notifications" consumer of the outbox).
     Notifications,
+    /// Sends the e-mail messages due (when `[mail]` is configured).
+    Mail,
 }
 
 /// How long a push's quarantine folder may go unchanged before it counts
@@ -42,12 +44,13 @@ enum Job {
 const UPLOAD_GRACE: Duration = Duration::from_secs(3600);
 
 impl Job {
-    const ALL: [Job; 5] = [
+    const ALL: [Job; 6] = [
         Job::FundingDeadlines,
         Job::ExpiredSessions,
         Job::InterruptedPushes,
         Job::AbandonedUploads,
         Job::Notifications,
+        Job::Mail,
     ];
 
     fn name(self) -> &'static str {
@@ -57,6 +60,7 @@ impl Job {
             Job::InterruptedPushes => "interrupted-pushes",
             Job::AbandonedUploads => "abandoned-uploads",
             Job::Notifications => "notifications",
+            Job::Mail => "mail",
         }
     }
 
@@ -70,6 +74,7 @@ impl Job {
             | Job::InterruptedPushes
             | Job::AbandonedUploads => false,
             Job::Notifications => true,
+            Job::Mail => false,
         }
     }
 
@@ -80,6 +85,7 @@ impl Job {
             Job::InterruptedPushes => Duration::from_secs(10),
             Job::AbandonedUploads => Duration::from_secs(600),
             Job::Notifications => Duration::from_secs(5),
+            Job::Mail => Duration::from_secs(10),
         }
     }
 
@@ -146,6 +152,20 @@ impl Job {
                     tracing::warn!(error = %e, "writing notifications failed");
                     false
                 }
+            },
+            Job::Mail => match &forge.mail {
+                None => true,
+                Some(mailer) => match mailer.send_due(db).await {
+                    Ok(0) => true,
+                    Ok(n) => {
+                        tracing::info!(messages = n, "sent notification e-mail");
+                        true
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "sending notification e-mail failed");
+                        false
+                    }
+                },
             },
             Job::InterruptedPushes => match forge.finish_interrupted_pushes().await {
                 Ok(0) => true,

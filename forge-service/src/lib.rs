@@ -15,7 +15,9 @@
 //! - [`push`]: what a push causes (default branch, issues closed by
 //!   commits, the `push` event), and finishing pushes whose process died;
 //! - [`background`]: periodic work (funding deadlines, expired sessions,
-//!   interrupted pushes), each run by one process at a time.
+//!   interrupted pushes, notifications and their e-mail), each run by one
+//!   process at a time;
+//! - [`mail`]: sending notification e-mail over SMTP.
 //!
 //! Decisions and storage stay in `forge-core` (which writes every domain
 //! event to its outbox, in the transaction of the change) and git work in
@@ -25,6 +27,7 @@ pub mod background;
 pub mod backup;
 mod blocking;
 pub mod git_access;
+pub mod mail;
 pub mod push;
 pub mod repos;
 pub mod transfer;
@@ -37,10 +40,24 @@ use forge_core::Db;
 pub struct Forge {
     pub db: Db,
     pub storage: forge_git::Storage,
+    /// Notification e-mail, when `[mail]` is configured.
+    pub mail: Option<std::sync::Arc<mail::Mailer>>,
 }
 
 impl Forge {
     pub fn new(db: Db, storage: forge_git::Storage) -> Forge {
-        Forge { db, storage }
+        Forge {
+            db,
+            storage,
+            mail: None,
+        }
+    }
+
+    /// The same forge, sending notification e-mail through `mailer`.
+    pub fn with_mail(self, mailer: mail::Mailer) -> Forge {
+        Forge {
+            mail: Some(std::sync::Arc::new(mailer)),
+            ..self
+        }
     }
 }

@@ -272,6 +272,7 @@ mod tests {
             include_str!("../../forge-core/src/money.rs"),
             include_str!("../../forge-core/src/notification/mod.rs"),
             include_str!("../../forge-core/src/notification/watch.rs"),
+            include_str!("../../forge-core/src/notification/mail.rs"),
         );
         let mut missing = Vec::new();
         for piece in core_src.split('"').skip(1).step_by(2) {

@@ -7,6 +7,7 @@
 //! user's thread is "not found".
 
 pub mod deliver;
+pub mod mail;
 pub mod watch;
 
 use crate::db::Db;

@@ -14,6 +14,7 @@ mod funding_org;
 mod funding_received;
 mod home;
 mod issues;
+mod mail;
 mod notifications;
 mod oauth;
 mod orgs;
@@ -96,6 +97,7 @@ pub fn router() -> Router<AppState> {
         .merge(settings::router())
         .merge(issues::router())
         .merge(notifications::router())
+        .merge(mail::router())
         .merge(funding::router())
         .merge(funding_documents::router())
         .merge(code::router())

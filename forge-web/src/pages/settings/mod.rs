@@ -3,6 +3,7 @@
 //! sign-in identities and access tokens.
 
 mod account;
+mod notifications;
 mod profile;
 mod tokens;
 
@@ -19,6 +20,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/user/settings/account/close",
             get(account::close_form).post(account::close),
+        )
+        .route(
+            "/user/settings/notifications",
+            get(notifications::show).post(notifications::save),
         )
         .route(
             "/user/settings/tokens",
