@@ -37,6 +37,9 @@ enum Job {
     Notifications,
     /// Sends the e-mail messages due (when `[mail]` is configured).
     Mail,
+    /// Writes the reminders due (review windows closing, funding deadlines
+    /// near, payments late), each once.
+    Reminders,
 }
 
 /// How long a push's quarantine folder may go unchanged before it counts
@@ -44,13 +47,14 @@ enum Job {
 const UPLOAD_GRACE: Duration = Duration::from_secs(3600);
 
 impl Job {
-    const ALL: [Job; 6] = [
+    const ALL: [Job; 7] = [
         Job::FundingDeadlines,
         Job::ExpiredSessions,
         Job::InterruptedPushes,
         Job::AbandonedUploads,
         Job::Notifications,
         Job::Mail,
+        Job::Reminders,
     ];
 
     fn name(self) -> &'static str {
@@ -61,6 +65,7 @@ impl Job {
             Job::AbandonedUploads => "abandoned-uploads",
             Job::Notifications => "notifications",
             Job::Mail => "mail",
+            Job::Reminders => "reminders",
         }
     }
 
@@ -74,7 +79,7 @@ impl Job {
             | Job::InterruptedPushes
             | Job::AbandonedUploads => false,
             Job::Notifications => true,
-            Job::Mail => false,
+            Job::Mail | Job::Reminders => false,
         }
     }
 
@@ -86,6 +91,7 @@ impl Job {
             Job::AbandonedUploads => Duration::from_secs(600),
             Job::Notifications => Duration::from_secs(5),
             Job::Mail => Duration::from_secs(10),
+            Job::Reminders => Duration::from_secs(600),
         }
     }
 
@@ -150,6 +156,17 @@ impl Job {
                 Ok(_) => true,
                 Err(e) => {
                     tracing::warn!(error = %e, "writing notifications failed");
+                    false
+                }
+            },
+            Job::Reminders => match notification::reminder::queue(db, now_ms()).await {
+                Ok(0) => true,
+                Ok(n) => {
+                    tracing::info!(reminders = n, "wrote reminders");
+                    true
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "writing reminders failed");
                     false
                 }
             },

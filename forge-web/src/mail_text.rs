@@ -36,6 +36,10 @@ impl Compose for MailComposer {
             "opened" | "commented" | "closed" | "reopened" | "assigned" => {
                 format!("notification-kind-{}", mail.kind)
             }
+            "reminder_review_3"
+            | "reminder_review_1"
+            | "reminder_deadline_7"
+            | "reminder_payment_14" => format!("mail-{}", mail.kind),
             _ => "notification-kind-funding".to_string(),
         };
         let actor = mail

@@ -69,6 +69,10 @@ CREATE TABLE mail_messages (
     last_error       TEXT,
     -- The SHA-256 digest of the one-click unsubscribe token of the message.
     unsubscribe_hash TEXT UNIQUE,
+    -- Reminders (a review window closing, a funding deadline near, a
+    -- payment late) carry a key naming what they remind of and to whom:
+    -- unique, so each is written once, however many processes look.
+    reminder_key     TEXT UNIQUE,
     created_at       BIGINT  NOT NULL,
     sent_at          BIGINT
 );

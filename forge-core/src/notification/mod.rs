@@ -8,6 +8,7 @@
 
 pub mod deliver;
 pub mod mail;
+pub mod reminder;
 pub mod watch;
 
 use crate::db::Db;

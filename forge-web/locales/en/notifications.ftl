@@ -77,3 +77,7 @@ mail-admin-error = Last error
 mail-state-pending = waiting
 mail-state-sent = sent
 mail-state-failed = given up
+mail-reminder_review_3 = Reminder: the review window of this delivery closes in three days. Without an objection by then, the delivery is accepted.
+mail-reminder_review_1 = Reminder: the review window of this delivery closes tomorrow. Without an objection by then, the delivery is accepted.
+mail-reminder_deadline_7 = Reminder: the funding deadline of this issue is in a week, and the pledges do not cover the budget yet.
+mail-reminder_payment_14 = Reminder: a share of this funding goal has been due for more than two weeks.

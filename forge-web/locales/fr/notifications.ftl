@@ -77,3 +77,7 @@ mail-admin-error = Dernière erreur
 mail-state-pending = en attente
 mail-state-sent = envoyé
 mail-state-failed = abandonné
+mail-reminder_review_3 = Rappel : la période d’examen de cette livraison se termine dans trois jours. Sans objection d’ici là, la livraison est acceptée.
+mail-reminder_review_1 = Rappel : la période d’examen de cette livraison se termine demain. Sans objection d’ici là, la livraison est acceptée.
+mail-reminder_deadline_7 = Rappel : la date limite du financement de ce ticket est dans une semaine, et les promesses ne couvrent pas encore le budget.
+mail-reminder_payment_14 = Rappel : une part de ce financement est due depuis plus de deux semaines.
