@@ -432,6 +432,26 @@ mod tests {
     }
 
     #[test]
+    fn mail_is_off_without_its_table_and_its_password_is_never_printed() {
+        let config = Config::merge(&Flags::default(), FileConfig::default()).unwrap();
+        assert_eq!(config.mail, None);
+        let file: FileConfig = toml::from_str(
+            "[mail]\nhost = \"smtp.example.org\"\nsecurity = \"tls\"\nusername = \"u\"\n\
+             password = \"hunter2\"\nfrom = \"Forge <forge@example.org>\"",
+        )
+        .unwrap();
+        let config = Config::merge(&Flags::default(), file).unwrap();
+        let mail = config.mail.clone().unwrap();
+        assert_eq!(mail.port, 465);
+        assert_eq!(mail.security, forge_service::mail::Security::Tls);
+        assert!(!format!("{config:?}").contains("hunter2"));
+        let file: FileConfig =
+            toml::from_str("[mail]\nhost = \"h\"\nsecurity = \"ssl\"\nfrom = \"f@e.org\"").unwrap();
+        let e = Config::merge(&Flags::default(), file).unwrap_err();
+        assert!(e.to_string().contains("starttls"), "{e}");
+    }
+
+    #[test]
     fn the_shutdown_deadline_comes_from_the_flag_or_the_file() {
         let file: FileConfig = toml::from_str("shutdown_timeout = 5").unwrap();
         let config = Config::merge(&Flags::default(), file).unwrap();
