@@ -73,3 +73,15 @@ pub async fn webhook_deliveries(db: &Db) -> Result<Backlog> {
     )
     .await
 }
+
+/// Notification e-mail still to be sent (retries included).
+pub async fn mail_messages(db: &Db) -> Result<Backlog> {
+    of_query(
+        sqlx::query(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS items, MIN(created_at) AS oldest_at \
+             FROM mail_messages WHERE state = 'pending'",
+        ),
+        db,
+    )
+    .await
+}

@@ -42,9 +42,14 @@ enum Job {
     /// Sends the webhook deliveries that are due (retries included), in
     /// every process.
     WebhookDeliveries,
-    /// Turns new events of issues into inbox threads (the
-    /// "notifications" consumer of the outbox).
+    /// Turns new events of issues into inbox threads and e-mail messages
+    /// (the "notifications" consumer of the outbox).
     Notifications,
+    /// Sends the e-mail messages due (when `[mail]` is configured).
+    Mail,
+    /// Writes the reminders due (review windows closing, funding deadlines
+    /// near, payments late), each once.
+    Reminders,
     /// Computes the mergeability of the pull requests that pushes marked
     /// "checking", and records merges that landed.
     PullRequestChecks,
@@ -55,7 +60,7 @@ enum Job {
 const UPLOAD_GRACE: Duration = Duration::from_secs(3600);
 
 impl Job {
-    const ALL: [Job; 8] = [
+    const ALL: [Job; 10] = [
         Job::FundingDeadlines,
         Job::ExpiredSessions,
         Job::InterruptedPushes,
@@ -64,6 +69,8 @@ impl Job {
         Job::WebhookDeliveries,
         Job::Notifications,
         Job::PullRequestChecks,
+        Job::Mail,
+        Job::Reminders,
     ];
 
     fn name(self) -> &'static str {
@@ -76,6 +83,8 @@ impl Job {
             Job::WebhookDeliveries => "webhook-deliveries",
             Job::Notifications => "notifications",
             Job::PullRequestChecks => "pull-request-checks",
+            Job::Mail => "mail",
+            Job::Reminders => "reminders",
         }
     }
 
@@ -94,7 +103,9 @@ impl Job {
             | Job::ExpiredSessions
             | Job::InterruptedPushes
             | Job::AbandonedUploads
-            | Job::WebhookDeliveries => false,
+            | Job::WebhookDeliveries
+            | Job::Mail
+            | Job::Reminders => false,
             // A push is followed by its check within moments.
             Job::WebhookEvents | Job::Notifications | Job::PullRequestChecks => true,
         }
@@ -110,6 +121,8 @@ impl Job {
             Job::WebhookDeliveries => Duration::from_secs(2),
             Job::Notifications => Duration::from_secs(5),
             Job::PullRequestChecks => Duration::from_secs(5),
+            Job::Mail => Duration::from_secs(10),
+            Job::Reminders => Duration::from_secs(600),
         }
     }
 
@@ -123,9 +136,11 @@ impl Job {
             Job::Notifications => {
                 backlog::outbox_consumer(db, notification::deliver::CONSUMER).await
             }
+            Job::Mail => backlog::mail_messages(db).await,
             Job::FundingDeadlines
             | Job::ExpiredSessions
             | Job::AbandonedUploads
+            | Job::Reminders
             | Job::PullRequestChecks => return None,
         })
     }
@@ -218,6 +233,31 @@ impl Job {
                     tracing::warn!(error = %e, "checking pull requests failed");
                     false
                 }
+            },
+            Job::Reminders => match notification::reminder::queue(db, now_ms()).await {
+                Ok(0) => true,
+                Ok(n) => {
+                    tracing::info!(reminders = n, "wrote reminders");
+                    true
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "writing reminders failed");
+                    false
+                }
+            },
+            Job::Mail => match &forge.mail {
+                None => true,
+                Some(mailer) => match mailer.send_due(db).await {
+                    Ok(0) => true,
+                    Ok(n) => {
+                        tracing::info!(messages = n, "sent notification e-mail");
+                        true
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "sending notification e-mail failed");
+                        false
+                    }
+                },
             },
             Job::InterruptedPushes => match forge.finish_interrupted_pushes().await {
                 Ok(0) => true,
