@@ -5,35 +5,12 @@
 
 use forge_core::org::{self, NewOrg, OrgKind, Role};
 use forge_core::outbox;
-use forge_tests::{TestForge, http};
+use forge_tests::{Scratch, TestForge, http, scratch};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
-
-/// A scratch folder, removed with everything in it when dropped: the large
-/// push alone writes hundreds of megabytes.
-struct Scratch(PathBuf);
-
-impl std::ops::Deref for Scratch {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn scratch() -> Scratch {
-    let dir = std::env::temp_dir().join(format!("forge-git-{}", forge_core::secret::random_hex(6)));
-    std::fs::create_dir_all(&dir).unwrap();
-    Scratch(dir)
-}
 
 /// Runs git in `dir` with a clean, prompt-free environment.
 async fn git(dir: &Path, args: &[&str]) -> Output {
@@ -78,7 +55,7 @@ async fn git_fails(dir: &Path, args: &[&str]) -> String {
 
 /// A working copy with `commits` commits on `main`.
 async fn working_copy(commits: usize) -> Scratch {
-    let dir = scratch();
+    let dir = scratch("git");
     git_ok(&dir, &["init", "-q"]).await;
     for i in 0..commits {
         std::fs::write(dir.join(format!("file{i}.txt")), format!("content {i}\n")).unwrap();
@@ -141,7 +118,7 @@ async fn clone_fetch_and_push_with_the_git_command_line() {
         let mut seen = forge.outbox_end().await;
 
         // An empty repository clones, with git's usual warning.
-        let dir = scratch();
+        let dir = scratch("git");
         let output = git(&dir, &["clone", &forge.at("/alice/project.git"), "empty"]).await;
         assert!(
             output.status.success(),
@@ -335,7 +312,7 @@ async fn who_may_clone_and_push() {
         )
         .await;
 
-        let dir = scratch();
+        let dir = scratch("git");
         // Anonymous: asked for credentials, for an existing private
         // repository and a missing one alike.
         for path in ["/coop/secret.git", "/coop/missing.git"] {
@@ -476,7 +453,7 @@ async fn the_first_push_chooses_the_default_branch_and_concurrent_pushes_all_lan
         git_ok(&work, &["push", "-q", &legacy, "main:master"]).await;
         let info = repo_json(&forge, &token, "alice/legacy").await;
         assert_eq!(info["default_branch"], "master");
-        let dir = scratch();
+        let dir = scratch("git");
         git_ok(
             &dir,
             &["clone", "-q", &forge.at("/alice/legacy.git"), "legacy"],
@@ -722,7 +699,7 @@ async fn a_large_push_streams_through() {
         ],
     )
     .await;
-    let dir = scratch();
+    let dir = scratch("git");
     git_ok(
         &dir,
         &["clone", "-q", &forge.at("/alice/large.git"), "large"],
@@ -767,7 +744,7 @@ async fn dulwich_clones_and_pushes() {
     )
     .await;
 
-    let dir = scratch();
+    let dir = scratch("git");
     let script = r#"
 import sys, os
 from dulwich import porcelain

@@ -6,32 +6,10 @@
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test, with its line.
 
 use forge_core::org::{self, NewOrg, OrgKind, Role};
-use forge_tests::{Browser, TestForge, http};
+use forge_tests::{Browser, Scratch, TestForge, http, scratch};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
-
-struct Scratch(PathBuf);
-
-impl std::ops::Deref for Scratch {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn scratch() -> Scratch {
-    let dir =
-        std::env::temp_dir().join(format!("forge-pulls-{}", forge_core::secret::random_hex(6)));
-    std::fs::create_dir_all(&dir).unwrap();
-    Scratch(dir)
-}
+use std::path::Path;
 
 async fn git(dir: &Path, args: &[&str]) -> std::process::Output {
     tokio::process::Command::new("git")
@@ -123,7 +101,7 @@ async fn head_of(dir: &Path, rev: &str) -> String {
 /// A working copy of the repository `full` (`owner/name`) with two commits
 /// on `main`, pushed by `user`.
 async fn seeded(forge: &TestForge, user: &str, token: &str, full: &str) -> Scratch {
-    let dir = scratch();
+    let dir = scratch("pulls");
     git_ok(&dir, &["init", "-q"]).await;
     commit_file(&dir, "README", "hello\n", "First").await;
     commit_file(&dir, "shared.txt", "one\ntwo\nthree\n", "Shared file").await;
@@ -171,7 +149,7 @@ async fn a_fork_opens_a_pull_request_that_a_maintainer_merges() {
         let (status, again) = post(&forge, &bob, "/repos/alice/lib/forks", json!({})).await;
         assert_eq!(status, StatusCode::CONFLICT, "{again}");
 
-        let work = scratch();
+        let work = scratch("pulls");
         git_ok(
             &work,
             &[
@@ -657,7 +635,7 @@ async fn private_repositories_have_private_forks() {
 
         // The member pushes to the fork with dulwich, an independent
         // client, then opens a pull request, which they cannot merge.
-        let dir = scratch();
+        let dir = scratch("pulls");
         git_ok(
             &dir,
             &[
@@ -762,7 +740,7 @@ async fn pull_request_pages() {
     let page = browser.post_raw("/alice/lib/fork", &[]).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
 
-    let dir = scratch();
+    let dir = scratch("pulls");
     git_ok(
         &dir,
         &[

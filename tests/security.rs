@@ -3,35 +3,10 @@
 
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test, with its line.
 
-use forge_tests::{Browser, TestForge, http};
+use forge_tests::{Browser, Scratch, TestForge, http, scratch};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
-
-/// A scratch folder, removed with everything in it when dropped.
-struct Scratch(PathBuf);
-
-impl std::ops::Deref for Scratch {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn scratch() -> Scratch {
-    let dir = std::env::temp_dir().join(format!(
-        "forge-security-{}",
-        forge_core::secret::random_hex(6)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    Scratch(dir)
-}
+use std::path::Path;
 
 /// Runs git in `dir` with a clean, prompt-free environment; panics on failure.
 async fn git_ok(dir: &Path, args: &[&str]) -> String {
@@ -81,7 +56,7 @@ async fn create_repo(forge: &TestForge, token: &str, body: Value) {
 
 /// A working copy with one commit holding `file.txt`, on `main`.
 async fn working_copy() -> Scratch {
-    let dir = scratch();
+    let dir = scratch("security");
     git_ok(&dir, &["init", "-q"]).await;
     std::fs::write(dir.join("file.txt"), "content\n").unwrap();
     git_ok(&dir, &["add", "."]).await;

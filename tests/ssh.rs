@@ -7,31 +7,9 @@
 use forge_core::repo::{self, NewRepo};
 use forge_core::ssh_key;
 use forge_core::user::User;
-use forge_tests::TestForge;
+use forge_tests::{Scratch, TestForge, scratch};
 use std::path::{Path, PathBuf};
 use std::process::Output;
-
-/// A scratch folder, removed with everything in it when dropped.
-struct Scratch(PathBuf);
-
-impl std::ops::Deref for Scratch {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn scratch() -> Scratch {
-    let dir = std::env::temp_dir().join(format!("forge-ssh-{}", forge_core::secret::random_hex(6)));
-    std::fs::create_dir_all(&dir).unwrap();
-    Scratch(dir)
-}
 
 /// A forge over HTTP with its SSH server beside it.
 struct SshForge {
@@ -51,7 +29,7 @@ impl SshForge {
     async fn on_each_engine() -> Vec<SshForge> {
         let mut forges = Vec::new();
         for forge in TestForge::on_each_engine().await {
-            let keys = scratch();
+            let keys = scratch("ssh");
             // Host keys made by ssh-keygen, as an operator may bring them
             // (making an RSA key in a debug build would be slow).
             for (kind, file) in [
@@ -217,7 +195,7 @@ async fn clone_fetch_and_push_over_ssh() {
         let mut position = forge.outbox_end().await;
 
         // Push a first commit that fixes issue #1, as over HTTP.
-        let work = scratch();
+        let work = scratch("ssh");
         ssh.git_ok(&key, &work, &["init", "-q"]).await;
         std::fs::write(work.join("README"), "tools\n").unwrap();
         ssh.git_ok(&key, &work, &["add", "."]).await;
@@ -239,7 +217,7 @@ async fn clone_fetch_and_push_over_ssh() {
             ("2", "alice/tools.git".to_string()),
             ("0", "alice/tools".to_string()),
         ] {
-            let into = scratch();
+            let into = scratch("ssh");
             let url = ssh.url(&path);
             ssh.git_ok(
                 &key,
@@ -257,7 +235,7 @@ async fn clone_fetch_and_push_over_ssh() {
             let readme = std::fs::read_to_string(into.join("copy/README")).unwrap();
             assert_eq!(readme, "tools\n");
         }
-        let scp_like = scratch();
+        let scp_like = scratch("ssh");
         // git's short form, `git@host:path`, needs port 22; the path form
         // with a leading slash is the same command.
         let url = format!("ssh://git@127.0.0.1:{}/alice/tools.git", ssh.port);
@@ -285,7 +263,7 @@ async fn clone_fetch_and_push_over_ssh() {
             std::fs::read_to_string(copy.join("README")).unwrap(),
             "tools, again\n"
         );
-        let shallow = scratch();
+        let shallow = scratch("ssh");
         ssh.git_ok(
             &key,
             &shallow,
@@ -340,7 +318,7 @@ async fn everything_else_is_refused() {
         let (_bob, bob_key) = ssh.user_with_key("bob").await;
         create_repo_on_disk(forge, &alice, "secret", true).await;
         create_repo_on_disk(forge, &alice, "open", false).await;
-        let work = scratch();
+        let work = scratch("ssh");
 
         // A key nobody registered gets no further than authentication.
         let stranger = ssh.new_key("stranger");
@@ -434,7 +412,7 @@ async fn deploy_keys_reach_their_repository_only() {
             .await
             .unwrap()
             .unwrap();
-        let work = scratch();
+        let work = scratch("ssh");
         ssh.git_ok(&alice_key, &work, &["init", "-q"]).await;
         ssh.git_ok(
             &alice_key,

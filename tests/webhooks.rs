@@ -17,7 +17,7 @@ use forge_tests::{TestForge, default_config, http};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, VecDeque};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -185,14 +185,6 @@ async fn api(
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
-struct Scratch(PathBuf);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 async fn git_ok(dir: &Path, args: &[&str]) -> String {
     let output = tokio::process::Command::new("git")
         .args([
@@ -252,25 +244,18 @@ async fn pushes_issues_and_comments_reach_a_receiver_signed_and_shaped_like_gite
         assert!(!hook.to_string().contains("topsecret"), "{hook}");
 
         // A real push of two commits on a new branch: `create`, then `push`.
-        let dir = Scratch(
-            std::env::temp_dir().join(format!("forge-hooks-{}", forge_core::secret::random_hex(6))),
-        );
-        std::fs::create_dir_all(&dir.0).unwrap();
-        git_ok(&dir.0, &["init", "-q"]).await;
+        let dir = forge_tests::scratch("hooks");
+        git_ok(&dir, &["init", "-q"]).await;
         for i in 0..2 {
-            std::fs::write(dir.0.join(format!("f{i}")), format!("{i}\n")).unwrap();
-            git_ok(&dir.0, &["add", "."]).await;
-            git_ok(
-                &dir.0,
-                &["commit", "-q", "-m", &format!("Change number {i}")],
-            )
-            .await;
+            std::fs::write(dir.join(format!("f{i}")), format!("{i}\n")).unwrap();
+            git_ok(&dir, &["add", "."]).await;
+            git_ok(&dir, &["commit", "-q", "-m", &format!("Change number {i}")]).await;
         }
-        let head = git_ok(&dir.0, &["rev-parse", "HEAD"]).await;
+        let head = git_ok(&dir, &["rev-parse", "HEAD"]).await;
         let remote = forge
             .at("/alice/app.git")
             .replace("http://", &format!("http://alice:{token}@"));
-        git_ok(&dir.0, &["push", "-q", &remote, "main"]).await;
+        git_ok(&dir, &["push", "-q", &remote, "main"]).await;
 
         let created = receiver.wait_for("create", 1).await;
         let create = created[0].json();

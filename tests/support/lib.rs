@@ -300,3 +300,31 @@ impl Browser {
             .await
     }
 }
+
+/// A temporary folder of one test (work trees, keys, clones), removed when
+/// dropped.
+pub struct Scratch(std::path::PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A new empty folder under the system's temporary folder, named after
+/// `purpose` and a random suffix.
+pub fn scratch(purpose: &str) -> Scratch {
+    let dir = std::env::temp_dir().join(format!(
+        "forge-{purpose}-{}",
+        forge_core::secret::random_hex(6)
+    ));
+    std::fs::create_dir_all(&dir).expect("the temporary folder is writable");
+    Scratch(dir)
+}
