@@ -112,9 +112,8 @@ pub async fn create(
     too_long("description", &new.description, 1000)?;
     too_long("target_url", &new.target_url, 2000)?;
     let target_url = new.target_url.trim().to_string();
-    if !target_url.is_empty()
-        && !(target_url.starts_with("https://") || target_url.starts_with("http://"))
-    {
+    let web = target_url.starts_with("https://") || target_url.starts_with("http://");
+    if !target_url.is_empty() && !web {
         return Err(Error::invalid("target_url", "error-status-url"));
     }
     let sha = sha.to_ascii_lowercase();

@@ -455,17 +455,17 @@ async fn redeliver(
 }
 
 /// The signed-in visitor, or the redirect to the sign-in page.
-fn visitor(ctx: &PageCtx) -> Result<User, Response> {
+fn visitor(ctx: &PageCtx) -> Result<User, Box<Response>> {
     ctx.require_user()
         .cloned()
-        .map_err(|redirect| redirect.into_response())
+        .map_err(|redirect| Box::new(redirect.into_response()))
 }
 
 macro_rules! signed_in {
     ($ctx:expr) => {
         match visitor(&$ctx) {
             Ok(user) => user,
-            Err(redirect) => return Ok(redirect),
+            Err(redirect) => return Ok(*redirect),
         }
     };
 }
