@@ -45,6 +45,9 @@ cat >"$data/schemathesis.toml" <<'TOML'
 "path.username" = "root"
 TOML
 
+# From the data folder, so that schemathesis's `.schemathesis/` cache
+# goes away with it instead of landing in the repository.
+cd "$data"
 python3 -m schemathesis.cli --config-file "$data/schemathesis.toml" run "$base/api/v1/openapi.json" \
     --header "Authorization: token $token" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
