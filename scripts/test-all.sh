@@ -109,6 +109,16 @@ if ! python3 -c 'import feedparser' >/dev/null 2>&1; then
     }
 fi
 
+# --- aiosmtpd, the real SMTP server the e-mail tests send to -----------------
+
+if ! python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
+    header "pip install aiosmtpd"
+    python3 -m pip install --quiet aiosmtpd || {
+        note "aiosmtpd could not be installed; the e-mail tests need it."
+        exit 1
+    }
+fi
+
 # --- PostgreSQL ---------------------------------------------------------------
 
 readonly pg_host=127.0.0.1 pg_port=5432

@@ -4,6 +4,8 @@
 //! pages, and Gitea's notification and subscription API (another user's
 //! thread is 404).
 
+#![allow(clippy::unwrap_used)] // A failed unwrap is a failed test, with its line.
+
 use forge_core::issue::{self, Issue, NewIssue};
 use forge_core::notification::{self, Status, deliver};
 use forge_core::repo::{NewRepo, Repo};
@@ -436,5 +438,45 @@ async fn the_home_page_says_what_needs_my_action() {
         let home = browser.get("/").await;
         assert!(home.contains("payer vous le doit"), "{}", home.body);
         assert!(!home.contains("Ouverts aux promesses"));
+    }
+}
+
+#[tokio::test]
+async fn e_mail_settings_and_the_admins_list_of_messages() {
+    for forge in TestForge::on_each_engine().await {
+        forge.user("boss", true).await;
+        forge.user("someone", false).await;
+        let mut browser = Browser::new(&forge, "en");
+        browser.sign_in("someone").await;
+        let page = browser.get("/user/settings/notifications").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.contains("This address is not verified yet"));
+        assert!(page.contains("id=\"mail-every\" name=\"mode\" value=\"every\" checked"));
+        let refused = browser
+            .post_raw("/user/settings/notifications", &[("mode", "none")])
+            .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        let bad = browser
+            .post("/user/settings/notifications", &[("mode", "hourly")])
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let saved = browser
+            .post("/user/settings/notifications", &[("mode", "action")])
+            .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER);
+        let page = browser.get("/user/settings/notifications?done=1").await;
+        assert!(page.contains("id=\"mail-action\" name=\"mode\" value=\"action\" checked"));
+        // The list of messages is the site admin's alone.
+        let hidden = browser.get("/-/admin/mail").await;
+        assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+        let mut admin = Browser::new(&forge, "fr");
+        admin.sign_in("boss").await;
+        let list = admin.get("/-/admin/mail").await;
+        assert_eq!(list.status, StatusCode::OK);
+        assert!(
+            list.contains("Aucun message pour l’instant."),
+            "{}",
+            list.body
+        );
     }
 }

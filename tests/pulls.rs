@@ -226,6 +226,13 @@ async fn a_fork_opens_a_pull_request_that_a_maintainer_merges() {
         )
         .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        // Its head copy in the base repository is the forge's: no push
+        // rewrites it, not even the owner's.
+        let output = git(&base, &["push", "-q", "origin", "main:refs/pull/3/head"]).await;
+        assert!(
+            !output.status.success(),
+            "a push to refs/pull/ was accepted"
+        );
         // It is an issue too: comments work on it unchanged.
         let (status, _) = post(
             &forge,

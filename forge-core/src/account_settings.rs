@@ -167,11 +167,13 @@ pub async fn change_email(db: &Db, id: UserId, current: &str, email: &str) -> Re
     if taken > 0 {
         return Err(Error::conflict(Some("email"), "error-email-taken"));
     }
-    let updated = sqlx::query("UPDATE users SET email = $1 WHERE id = $2")
-        .bind(&email)
-        .bind(id.0)
-        .execute(db.pool())
-        .await;
+    // A new address is not verified: nothing is sent to it until it is.
+    let updated =
+        sqlx::query("UPDATE users SET email = $1, email_verified_at = NULL WHERE id = $2")
+            .bind(&email)
+            .bind(id.0)
+            .execute(db.pool())
+            .await;
     match updated {
         Ok(_) => Ok(email),
         Err(e) => {

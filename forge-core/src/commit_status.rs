@@ -112,8 +112,8 @@ pub async fn create(
     too_long("description", &new.description, 1000)?;
     too_long("target_url", &new.target_url, 2000)?;
     let target_url = new.target_url.trim().to_string();
-    let web = target_url.starts_with("https://") || target_url.starts_with("http://");
-    if !target_url.is_empty() && !web {
+    let web_address = target_url.starts_with("https://") || target_url.starts_with("http://");
+    if !(target_url.is_empty() || web_address) {
         return Err(Error::invalid("target_url", "error-status-url"));
     }
     let sha = sha.to_ascii_lowercase();

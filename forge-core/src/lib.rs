@@ -8,6 +8,7 @@
 pub mod account;
 pub mod account_settings;
 pub mod auth_limit;
+pub mod backlog;
 pub mod backup;
 pub mod clock;
 pub mod collaborator;

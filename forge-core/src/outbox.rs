@@ -134,6 +134,16 @@ impl Position {
     /// Before the first event.
     pub const START: Position = Position { txid: 0, id: 0 };
 
+    /// The transaction id part of the position.
+    pub fn txid(&self) -> i64 {
+        self.txid
+    }
+
+    /// The event id part of the position.
+    pub fn id(&self) -> i64 {
+        self.id
+    }
+
     /// The position as one string, for storing it (`TXID.ID`).
     pub fn encode(&self) -> String {
         format!("{}.{}", self.txid, self.id)

@@ -253,21 +253,30 @@ where
     };
     let now = now_ms();
     let mut tx = db.pool().begin().await?;
-    let inserted = sqlx::query(
-        "INSERT INTO repositories (owner_id, name, lower_name, description, is_private, default_branch, created_at, updated_at, fork_of) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING id",
-    )
-    .bind(owner.id.0)
-    .bind(&name)
-    .bind(name.to_lowercase())
-    .bind(&description)
-    .bind(i64::from(new.private))
-    .bind(&default_branch)
-    .bind(now)
-    .bind(parent.map(|p| p.id.0))
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(Error::from);
+    // A plain repository names no fork column, so this code also writes to
+    // a database whose schema predates forks (the upgrade test does).
+    let sql = match parent {
+        None => {
+            "INSERT INTO repositories (owner_id, name, lower_name, description, is_private, default_branch, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id"
+        }
+        Some(_) => {
+            "INSERT INTO repositories (owner_id, name, lower_name, description, is_private, default_branch, created_at, updated_at, fork_of) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING id"
+        }
+    };
+    let mut query = sqlx::query(sql)
+        .bind(owner.id.0)
+        .bind(&name)
+        .bind(name.to_lowercase())
+        .bind(&description)
+        .bind(i64::from(new.private))
+        .bind(&default_branch)
+        .bind(now);
+    if let Some(parent) = parent {
+        query = query.bind(parent.id.0);
+    }
+    let inserted = query.fetch_one(&mut *tx).await.map_err(Error::from);
     let id: i64 = match inserted {
         Ok(row) => row.try_get("id")?,
         Err(e) if e.is_unique_violation() => {

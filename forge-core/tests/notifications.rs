@@ -423,3 +423,143 @@ async fn each_event_notifies_once_and_a_thousand_watchers_are_one_statement() {
         assert!(took < Duration::from_secs(10), "{took:?}");
     }
 }
+
+/// `(user, kind)` of every reminder written, sorted.
+async fn reminders(db: &Db) -> Vec<(i64, String)> {
+    let kinds = [
+        "reminder_deadline_7",
+        "reminder_review_3",
+        "reminder_review_1",
+        "reminder_payment_14",
+    ];
+    let coded = testing::numbers(
+        db,
+        "SELECT CAST(user_id * 10 + CASE kind WHEN 'reminder_deadline_7' THEN 0 \
+         WHEN 'reminder_review_3' THEN 1 WHEN 'reminder_review_1' THEN 2 ELSE 3 END AS BIGINT) \
+         FROM mail_messages WHERE reminder_key IS NOT NULL ORDER BY 1",
+    )
+    .await;
+    coded
+        .into_iter()
+        .map(|n| (n / 10, kinds[usize::try_from(n % 10).unwrap()].to_string()))
+        .collect()
+}
+
+#[tokio::test]
+async fn each_reminder_is_written_once_to_whom_it_concerns() {
+    use forge_core::funding::Verdict;
+    use forge_core::notification::{mail, reminder};
+    for db in testing::engines().await {
+        let maint = testing::user(&db, "maint").await;
+        let treasurer = testing::user(&db, "treasurer").await;
+        let unverified = testing::user(&db, "unverified").await;
+        for user in [&maint, &treasurer] {
+            mail::verify_email(&db, user.id).await.unwrap();
+        }
+        let payer = org::create(
+            &db,
+            &treasurer,
+            NewOrg {
+                name: "payer".into(),
+                full_name: String::new(),
+                description: String::new(),
+                kind: OrgKind::Association,
+                website: String::new(),
+            },
+        )
+        .await
+        .unwrap();
+        org::set_member(&db, &treasurer, &payer, "unverified", Role::Treasurer)
+            .await
+            .unwrap();
+        let project = make_repo(&db, &maint, "project", false).await;
+        let goal = |budget, days| GoalInput {
+            budget_minor: budget,
+            currency: "EUR".into(),
+            acceptance: "It works.".into(),
+            deadline_at: now_ms() + days * DAY,
+            review_days: None,
+            min_funders: Some(1),
+        };
+        let pledge = |amount| PledgeRequest {
+            org: "payer",
+            amount_minor: amount,
+            currency: "EUR",
+            idempotency_key: None,
+        };
+        // A goal still short five days before its deadline: the maintainer.
+        let short = make_issue(&db, &maint, &project, "Short", "").await;
+        funding::put_goal(&db, &maint, &project, &short, goal(1000, 5))
+            .await
+            .unwrap();
+        funding::pledge(&db, &treasurer, &project, &short, pledge(400))
+            .await
+            .unwrap();
+        // A delivery whose review window closes in two days: the payer's
+        // verified treasurer.
+        let delivered = make_issue(&db, &maint, &project, "Delivered", "").await;
+        funding::put_goal(&db, &maint, &project, &delivered, goal(500, 30))
+            .await
+            .unwrap();
+        funding::pledge(&db, &treasurer, &project, &delivered, pledge(500))
+            .await
+            .unwrap();
+        funding::deliver(&db, &maint, &project, &delivered, "Done", &[])
+            .await
+            .unwrap();
+        testing::execute_built(
+            &db,
+            format!(
+                "UPDATE funding_goals SET review_ends_at = {} WHERE issue_id = {}",
+                now_ms() + 2 * DAY,
+                delivered.id.0
+            ),
+        )
+        .await;
+        let now = now_ms();
+        let (a, b) = tokio::join!(reminder::queue(&db, now), reminder::queue(&db, now));
+        assert_eq!(a.unwrap() + b.unwrap(), 2);
+        assert_eq!(reminder::queue(&db, now).await.unwrap(), 0);
+        assert_eq!(
+            reminders(&db).await,
+            [
+                (maint.id.0, "reminder_deadline_7".to_string()),
+                (treasurer.id.0, "reminder_review_3".to_string())
+            ]
+        );
+        // A day before the end, the second reminder; then acceptance, and
+        // a share unpaid for fifteen days.
+        assert_eq!(
+            reminder::queue(&db, now + 36 * 3600 * 1000).await.unwrap(),
+            1
+        );
+        funding::review(
+            &db,
+            &treasurer,
+            &project,
+            &delivered,
+            "payer",
+            Verdict::Accept,
+            "",
+        )
+        .await
+        .unwrap();
+        assert_eq!(reminder::queue(&db, now + 15 * DAY).await.unwrap(), 1);
+        assert_eq!(reminder::queue(&db, now + 16 * DAY).await.unwrap(), 0);
+        let kinds: Vec<String> = reminders(&db).await.into_iter().map(|(_, k)| k).collect();
+        assert!(
+            kinds.contains(&"reminder_review_1".to_string()),
+            "{kinds:?}"
+        );
+        assert!(
+            kinds.contains(&"reminder_payment_14".to_string()),
+            "{kinds:?}"
+        );
+        assert!(
+            !reminders(&db)
+                .await
+                .iter()
+                .any(|(u, _)| *u == unverified.id.0)
+        );
+    }
+}

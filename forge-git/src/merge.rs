@@ -295,6 +295,18 @@ pub fn fetch(dest: &Path, source: &Path, refspecs: &[String]) -> Result<(), GitE
     Ok(())
 }
 
+/// Makes `refs/pull/*` the forge's own in the repository at `path`:
+/// `receive.hideRefs` hides them from pushes, and git refuses any update of
+/// a hidden ref, so no client can rewrite a pull request's head. Fetches
+/// still see them.
+pub fn protect_pull_refs(repo: &Repository) -> Result<(), GitError> {
+    let mut config = repo.config()?.open_level(git2::ConfigLevel::Local)?;
+    if config.get_string("receive.hideRefs").ok().as_deref() != Some("refs/pull/") {
+        config.set_str("receive.hideRefs", "refs/pull/")?;
+    }
+    Ok(())
+}
+
 /// The commit a branch points to, if it exists.
 pub fn branch_commit(repo: &Repository, branch: &str) -> Result<Option<Oid>, GitError> {
     match repo.find_reference(&format!("refs/heads/{branch}")) {

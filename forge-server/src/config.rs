@@ -113,6 +113,7 @@ pub struct FileConfig {
     pub ssh: SshEntry,
     #[serde(default)]
     pub webhooks: WebhooksEntry,
+    pub mail: Option<MailEntry>,
 }
 
 /// The `[webhooks]` table: which targets webhooks may reach, and how long
@@ -128,6 +129,58 @@ pub struct WebhooksEntry {
     pub allowed_hosts: Vec<String>,
     /// Seconds one request may take, connecting included [default: 10].
     pub timeout: Option<u64>,
+}
+
+/// The `[mail]` table: notification e-mail over SMTP, off without it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailEntry {
+    pub host: String,
+    pub port: Option<u16>,
+    /// `none`, `starttls` (the default) or `tls`.
+    pub security: Option<String>,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub from: String,
+}
+
+impl std::fmt::Debug for MailEntry {
+    /// The password is never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailEntry")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MailEntry {
+    fn resolve(self) -> Result<forge_service::mail::MailSettings, ConfigError> {
+        use forge_service::mail::Security;
+        let security_text = self.security.unwrap_or_else(|| "starttls".into());
+        let security = Security::parse(security_text.trim()).ok_or_else(|| {
+            ConfigError::Mail(format!(
+                "security {security_text:?} is not none, starttls or tls"
+            ))
+        })?;
+        if self.host.trim().is_empty() {
+            return Err(ConfigError::Mail("host is empty".into()));
+        }
+        let port = self.port.unwrap_or(match security {
+            Security::None => 25,
+            Security::StartTls => 587,
+            Security::Tls => 465,
+        });
+        Ok(forge_service::mail::MailSettings {
+            host: self.host.trim().to_string(),
+            port,
+            security,
+            username: self.username,
+            password: self.password,
+            from: self.from,
+        })
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -242,6 +295,8 @@ pub struct Config {
     pub ssh: Option<SshConfig>,
     /// Which addresses webhooks may reach, and their timeout.
     pub webhooks: forge_service::webhooks::Settings,
+    /// Notification e-mail; `None` when `[mail]` is absent.
+    pub mail: Option<forge_service::mail::MailSettings>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -266,6 +321,8 @@ pub enum ConfigError {
     Provider { name: String, message: String },
     #[error("[[auth.providers]]: {0}")]
     Providers(String),
+    #[error("[mail]: {0}")]
+    Mail(String),
 }
 
 fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
@@ -390,8 +447,10 @@ impl Config {
                 .map_or(defaults.timeout, std::time::Duration::from_secs),
             ..defaults
         };
+        let mail = file.mail.map(MailEntry::resolve).transpose()?;
         Ok(Config {
             ssh,
+            mail,
             metrics,
             webhooks,
             shutdown_timeout,
@@ -478,6 +537,26 @@ mod tests {
         let config = Config::merge(&flags, FileConfig::default()).unwrap();
         assert!(config.metrics.enabled);
         assert_eq!(config.metrics.token.as_deref(), Some("from-env"));
+    }
+
+    #[test]
+    fn mail_is_off_without_its_table_and_its_password_is_never_printed() {
+        let config = Config::merge(&Flags::default(), FileConfig::default()).unwrap();
+        assert_eq!(config.mail, None);
+        let file: FileConfig = toml::from_str(
+            "[mail]\nhost = \"smtp.example.org\"\nsecurity = \"tls\"\nusername = \"u\"\n\
+             password = \"hunter2\"\nfrom = \"Forge <forge@example.org>\"",
+        )
+        .unwrap();
+        let config = Config::merge(&Flags::default(), file).unwrap();
+        let mail = config.mail.clone().unwrap();
+        assert_eq!(mail.port, 465);
+        assert_eq!(mail.security, forge_service::mail::Security::Tls);
+        assert!(!format!("{config:?}").contains("hunter2"));
+        let file: FileConfig =
+            toml::from_str("[mail]\nhost = \"h\"\nsecurity = \"ssl\"\nfrom = \"f@e.org\"").unwrap();
+        let e = Config::merge(&Flags::default(), file).unwrap_err();
+        assert!(e.to_string().contains("starttls"), "{e}");
     }
 
     #[test]

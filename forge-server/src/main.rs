@@ -91,6 +91,12 @@ enum AdminCommand {
         #[arg(long)]
         account: Option<String>,
     },
+    /// Mark USER's e-mail address verified, so notification e-mail is sent
+    /// to it.
+    VerifyEmail {
+        #[arg(value_name = "USER")]
+        username: String,
+    },
 }
 
 fn init_logging() {
@@ -216,6 +222,20 @@ async fn run(command: Command, config: Config) -> Result<(), String> {
             .await
             .map_err(describe)?;
             println!("Lifted {lifted} limit(s).");
+            db.close().await;
+            Ok(())
+        }
+        Command::Admin(AdminCommand::VerifyEmail { username }) => {
+            let db = open_database(&config).await?;
+            migrations::migrate(&db).await.map_err(|e| e.to_string())?;
+            let found = user::by_name(&db, &username)
+                .await
+                .map_err(describe)?
+                .ok_or_else(|| format!("there is no user {username:?}"))?;
+            forge_core::notification::mail::verify_email(&db, found.id)
+                .await
+                .map_err(describe)?;
+            println!("The e-mail address of {} is verified.", found.name);
             db.close().await;
             Ok(())
         }

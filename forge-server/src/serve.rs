@@ -53,9 +53,25 @@ pub async fn serve(config: Config) -> Result<(), String> {
         forge_git::Storage::new(repositories),
     );
     // Background work (funding deadlines, expired sessions, pushes whose
-    // process died, webhooks), each job in one process at a time, webhook
-    // deliveries claimed one by one.
-    let background = forge_service::background::Background::start(state.forge.clone());
+    // process died, webhooks, notifications and their e-mail), each job in
+    // one process at a time, webhook deliveries claimed one by one.
+    let forge = match &config.mail {
+        Some(settings) => {
+            let composer = forge_web::mail_text::MailComposer {
+                base_url: base_url.clone(),
+                site_name: config.site_name.clone(),
+            };
+            let mailer = forge_service::mail::Mailer::new(
+                settings.clone(),
+                std::sync::Arc::new(composer),
+                &base_url,
+            )?;
+            tracing::info!(host = %settings.host, port = settings.port, "notification e-mail is on");
+            state.forge.clone().with_mail(mailer)
+        }
+        None => state.forge.clone(),
+    };
+    let background = forge_service::background::Background::start(forge);
 
     tracing::info!(%address, engine = ?db.engine(), "forge started");
     // Printed on standard output so scripts (and the tests) can find the URL.

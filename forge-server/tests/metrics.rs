@@ -206,6 +206,34 @@ async fn metrics_count_in_memory_and_logs_are_json_lines() {
         ),
         Some(0.0)
     );
+    // Every push was recorded: the push journal's queue is empty.
+    assert_eq!(
+        sample(
+            &metrics,
+            r#"forge_background_backlog{job="interrupted-pushes"}"#
+        ),
+        Some(0.0),
+        "{metrics}"
+    );
+    assert_eq!(
+        sample(
+            &metrics,
+            r#"forge_background_oldest_item_age_seconds{job="interrupted-pushes"}"#
+        ),
+        Some(0.0),
+        "{metrics}"
+    );
+    // Delivery outcomes are counted from zero, for each channel.
+    for channel in ["webhook", "email"] {
+        assert_eq!(
+            sample(
+                &metrics,
+                &format!(r#"forge_deliveries_total{{channel="{channel}",outcome="gave_up"}}"#)
+            ),
+            Some(0.0),
+            "{metrics}"
+        );
+    }
     // The raw path of a request never becomes a label.
     assert!(!metrics.contains("nobody"), "{metrics}");
     server.stop();

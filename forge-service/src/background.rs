@@ -11,9 +11,10 @@
 //! row ([`forge_core::webhook::delivery`]).
 
 use crate::{Forge, webhooks};
+use forge_core::backlog::{self, Backlog};
 use forge_core::clock::now_ms;
-use forge_core::{funding, identity, lease, notification, outbox, secret, session};
-use std::sync::atomic::{AtomicU64, Ordering};
+use forge_core::{funding, identity, lease, notification, outbox, secret, session, webhook};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
 /// How long a job woken by an event waits for the transaction that
@@ -41,9 +42,14 @@ enum Job {
     /// Sends the webhook deliveries that are due (retries included), in
     /// every process.
     WebhookDeliveries,
-    /// Turns new events of issues into inbox threads (the
-    /// "notifications" consumer of the outbox).
+    /// Turns new events of issues into inbox threads and e-mail messages
+    /// (the "notifications" consumer of the outbox).
     Notifications,
+    /// Sends the e-mail messages due (when `[mail]` is configured).
+    Mail,
+    /// Writes the reminders due (review windows closing, funding deadlines
+    /// near, payments late), each once.
+    Reminders,
     /// Computes the mergeability of the pull requests that pushes marked
     /// "checking", and records merges that landed.
     PullRequestChecks,
@@ -54,7 +60,7 @@ enum Job {
 const UPLOAD_GRACE: Duration = Duration::from_secs(3600);
 
 impl Job {
-    const ALL: [Job; 8] = [
+    const ALL: [Job; 10] = [
         Job::FundingDeadlines,
         Job::ExpiredSessions,
         Job::InterruptedPushes,
@@ -63,6 +69,8 @@ impl Job {
         Job::WebhookDeliveries,
         Job::Notifications,
         Job::PullRequestChecks,
+        Job::Mail,
+        Job::Reminders,
     ];
 
     fn name(self) -> &'static str {
@@ -75,6 +83,8 @@ impl Job {
             Job::WebhookDeliveries => "webhook-deliveries",
             Job::Notifications => "notifications",
             Job::PullRequestChecks => "pull-request-checks",
+            Job::Mail => "mail",
+            Job::Reminders => "reminders",
         }
     }
 
@@ -93,7 +103,9 @@ impl Job {
             | Job::ExpiredSessions
             | Job::InterruptedPushes
             | Job::AbandonedUploads
-            | Job::WebhookDeliveries => false,
+            | Job::WebhookDeliveries
+            | Job::Mail
+            | Job::Reminders => false,
             // A push is followed by its check within moments.
             Job::WebhookEvents | Job::Notifications | Job::PullRequestChecks => true,
         }
@@ -109,7 +121,28 @@ impl Job {
             Job::WebhookDeliveries => Duration::from_secs(2),
             Job::Notifications => Duration::from_secs(5),
             Job::PullRequestChecks => Duration::from_secs(5),
+            Job::Mail => Duration::from_secs(10),
+            Job::Reminders => Duration::from_secs(600),
         }
+    }
+
+    /// What the job's queue holds now, for jobs that work through one.
+    async fn backlog(self, forge: &Forge) -> Option<forge_core::Result<Backlog>> {
+        let db = &forge.db;
+        Some(match self {
+            Job::InterruptedPushes => backlog::push_journal(db).await,
+            Job::WebhookEvents => backlog::outbox_consumer(db, webhook::consume::CONSUMER).await,
+            Job::WebhookDeliveries => backlog::webhook_deliveries(db).await,
+            Job::Notifications => {
+                backlog::outbox_consumer(db, notification::deliver::CONSUMER).await
+            }
+            Job::Mail => backlog::mail_messages(db).await,
+            Job::FundingDeadlines
+            | Job::ExpiredSessions
+            | Job::AbandonedUploads
+            | Job::Reminders
+            | Job::PullRequestChecks => return None,
+        })
     }
 
     /// Runs one round; returns whether it succeeded.
@@ -201,6 +234,31 @@ impl Job {
                     false
                 }
             },
+            Job::Reminders => match notification::reminder::queue(db, now_ms()).await {
+                Ok(0) => true,
+                Ok(n) => {
+                    tracing::info!(reminders = n, "wrote reminders");
+                    true
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "writing reminders failed");
+                    false
+                }
+            },
+            Job::Mail => match &forge.mail {
+                None => true,
+                Some(mailer) => match mailer.send_due(db).await {
+                    Ok(0) => true,
+                    Ok(n) => {
+                        tracing::info!(messages = n, "sent notification e-mail");
+                        true
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "sending notification e-mail failed");
+                        false
+                    }
+                },
+            },
             Job::InterruptedPushes => match forge.finish_interrupted_pushes().await {
                 Ok(0) => true,
                 Ok(n) => {
@@ -221,12 +279,19 @@ impl Job {
 struct Counters {
     runs: AtomicU64,
     failures: AtomicU64,
+    /// The items the job's queue held after this process's last round,
+    /// `-1` until known.
+    backlog: AtomicI64,
+    /// When the oldest of them was made (unix milliseconds), `0` when none.
+    oldest_at: AtomicI64,
 }
 
 static STATS: [Counters; Job::ALL.len()] = [const {
     Counters {
         runs: AtomicU64::new(0),
         failures: AtomicU64::new(0),
+        backlog: AtomicI64::new(-1),
+        oldest_at: AtomicI64::new(0),
     }
 }; Job::ALL.len()];
 
@@ -236,6 +301,9 @@ pub struct JobStats {
     pub name: &'static str,
     pub runs: u64,
     pub failures: u64,
+    /// What the job's queue held after this process's last round of it:
+    /// `None` for jobs without a queue, and until this process runs one.
+    pub backlog: Option<Backlog>,
 }
 
 /// Every job's rounds and failures in this process.
@@ -246,6 +314,15 @@ pub fn job_stats() -> Vec<JobStats> {
             name: job.name(),
             runs: STATS[job as usize].runs.load(Ordering::Relaxed),
             failures: STATS[job as usize].failures.load(Ordering::Relaxed),
+            backlog: {
+                let stats = &STATS[job as usize];
+                let items = stats.backlog.load(Ordering::Relaxed);
+                let oldest_at = stats.oldest_at.load(Ordering::Relaxed);
+                (items >= 0).then_some(Backlog {
+                    items,
+                    oldest_at: (oldest_at > 0).then_some(oldest_at),
+                })
+            },
         })
         .collect()
 }
@@ -323,6 +400,18 @@ async fn run_job(forge: Forge, holder: String, job: Job) {
                 stats.runs.fetch_add(1, Ordering::Relaxed);
                 if !ok {
                     stats.failures.fetch_add(1, Ordering::Relaxed);
+                }
+                match job.backlog(&forge).await {
+                    None => {}
+                    Some(Ok(backlog)) => {
+                        stats.backlog.store(backlog.items, Ordering::Relaxed);
+                        stats
+                            .oldest_at
+                            .store(backlog.oldest_at.unwrap_or(0), Ordering::Relaxed);
+                    }
+                    Some(Err(e)) => {
+                        tracing::warn!(job = job.name(), error = %e, "measuring a job's backlog failed");
+                    }
                 }
             }
             Ok(false) => {}

@@ -22,11 +22,14 @@
 //!   merges the forge makes (whose ref updates go through [`push`] like
 //!   any push);
 //! - [`background`]: periodic work (funding deadlines, expired sessions,
-//!   interrupted pushes, webhook deliveries), each run by one process at a
-//!   time, or by all of them claiming rows;
+//!   interrupted pushes, notifications and their e-mail, webhook
+//!   deliveries), each run by one process at a time, or by all of them
+//!   claiming rows;
 //! - [`webhooks`]: the payloads and the delivery of webhooks, over the
 //!   one HTTP client of [`http`]; [`gitea`]: JSON shapes of Gitea's API
-//!   that payloads share with the web API.
+//!   that payloads share with the web API; [`outcomes`]: how delivery
+//!   attempts ended, counted for `/metrics`;
+//! - [`mail`]: sending notification e-mail over SMTP.
 //!
 //! Decisions and storage stay in `forge-core` (which writes every domain
 //! event to its outbox, in the transaction of the change) and git work in
@@ -39,6 +42,8 @@ pub mod contents;
 pub mod git_access;
 pub mod gitea;
 pub mod http;
+pub mod mail;
+pub mod outcomes;
 pub mod pulls;
 pub mod push;
 pub mod repos;
@@ -58,6 +63,8 @@ pub struct Forge {
     /// The settings of webhooks (which addresses, timeouts, retries) and
     /// their client.
     pub webhooks: Arc<webhooks::Webhooks>,
+    /// Notification e-mail, when `[mail]` is configured.
+    pub mail: Option<Arc<mail::Mailer>>,
 }
 
 impl Forge {
@@ -75,6 +82,15 @@ impl Forge {
             db,
             storage,
             webhooks: webhooks::Webhooks::new(settings),
+            mail: None,
+        }
+    }
+
+    /// The same forge, sending notification e-mail through `mailer`.
+    pub fn with_mail(self, mailer: mail::Mailer) -> Forge {
+        Forge {
+            mail: Some(Arc::new(mailer)),
+            ..self
         }
     }
 }

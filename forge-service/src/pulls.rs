@@ -155,6 +155,9 @@ impl Forge {
             if head_repo == base_id && refspec == head.to_string() {
                 return Ok(());
             }
+            if refspec.contains(':') {
+                merge::protect_pull_refs(&storage.open(base_id)?)?;
+            }
             merge::fetch(
                 &storage.path_of(base_id),
                 &storage.path_of(head_repo),

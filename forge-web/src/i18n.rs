@@ -291,6 +291,7 @@ mod tests {
             include_str!("../../forge-core/src/pull.rs"),
             include_str!("../../forge-core/src/commit_status.rs"),
             include_str!("../../forge-service/src/pulls.rs"),
+            include_str!("../../forge-core/src/notification/mail.rs"),
         );
         let mut missing = Vec::new();
         for piece in core_src.split('"').skip(1).step_by(2) {

@@ -15,6 +15,7 @@ pub mod format;
 mod git_http;
 mod highlight;
 pub mod i18n;
+pub mod mail_text;
 pub mod markdown;
 pub mod metrics;
 pub mod oidc;

@@ -202,6 +202,47 @@ impl Metrics {
                 job.name, job.failures
             );
         }
+        out.push_str(
+            "# HELP forge_background_backlog Items waiting in each background job's queue, after this process's last round of it.\n\
+             # TYPE forge_background_backlog gauge\n",
+        );
+        for job in jobs {
+            if let Some(backlog) = job.backlog {
+                let _ = writeln!(
+                    out,
+                    "forge_background_backlog{{job=\"{}\"}} {}",
+                    job.name, backlog.items
+                );
+            }
+        }
+        out.push_str(
+            "# HELP forge_background_oldest_item_age_seconds Age of the oldest item waiting in each background job's queue (0 when empty).\n\
+             # TYPE forge_background_oldest_item_age_seconds gauge\n",
+        );
+        out.push_str(
+            "# HELP forge_deliveries_total Attempts of this process to deliver webhooks and e-mail, by outcome.\n\
+             # TYPE forge_deliveries_total counter\n",
+        );
+        for (channel, outcome, n) in forge_service::outcomes::counts() {
+            let _ = writeln!(
+                out,
+                "forge_deliveries_total{{channel=\"{channel}\",outcome=\"{outcome}\"}} {n}"
+            );
+        }
+        let now = forge_core::clock::now_ms();
+        for job in jobs {
+            if let Some(backlog) = job.backlog {
+                let age_ms = backlog
+                    .oldest_at
+                    .map_or(0, |at| now.saturating_sub(at).max(0));
+                let _ = writeln!(
+                    out,
+                    "forge_background_oldest_item_age_seconds{{job=\"{}\"}} {:.3}",
+                    job.name,
+                    age_ms as f64 / 1000.0
+                );
+            }
+        }
         out
     }
 }

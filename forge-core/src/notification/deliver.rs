@@ -98,8 +98,9 @@ const NOTIFY: &str = "\
         last_event_id = excluded.last_event_id, last_kind = excluded.last_kind, \
         last_actor_id = excluded.last_actor_id, is_read = 0, updated_at = excluded.updated_at";
 
-/// Writes the threads one event causes, through the consumer's
-/// transaction; returns how many users were notified.
+/// Writes the threads one event causes, and the e-mail messages to send
+/// for them, through the consumer's transaction; returns how many users
+/// were notified.
 pub async fn handle(tx: &mut Tx<'_>, event: &Event) -> Result<u64> {
     let (Some(issue), Some(repo)) = (event.issue, event.repo) else {
         return Ok(0);
@@ -116,6 +117,14 @@ pub async fn handle(tx: &mut Tx<'_>, event: &Event) -> Result<u64> {
         .bind(event.id.0)
         .bind(kind)
         .bind(event.actor.map(|a| a.0))
+        .bind(event.created_at)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(super::mail::QUEUE)
+        .bind(issue.0)
+        .bind(event.id.0)
+        .bind(kind)
+        .bind(i64::from(funding))
         .bind(event.created_at)
         .execute(&mut **tx)
         .await?;

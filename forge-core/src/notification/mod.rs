@@ -7,6 +7,8 @@
 //! user's thread is "not found".
 
 pub mod deliver;
+pub mod mail;
+pub mod reminder;
 pub mod watch;
 
 use crate::db::Db;

@@ -13,6 +13,7 @@
 
 use crate::Forge;
 use crate::http::HttpError;
+use crate::outcomes::{self, Channel, Outcome};
 use bytes::Bytes;
 use forge_core::clock::now_ms;
 use forge_core::error::Result;
@@ -218,6 +219,14 @@ async fn attempt(forge: &Forge, holder: &str, claimed: &Delivery) -> Result<()> 
         );
     }
     delivery::finish_attempt(&forge.db, claimed, holder, &attempt, next_at).await?;
+    outcomes::record(
+        Channel::Webhook,
+        match (attempt.succeeded(), next_at) {
+            (true, _) => Outcome::Delivered,
+            (false, Some(_)) => Outcome::Retrying,
+            (false, None) => Outcome::GaveUp,
+        },
+    );
     Ok(())
 }
 

@@ -16,6 +16,7 @@ mod funding_org;
 mod funding_received;
 mod home;
 mod issues;
+mod mail;
 mod notifications;
 mod oauth;
 mod orgs;
@@ -110,6 +111,7 @@ pub fn router() -> Router<AppState> {
         .merge(issues::router())
         .merge(notifications::router())
         .merge(pulls::router())
+        .merge(mail::router())
         .merge(funding::router())
         .merge(funding_documents::router())
         .merge(code::router())

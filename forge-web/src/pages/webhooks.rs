@@ -454,18 +454,13 @@ async fn redeliver(
     Ok(see_other(&format!("{}/{id}?queued=1", owner.base)))
 }
 
-/// The signed-in visitor, or the redirect to the sign-in page.
-fn visitor(ctx: &PageCtx) -> Result<User, Box<Response>> {
-    ctx.require_user()
-        .cloned()
-        .map_err(|redirect| Box::new(redirect.into_response()))
-}
-
+/// The signed-in visitor, or else the handler answers with the redirect
+/// to the sign-in page.
 macro_rules! signed_in {
     ($ctx:expr) => {
-        match visitor(&$ctx) {
-            Ok(user) => user,
-            Err(redirect) => return Ok(*redirect),
+        match $ctx.require_user() {
+            Ok(user) => user.clone(),
+            Err(redirect) => return Ok(redirect.into_response()),
         }
     };
 }

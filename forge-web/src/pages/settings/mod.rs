@@ -3,6 +3,7 @@
 //! sign-in identities, access tokens and SSH keys.
 
 mod account;
+mod notifications;
 mod profile;
 pub(crate) mod ssh_keys;
 mod tokens;
@@ -20,6 +21,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/user/settings/account/close",
             get(account::close_form).post(account::close),
+        )
+        .route(
+            "/user/settings/notifications",
+            get(notifications::show).post(notifications::save),
         )
         .route(
             "/user/settings/tokens",
