@@ -33,6 +33,20 @@ api -d '{"username":"coop"}' "$base/api/v1/orgs"
 api -d '{"name":"tool","auto_init":true,"license":"MIT"}' "$base/api/v1/orgs/coop/repos"
 api -d '{"title":"First"}' "$base/api/v1/repos/coop/tool/issues"
 api -d '{"body":"A comment"}' "$base/api/v1/repos/coop/tool/issues/1/comments"
+# A branch and its pull request (number 2), a label, a milestone, a
+# webhook of the repository and of the organisation, a commit status and a
+# deploy key, so that their `{id}`s (1) name something.
+repo="$base/api/v1/repos/coop/tool"
+api -d '{"content":"aGVsbG8K","message":"A change","new_branch":"feature"}' "$repo/contents/feature.txt"
+api -d '{"head":"feature","base":"main","title":"A change"}' "$repo/pulls"
+api -d '{"name":"bug","color":"#ee0701"}' "$repo/labels"
+api -d '{"title":"First release"}' "$repo/milestones"
+hook='{"type":"gitea","config":{"url":"http://127.0.0.1:9/hook","content_type":"json"}}'
+api -d "$hook" "$repo/hooks"
+api -d "$hook" "$base/api/v1/orgs/coop/hooks"
+api -d '{"state":"success","context":"ci"}' "$repo/statuses/main"
+ssh-keygen -q -t ed25519 -N '' -C fuzz -f "$data/key"
+api -d "{\"title\":\"deploy\",\"key\":\"$(cat "$data/key.pub")\"}" "$repo/keys"
 
 # Path parameters that name what was seeded, so requests reach the
 # handlers' logic rather than "not found".
@@ -43,8 +57,19 @@ cat >"$data/schemathesis.toml" <<'TOML'
 "path.org" = "coop"
 "path.index" = 1
 "path.username" = "root"
+"path.sha" = "main"
+"path.reference" = "main"
+"path.branch" = "main"
+"path.id" = 1
+
+[[operations]]
+include-path-regex = "/pulls/"
+parameters = { "path.index" = 2 }
 TOML
 
+# From the data folder, so that schemathesis's `.schemathesis/` cache
+# goes away with it instead of landing in the repository.
+cd "$data"
 python3 -m schemathesis.cli --config-file "$data/schemathesis.toml" run "$base/api/v1/openapi.json" \
     --header "Authorization: token $token" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \

@@ -453,3 +453,210 @@ async fn the_openapi_document_is_valid_and_names_every_operation() {
         "{html}"
     );
 }
+
+/// The source of one call, from after its `(` to its matching `)`, string
+/// literals skipped; `None` when the text ends first.
+fn call_arguments(text: &str) -> Option<&str> {
+    let mut depth = 1;
+    let mut in_string = false;
+    let mut escaped = false;
+    for (at, c) in text.char_indices() {
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(&text[..at]);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The first string literal of `text` (paths hold no escapes).
+fn string_literal(text: &str) -> &str {
+    let start = text.find('"').expect("a string literal") + 1;
+    let end = start + text[start..].find('"').expect("a closed string literal");
+    &text[start..end]
+}
+
+/// The path a `.route(..)`'s first argument names: a literal, a `const`
+/// of the file, or `&format!("{CONST}/more/{{id}}")`.
+fn route_path(argument: &str, consts: &std::collections::HashMap<String, String>) -> String {
+    let argument = argument.trim().trim_start_matches('&');
+    let path = if argument.starts_with('"') {
+        string_literal(argument).to_string()
+    } else if let Some(format) = argument.strip_prefix("format!(") {
+        let mut path = string_literal(format)
+            .replace("{{", "\u{1}")
+            .replace("}}", "\u{2}");
+        let mut unnamed = path.clone();
+        for (name, value) in consts {
+            path = path.replace(&format!("{{{name}}}"), value);
+            unnamed = unnamed.replace(&format!("{{{name}}}"), "");
+        }
+        assert!(!unnamed.contains('{'), "unknown name in {argument}");
+        path.replace('\u{1}', "{").replace('\u{2}', "}")
+    } else {
+        consts
+            .get(argument)
+            .unwrap_or_else(|| panic!("cannot read the route path {argument}"))
+            .clone()
+    };
+    path.replace("{*", "{")
+}
+
+/// The methods of a method router: `get(h)`, `axum::routing::delete(h)`,
+/// `get(h).post(h2)`, across lines.
+fn route_methods(mut expression: &str) -> Vec<String> {
+    let mut methods = Vec::new();
+    loop {
+        expression = expression.trim_start();
+        expression = expression
+            .strip_prefix("axum::routing::")
+            .or_else(|| expression.strip_prefix("routing::"))
+            .unwrap_or(expression);
+        let name_end = expression
+            .find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .unwrap_or(expression.len());
+        let name = &expression[..name_end];
+        assert!(
+            matches!(name, "get" | "post" | "put" | "patch" | "delete"),
+            "a route's method router this test cannot read: {expression}"
+        );
+        methods.push(name.to_string());
+        let rest = expression[name_end..].trim_start();
+        let inside = rest
+            .strip_prefix('(')
+            .and_then(call_arguments)
+            .unwrap_or_else(|| panic!("unclosed {name}( in {expression}"));
+        expression = rest[1 + inside.len() + 1..].trim_start();
+        match expression.strip_prefix('.') {
+            Some(more) => expression = more,
+            None if matches!(expression.trim(), "" | ",") => return methods,
+            None => panic!("a route's method router this test cannot read: {expression}"),
+        }
+    }
+}
+
+/// Every `(method, path)` the `.route(..)` calls of `forge-web/src/api`
+/// route, read from the source: axum cannot list a router's routes.
+fn routed_operations() -> std::collections::BTreeSet<(String, String)> {
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../forge-web/src/api");
+    let mut routed = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(&folder).unwrap() {
+        let file = entry.unwrap().path();
+        if file.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let text: String = std::fs::read_to_string(&file)
+            .unwrap()
+            .lines()
+            .filter(|line| !line.trim_start().starts_with("//"))
+            .map(|line| format!("{line}\n"))
+            .collect();
+        for unread in [
+            ".nest(",
+            ".nest_service(",
+            ".route_service(",
+            "on(MethodFilter",
+        ] {
+            assert!(
+                !text.contains(unread),
+                "{}: {unread} routes this test does not read",
+                file.display()
+            );
+        }
+        let mut consts = std::collections::HashMap::new();
+        for (at, _) in text.match_indices("const ") {
+            let rest = &text[at + "const ".len()..];
+            if let Some((name, value)) = rest.split_once(": &str = ")
+                && value.starts_with('"')
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            {
+                consts.insert(name.to_string(), string_literal(value).to_string());
+            }
+        }
+        for (at, _) in text.match_indices(".route(") {
+            let arguments = call_arguments(&text[at + ".route(".len()..])
+                .unwrap_or_else(|| panic!("{}: unclosed .route(", file.display()));
+            // The path holds no comma outside `format!`'s parentheses.
+            let split = if arguments
+                .trim_start()
+                .trim_start_matches('&')
+                .starts_with("format!(")
+            {
+                let inner = arguments.find("format!(").unwrap() + "format!(".len();
+                inner + call_arguments(&arguments[inner..]).unwrap().len() + 1
+            } else {
+                0
+            };
+            let comma = split
+                + arguments[split..]
+                    .find(',')
+                    .expect("a route's two arguments");
+            let path = route_path(&arguments[..comma], &consts);
+            for method in route_methods(&arguments[comma + 1..]) {
+                routed.insert((method, path.clone()));
+            }
+        }
+    }
+    routed
+}
+
+#[test]
+fn every_api_route_is_in_the_openapi_document() {
+    let routed = routed_operations();
+    // The reading itself works: literals, multi-line chains, `format!`.
+    for (method, path) in [
+        ("delete", "/repos/{owner}/{repo}/issues/{index}/labels"),
+        ("put", "/repos/{owner}/{repo}/contents/{path}"),
+        (
+            "post",
+            "/repos/{owner}/{repo}/issues/{index}/funding/pledges/{id}/payments",
+        ),
+        ("delete", "/users/{username}/tokens/{id}"),
+    ] {
+        assert!(
+            routed.contains(&(method.to_string(), path.to_string())),
+            "{method} {path} not read from the routes"
+        );
+    }
+    let document = forge_web::api::openapi::document("http://forge.test");
+    let missing: Vec<String> = routed
+        .iter()
+        .filter(|(method, path)| document["paths"][path.as_str()].get(method).is_none())
+        .map(|(method, path)| format!("{} {path}", method.to_uppercase()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "routed but missing from the OpenAPI document (forge-web/src/api/openapi*.rs):\n{}",
+        missing.join("\n")
+    );
+    // And the other way: the document names nothing that is not routed.
+    let mut unrouted = Vec::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            if method != "parameters" && !routed.contains(&(method.clone(), path.clone())) {
+                unrouted.push(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    assert!(
+        unrouted.is_empty(),
+        "documented but not routed:\n{}",
+        unrouted.join("\n")
+    );
+}

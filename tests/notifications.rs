@@ -225,10 +225,10 @@ async fn api(
         .header("authorization", format!("token {token}"))
         .send()
         .await
-        .unwrap();
+        .expect("the forge answers");
     let status = response.status();
     let headers = response.headers().clone();
-    let text = response.text().await.unwrap();
+    let text = response.text().await.expect("the answer's body");
     let body = serde_json::from_str(&text).unwrap_or(Value::Null);
     (status, headers, body)
 }

@@ -2,9 +2,12 @@
 //! as a plain page listing every operation (`/api/swagger`, served by the
 //! binary: no script, no third-party site).
 //!
-//! Both are generated from [`OPERATIONS`], the table of every route of
-//! [`super::router`] with what it does; a test checks that every
-//! operation of the table is routed. Path parameters come from the
+//! Both are generated from [`operations`]: the table [`OPERATIONS`] and
+//! [`super::openapi_collab::COLLABORATION`] (keys, hooks, notifications,
+//! forks, pull requests, statuses), every route of [`super::router`] with
+//! what it does. Tests check both ways: every operation of the tables is
+//! routed, and every `.route(..)` of `forge-web/src/api` is in the
+//! document (`tests/api_meta.rs`). Path parameters come from the
 //! `{name}` placeholders; bodies and answers are described as JSON
 //! objects (or arrays, for lists, with Gitea's paging headers), not field
 //! by field: the fields are Gitea's (see `tests/gitea-swagger/`).
@@ -28,6 +31,12 @@ pub enum Answer {
     Empty,
     /// Bytes (raw files, archives) or HTML (Markdown).
     Bytes,
+    /// 202 and a JSON object: accepted, finished later (a fork).
+    Accepted,
+    /// 205 and JSON (Gitea's answer to marking notifications read).
+    Reset,
+    /// A JSON array that is not paged (a handful of items: keys, hooks).
+    Array,
 }
 
 /// One operation: method, path (as routed, under `/api/v1`), tag, summary,
@@ -38,9 +47,33 @@ pub struct Operation {
     pub tag: &'static str,
     pub summary: &'static str,
     pub answer: Answer,
+    /// Query parameters besides paging, all optional strings.
+    pub query: &'static [&'static str],
+    /// The fields the JSON body must have (when it has any).
+    pub required: &'static [&'static str],
 }
 
-const fn op(
+impl Operation {
+    /// The same operation with these query parameters.
+    pub const fn query(self, query: &'static [&'static str]) -> Self {
+        Operation { query, ..self }
+    }
+
+    /// The same operation whose body must have these fields.
+    pub const fn requires(self, required: &'static [&'static str]) -> Self {
+        Operation { required, ..self }
+    }
+}
+
+/// Every operation of the API: [`OPERATIONS`] then the collaboration
+/// table.
+pub fn operations() -> impl Iterator<Item = &'static Operation> {
+    OPERATIONS
+        .iter()
+        .chain(super::openapi_collab::COLLABORATION)
+}
+
+pub(super) const fn op(
     method: &'static str,
     path: &'static str,
     tag: &'static str,
@@ -53,15 +86,24 @@ const fn op(
         tag,
         summary,
         answer,
+        query: &[],
+        required: &[],
     }
 }
 
-use Answer::{Bytes, Created, Empty, List, Object};
+use Answer::{Accepted, Array, Bytes, Created, Empty, List, Object, Reset};
 
 const GOAL: &str = "/repos/{owner}/{repo}/issues/{index}/funding";
 
-/// Every operation of the API.
+/// The operations of the API but those of collaboration.
 pub const OPERATIONS: &[Operation] = &[
+    op(
+        "get",
+        "/openapi.json",
+        "miscellaneous",
+        "This document",
+        Object,
+    ),
     op(
         "get",
         "/version",
@@ -727,6 +769,18 @@ fn success(answer: Answer) -> (String, Value) {
             "200".into(),
             json!({"description": "The bytes", "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}),
         ),
+        Accepted => (
+            "202".into(),
+            json!({"description": "Accepted", "content": json_body(json!({"type": "object"}))}),
+        ),
+        Reset => (
+            "205".into(),
+            json!({"description": "Marked", "content": json_body(json!({}))}),
+        ),
+        Array => (
+            "200".into(),
+            json!({"description": "Every item", "content": json_body(json!({"type": "array", "items": {"type": "object"}}))}),
+        ),
     }
 }
 
@@ -734,7 +788,7 @@ fn success(answer: Answer) -> (String, Value) {
 pub fn document(base_url: &str) -> Value {
     let error = json!({"$ref": "#/components/responses/Error"});
     let mut paths = Map::new();
-    for operation in OPERATIONS {
+    for operation in operations() {
         let entry = paths
             .entry(operation.path.to_string())
             .or_insert_with(|| json!({"parameters": parameters(operation.path)}));
@@ -752,14 +806,26 @@ pub fn document(base_url: &str) -> Value {
             "operationId": operation_id(operation),
             "responses": responses,
         });
-        if operation.answer == List {
-            described["parameters"] = Value::Array(paging());
+        let mut query = if operation.answer == List {
+            paging()
+        } else {
+            Vec::new()
+        };
+        query.extend(operation.query.iter().map(|name| {
+            json!({"name": name, "in": "query", "required": false, "schema": {"type": "string"}})
+        }));
+        if !query.is_empty() {
+            described["parameters"] = Value::Array(query);
         }
         if matches!(operation.method, "post" | "put" | "patch") && operation.path != "/markdown/raw"
         {
+            let mut schema = json!({"type": "object"});
+            if !operation.required.is_empty() {
+                schema["required"] = json!(operation.required);
+            }
             described["requestBody"] = json!({
-                "required": false,
-                "content": {"application/json": {"schema": {"type": "object"}}},
+                "required": !operation.required.is_empty(),
+                "content": {"application/json": {"schema": schema}},
             });
         }
         entry[operation.method] = described;
@@ -828,13 +894,13 @@ pub async fn page() -> Response {
          <body><main><h1>API</h1><p>Every operation under <code>/api/v1</code>; \
          the whole description is <a href=\"/api/v1/openapi.json\">openapi.json</a>.</p>",
     );
-    let mut tags: Vec<&str> = OPERATIONS.iter().map(|o| o.tag).collect();
+    let mut tags: Vec<&str> = operations().map(|o| o.tag).collect();
     tags.dedup();
     tags.sort_unstable();
     tags.dedup();
     for tag in tags {
         html.push_str(&format!("<section><h2>{}</h2><ul>", escape(tag)));
-        for operation in OPERATIONS.iter().filter(|o| o.tag == tag) {
+        for operation in operations().filter(|o| o.tag == tag) {
             html.push_str(&format!(
                 "<li><code>{} {}</code>: {}</li>",
                 operation.method.to_ascii_uppercase(),
@@ -855,7 +921,7 @@ mod tests {
     #[test]
     fn operations_are_unique_and_named_once() {
         let mut seen = std::collections::HashSet::new();
-        for operation in OPERATIONS {
+        for operation in operations() {
             assert!(
                 seen.insert((operation.method, operation.path)),
                 "{} {} twice",
@@ -863,7 +929,7 @@ mod tests {
                 operation.path
             );
         }
-        let ids: std::collections::HashSet<String> = OPERATIONS.iter().map(operation_id).collect();
-        assert_eq!(ids.len(), OPERATIONS.len());
+        let ids: std::collections::HashSet<String> = operations().map(operation_id).collect();
+        assert_eq!(ids.len(), operations().count());
     }
 }
