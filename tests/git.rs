@@ -14,26 +14,8 @@ use std::time::Duration;
 
 /// Runs git in `dir` with a clean, prompt-free environment.
 async fn git(dir: &Path, args: &[&str]) -> Output {
-    tokio::process::Command::new("git")
-        .args([
-            "-c",
-            "user.name=Test",
-            "-c",
-            "user.email=test@example.org",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(["-c", "protocol.version=2", "-c", "credential.helper="])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_ASKPASS", "/bin/false")
-        .env_remove("GIT_DIR")
-        .output()
-        .await
-        .unwrap()
+    let with_v2 = [&["-c", "protocol.version=2"], args].concat();
+    forge_tests::git(dir, &with_v2).await
 }
 
 async fn git_ok(dir: &Path, args: &[&str]) -> String {

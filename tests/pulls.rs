@@ -6,45 +6,10 @@
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test, with its line.
 
 use forge_core::org::{self, NewOrg, OrgKind, Role};
-use forge_tests::{Browser, Scratch, TestForge, http, scratch};
+use forge_tests::{Browser, Scratch, TestForge, git, git_ok, http, scratch};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::path::Path;
-
-async fn git(dir: &Path, args: &[&str]) -> std::process::Output {
-    tokio::process::Command::new("git")
-        .args([
-            "-c",
-            "user.name=Test",
-            "-c",
-            "user.email=test@example.org",
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "credential.helper=",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_ASKPASS", "/bin/false")
-        .env_remove("GIT_DIR")
-        .output()
-        .await
-        .unwrap()
-}
-
-async fn git_ok(dir: &Path, args: &[&str]) -> String {
-    let output = git(dir, args).await;
-    assert!(
-        output.status.success(),
-        "git {args:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
 
 fn url(forge: &TestForge, user: &str, secret: &str, path: &str) -> String {
     format!(

@@ -3,34 +3,9 @@
 
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test, with its line.
 
-use forge_tests::{Browser, Scratch, TestForge, http, scratch};
+use forge_tests::{Browser, Scratch, TestForge, git_ok, http, scratch};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::path::Path;
-
-/// Runs git in `dir` with a clean, prompt-free environment; panics on failure.
-async fn git_ok(dir: &Path, args: &[&str]) -> String {
-    let output = tokio::process::Command::new("git")
-        .args(["-c", "user.name=Test", "-c", "user.email=test@example.org"])
-        .args(["-c", "init.defaultBranch=main", "-c", "credential.helper="])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_ASKPASS", "/bin/false")
-        .env_remove("GIT_DIR")
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "git {args:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
 
 /// The push URL of `owner/name` with a user's token as Basic credentials.
 fn push_url(forge: &TestForge, user: &str, token: &str, full_name: &str) -> String {

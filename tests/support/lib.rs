@@ -328,3 +328,33 @@ pub fn scratch(purpose: &str) -> Scratch {
     std::fs::create_dir_all(&dir).expect("the temporary folder is writable");
     Scratch(dir)
 }
+
+/// Runs the real `git` in `dir` with a clean, prompt-free environment: no
+/// system or user configuration, no credential helper, a fixed author.
+pub async fn git(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    tokio::process::Command::new("git")
+        .args(["-c", "user.name=Test", "-c", "user.email=test@example.org"])
+        .args(["-c", "init.defaultBranch=main", "-c", "credential.helper="])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_ASKPASS", "/bin/false")
+        .env_remove("GIT_DIR")
+        .output()
+        .await
+        .expect("git runs")
+}
+
+/// [`git`] that must succeed; its standard output.
+pub async fn git_ok(dir: &std::path::Path, args: &[&str]) -> String {
+    let output = git(dir, args).await;
+    assert!(
+        output.status.success(),
+        "git {args:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
