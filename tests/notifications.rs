@@ -124,7 +124,7 @@ async fn the_inbox_watches_and_subscriptions_work_as_forms() {
         assert!(inbox.contains("<h2 id=\"group-1\"><a href=\"/owner/project\">"));
 
         // Marking one read moves it to the read tab.
-        let threads = notification::list(&forge.db, &watcher, Status::Unread, 0, 10)
+        let threads = notification::list(&forge.db, &watcher, Status::Unread, None, 0, 10)
             .await
             .unwrap();
         let first_thread = threads.iter().find(|n| n.issue_id == first.id).unwrap().id;

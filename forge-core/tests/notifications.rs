@@ -70,7 +70,7 @@ async fn deliver_all(db: &Db) {
 async fn threads_of(db: &Db, users: &[&User], issue: &Issue) -> Vec<(String, String, bool)> {
     let mut found = Vec::new();
     for user in users {
-        for n in notification::list(db, user, Status::All, 0, 100)
+        for n in notification::list(db, user, Status::All, None, 0, 100)
             .await
             .unwrap()
         {
@@ -135,7 +135,7 @@ async fn participants_watchers_and_subscribers_hear_and_the_actor_does_not() {
         );
 
         // A comment reaches the author; the commenter hears of later news.
-        let read = notification::list(&db, &all, Status::Unread, 0, 10)
+        let read = notification::list(&db, &all, Status::Unread, None, 0, 10)
             .await
             .unwrap();
         for n in &read {
@@ -156,7 +156,7 @@ async fn participants_watchers_and_subscribers_hear_and_the_actor_does_not() {
             ]
         );
         assert_eq!(notification::unread_count(&db, &all).await.unwrap(), 1);
-        let thread = &notification::list(&db, &alice, Status::Unread, 0, 10)
+        let thread = &notification::list(&db, &alice, Status::Unread, None, 0, 10)
             .await
             .unwrap()[0];
         assert_eq!(thread.last_kind, "commented");
@@ -222,7 +222,7 @@ async fn another_users_thread_is_not_found_and_private_repositories_stay_private
                 .unwrap(),
             0
         );
-        let mine = notification::list(&db, &watcher, Status::All, 0, 10)
+        let mine = notification::list(&db, &watcher, Status::All, None, 0, 10)
             .await
             .unwrap();
         assert_eq!(mine.len(), 1);
@@ -248,6 +248,73 @@ async fn another_users_thread_is_not_found_and_private_repositories_stay_private
                 .unwrap(),
             1
         );
+    }
+}
+
+#[tokio::test]
+async fn the_inbox_pages_by_keyset_through_ties_and_new_threads() {
+    for db in testing::engines().await {
+        consumer::position(&db, deliver::CONSUMER, consumer::Start::Now)
+            .await
+            .unwrap();
+        let owner = testing::user(&db, "owner").await;
+        let watcher = testing::user(&db, "watcher").await;
+        let project = make_repo(&db, &owner, "project", false).await;
+        watch::watch(&db, &watcher, &project, WatchMode::All)
+            .await
+            .unwrap();
+        for n in 0..7 {
+            make_issue(&db, &owner, &project, &format!("Issue {n}"), "").await;
+        }
+        deliver_all(&db).await;
+        // Three threads share one time: the id orders them.
+        testing::execute(
+            &db,
+            "UPDATE notifications SET updated_at = 1000 WHERE id IN \
+             (SELECT id FROM notifications ORDER BY id LIMIT 3)",
+        )
+        .await;
+        let everything: Vec<_> = notification::list(&db, &watcher, Status::All, None, 0, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|n| n.id)
+            .collect();
+        assert_eq!(everything.len(), 7);
+        let mut paged = Vec::new();
+        let mut after = None;
+        loop {
+            let page = notification::list(&db, &watcher, Status::All, after, 0, 2)
+                .await
+                .unwrap();
+            let Some(last) = page.last() else { break };
+            after = Some(notification::Cursor::after(last));
+            paged.extend(page.iter().map(|n| n.id));
+        }
+        assert_eq!(paged, everything);
+        // A cursor survives the trip through a link.
+        let cursor = notification::Cursor::after(
+            &notification::get(&db, &watcher, everything[2]).await.unwrap(),
+        );
+        assert_eq!(
+            notification::Cursor::parse(&cursor.to_param()),
+            Some(cursor)
+        );
+        assert_eq!(notification::Cursor::parse("12"), None);
+        // A thread that moves to the top while someone pages is not seen
+        // twice on the later pages.
+        let second: Vec<_> = notification::list(&db, &watcher, Status::All, Some(cursor), 0, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|n| n.id)
+            .collect();
+        assert_eq!(second, everything[3..]);
+        // The API's pages (an offset after no cursor) still count.
+        let third = notification::list(&db, &watcher, Status::All, None, 4, 2)
+            .await
+            .unwrap();
+        assert_eq!(third.iter().map(|n| n.id).collect::<Vec<_>>(), everything[4..6]);
     }
 }
 
@@ -343,7 +410,7 @@ async fn funding_events_reach_the_pledgers_money_people_and_the_maintainers() {
                 row("treasurer", "funding", true)
             ]
         );
-        let thread = &notification::list(&db, &treasurer, Status::Unread, 0, 10)
+        let thread = &notification::list(&db, &treasurer, Status::Unread, None, 0, 10)
             .await
             .unwrap()[0];
         assert_eq!(thread.last_kind, "funded");
@@ -518,8 +585,42 @@ async fn each_reminder_is_written_once_to_whom_it_concerns() {
         .await;
         let now = now_ms();
         let (a, b) = tokio::join!(reminder::queue(&db, now), reminder::queue(&db, now));
-        assert_eq!(a.unwrap() + b.unwrap(), 2);
+        // Three reminders: two by e-mail, and the unverified treasurer's in
+        // the inbox only.
+        assert_eq!(a.unwrap() + b.unwrap(), 3);
         assert_eq!(reminder::queue(&db, now).await.unwrap(), 0);
+        let inbox = |user: &User| {
+            let db = db.clone();
+            let user = user.clone();
+            async move {
+                notification::list(&db, &user, Status::Unread, None, 0, 10)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|n| (n.issue_title, n.last_kind))
+                    .collect::<Vec<_>>()
+            }
+        };
+        for user in [&treasurer, &unverified] {
+            assert!(
+                inbox(user)
+                    .await
+                    .contains(&("Delivered".to_string(), "reminder_review_3".to_string())),
+                "{:?}",
+                inbox(user).await
+            );
+        }
+        assert!(
+            inbox(&maint)
+                .await
+                .contains(&("Short".to_string(), "reminder_deadline_7".to_string()))
+        );
+        // Read, it stays read: the reminder is told once.
+        notification::mark_all_read(&db, &unverified, i64::MAX)
+            .await
+            .unwrap();
+        assert_eq!(reminder::queue(&db, now).await.unwrap(), 0);
+        assert!(inbox(&unverified).await.is_empty());
         assert_eq!(
             reminders(&db).await,
             [
@@ -531,7 +632,7 @@ async fn each_reminder_is_written_once_to_whom_it_concerns() {
         // a share unpaid for fifteen days.
         assert_eq!(
             reminder::queue(&db, now + 36 * 3600 * 1000).await.unwrap(),
-            1
+            2
         );
         funding::review(
             &db,
@@ -544,7 +645,7 @@ async fn each_reminder_is_written_once_to_whom_it_concerns() {
         )
         .await
         .unwrap();
-        assert_eq!(reminder::queue(&db, now + 15 * DAY).await.unwrap(), 1);
+        assert_eq!(reminder::queue(&db, now + 15 * DAY).await.unwrap(), 2);
         assert_eq!(reminder::queue(&db, now + 16 * DAY).await.unwrap(), 0);
         let kinds: Vec<String> = reminders(&db).await.into_iter().map(|(_, k)| k).collect();
         assert!(

@@ -48,7 +48,8 @@ enum Job {
     /// Sends the e-mail messages due (when `[mail]` is configured).
     Mail,
     /// Writes the reminders due (review windows closing, funding deadlines
-    /// near, payments late), each once.
+    /// near, payments late), each once, and the daily digests of the day
+    /// that ended, each once.
     Reminders,
     /// Computes the mergeability of the pull requests that pushes marked
     /// "checking", and records merges that landed.
@@ -234,17 +235,32 @@ impl Job {
                     false
                 }
             },
-            Job::Reminders => match notification::reminder::queue(db, now_ms()).await {
-                Ok(0) => true,
-                Ok(n) => {
-                    tracing::info!(reminders = n, "wrote reminders");
-                    true
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "writing reminders failed");
-                    false
-                }
-            },
+            Job::Reminders => {
+                let now = now_ms();
+                let reminders = match notification::reminder::queue(db, now).await {
+                    Ok(0) => true,
+                    Ok(n) => {
+                        tracing::info!(reminders = n, "wrote reminders");
+                        true
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "writing reminders failed");
+                        false
+                    }
+                };
+                let digests = match notification::digest::queue(db, now).await {
+                    Ok(0) => true,
+                    Ok(n) => {
+                        tracing::info!(digests = n, "wrote daily digests");
+                        true
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "writing daily digests failed");
+                        false
+                    }
+                };
+                reminders && digests
+            }
             Job::Mail => match &forge.mail {
                 None => true,
                 Some(mailer) => match mailer.send_due(db).await {

@@ -9,6 +9,7 @@
 use crate::outcomes::{self, Channel, Outcome};
 use forge_core::clock::now_ms;
 use forge_core::notification::mail::{self, Pending};
+use forge_core::notification::verify;
 use forge_core::{Db, Result};
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
@@ -73,10 +74,12 @@ pub struct Composed {
     pub html: String,
 }
 
-/// Words a message for its recipient; `unsubscribe_url` is its one-click
-/// link.
+/// Words a message for its recipient; `link` is the message's own link:
+/// the one-click unsubscribe link of a notification, the link of a
+/// verification message (`mail.kind` is [`mail::VERIFY_KIND`]), nothing
+/// for a digest.
 pub trait Compose: Send + Sync {
-    fn compose(&self, mail: &Pending, unsubscribe_url: &str) -> Composed;
+    fn compose(&self, mail: &Pending, link: &str) -> Composed;
 }
 
 /// What sends notification e-mail.
@@ -143,24 +146,55 @@ impl Mailer {
         &self.settings
     }
 
-    /// The message of `pending`, threaded per issue.
-    fn message(&self, pending: &Pending, token: &str) -> std::result::Result<Message, String> {
-        let unsubscribe = format!("{}/-/unsubscribe/{token}", self.base_url);
-        let words = self.compose.compose(pending, &unsubscribe);
-        let to: Mailbox = pending
-            .email
-            .parse()
-            .map_err(|e| format!("the address of {} is not valid: {e}", pending.user_name))?;
-        let thread = format!("<issue-{}@{}>", pending.issue_id, self.domain);
-        let mut message = Message::builder()
+    /// The message of `pending`: a notification threaded per issue with its
+    /// one-click unsubscribe link, or a verification link, or a digest.
+    async fn message(&self, db: &Db, pending: &Pending) -> Result<Result<Message, String>> {
+        let to: Mailbox = match pending.email.parse() {
+            Ok(to) => to,
+            Err(e) => {
+                return Ok(Err(format!(
+                    "the address of {} is not valid: {e}",
+                    pending.user_name
+                )));
+            }
+        };
+        let builder = Message::builder()
             .from(self.from.clone())
             .to(to)
+            .message_id(Some(format!("<mail-{}@{}>", pending.id, self.domain)));
+        if pending.kind == mail::VERIFY_KIND {
+            let token = verify::token(db, pending.user_id, &pending.email).await?;
+            let link = format!("{}/-/verify-email/{token}", self.base_url);
+            let words = self.compose.compose(pending, &link);
+            return Ok(builder
+                .subject(words.subject)
+                .multipart(MultiPart::alternative_plain_html(words.text, words.html))
+                .map_err(|e| format!("building a message: {e}")));
+        }
+        if pending.kind == mail::DIGEST_KIND {
+            let words = self.compose.compose(pending, "");
+            return Ok(builder
+                .subject(words.subject)
+                .multipart(MultiPart::alternative_plain_html(words.text, words.html))
+                .map_err(|e| format!("building a message: {e}")));
+        }
+        let token = mail::unsubscribe_token(db, pending.id).await?;
+        let unsubscribe = format!("{}/-/unsubscribe/{token}", self.base_url);
+        let words = self.compose.compose(pending, &unsubscribe);
+        let thread = format!(
+            "<issue-{}@{}>",
+            pending.issue_id.map_or(0, |i| i.0),
+            self.domain
+        );
+        let mut message = match builder
             .subject(words.subject)
-            .message_id(Some(format!("<mail-{}@{}>", pending.id, self.domain)))
             .in_reply_to(thread.clone())
             .references(thread)
             .multipart(MultiPart::alternative_plain_html(words.text, words.html))
-            .map_err(|e| format!("building a message: {e}"))?;
+        {
+            Ok(message) => message,
+            Err(e) => return Ok(Err(format!("building a message: {e}"))),
+        };
         let headers = message.headers_mut();
         headers.insert_raw(HeaderValue::new(
             HeaderName::new_from_ascii_str("List-Unsubscribe"),
@@ -170,15 +204,14 @@ impl Mailer {
             HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
             "List-Unsubscribe=One-Click".to_string(),
         ));
-        Ok(message)
+        Ok(Ok(message))
     }
 
     /// Sends what is due now; returns how many messages went out.
     pub async fn send_due(&self, db: &Db) -> Result<usize> {
         let mut sent = 0;
         for pending in mail::claim(db, now_ms(), ROUND).await? {
-            let token = mail::unsubscribe_token(db, pending.id).await?;
-            let outcome = match self.message(&pending, &token) {
+            let outcome = match self.message(db, &pending).await? {
                 Ok(message) => self
                     .transport
                     .send(message)

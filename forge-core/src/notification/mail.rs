@@ -62,22 +62,36 @@ pub(crate) const QUEUE: &str = "\
         AND u.deleted_at IS NULL \
         AND (u.email_mode = 'every' OR (u.email_mode = 'action' AND $4 = 1))";
 
+/// The kind of the message that verifies an address, the only one sent to
+/// an address not verified yet.
+pub const VERIFY_KIND: &str = "verify_email";
+
+/// The kind of the daily digest.
+pub const DIGEST_KIND: &str = "digest";
+
 /// A message to send, with what its text needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pending {
     pub id: i64,
+    pub user_id: UserId,
     pub user_name: String,
     pub email: String,
     pub locale: Option<String>,
-    pub issue_id: IssueId,
+    /// The issue the message is about; `None` for a verification link or
+    /// a digest (whose issue fields are then empty).
+    pub issue_id: Option<IssueId>,
     pub repo_owner: String,
     pub repo_name: String,
     pub issue_number: i64,
     pub issue_title: String,
-    /// The timeline kind (`commented`, `funded`, …).
+    /// The timeline kind (`commented`, `funded`, …), a reminder's kind,
+    /// [`VERIFY_KIND`] or [`DIGEST_KIND`].
     pub kind: String,
     pub actor: Option<String>,
     pub attempts: i64,
+    /// What a digest tells of, grouped by repository then issue; empty for
+    /// other messages.
+    pub digest: Vec<super::digest::Item>,
 }
 
 /// How long a claimed message stays with its sender.
@@ -103,31 +117,59 @@ pub async fn claim(db: &Db, now: i64, limit: i64) -> Result<Vec<Pending>> {
     for row in claimed {
         let id: i64 = row.try_get("id")?;
         let row = sqlx::query(
-            "SELECT m.id, u.email, a.name AS user_name, u.locale, m.issue_id, o.name AS repo_owner, \
-             r.name AS repo_name, i.number, i.title, m.kind, actor.name AS actor, m.attempts \
+            "SELECT m.id, u.email, a.name AS user_name, u.locale, m.issue_id, \
+             COALESCE(o.name, '') AS repo_owner, COALESCE(r.name, '') AS repo_name, \
+             COALESCE(i.number, 0) AS number, COALESCE(i.title, '') AS title, m.kind, \
+             actor.name AS actor, m.attempts, m.user_id, m.digest_since, m.created_at \
              FROM mail_messages m JOIN users u ON u.id = m.user_id \
-             JOIN accounts a ON a.id = m.user_id JOIN issues i ON i.id = m.issue_id \
-             JOIN repositories r ON r.id = i.repo_id JOIN accounts o ON o.id = r.owner_id \
-             LEFT JOIN accounts actor ON actor.id = m.actor_id WHERE m.id = $1",
+             JOIN accounts a ON a.id = m.user_id LEFT JOIN issues i ON i.id = m.issue_id \
+             LEFT JOIN repositories r ON r.id = i.repo_id LEFT JOIN accounts o ON o.id = r.owner_id \
+             LEFT JOIN accounts actor ON actor.id = m.actor_id WHERE m.id = $1 \
+             AND (u.email_verified_at IS NOT NULL OR m.kind = 'verify_email')",
         )
         .bind(id)
         .fetch_optional(db.pool())
         .await?;
         if let Some(row) = row {
+            let kind: String = row.try_get("kind")?;
+            let digest = match row.try_get::<Option<i64>, _>("digest_since")? {
+                Some(since) if kind == DIGEST_KIND => {
+                    super::digest::items(
+                        db,
+                        UserId(row.try_get("user_id")?),
+                        since,
+                        row.try_get("created_at")?,
+                    )
+                    .await?
+                }
+                _ => Vec::new(),
+            };
             pending.push(Pending {
                 id: row.try_get("id")?,
+                user_id: UserId(row.try_get("user_id")?),
                 user_name: row.try_get("user_name")?,
                 email: row.try_get("email")?,
                 locale: row.try_get("locale")?,
-                issue_id: IssueId(row.try_get("issue_id")?),
+                issue_id: row.try_get::<Option<i64>, _>("issue_id")?.map(IssueId),
                 repo_owner: row.try_get("repo_owner")?,
                 repo_name: row.try_get("repo_name")?,
                 issue_number: row.try_get("number")?,
                 issue_title: row.try_get("title")?,
-                kind: row.try_get("kind")?,
+                kind,
                 actor: row.try_get("actor")?,
                 attempts: row.try_get("attempts")?,
+                digest,
             });
+        } else {
+            // The address changed since the message was written and is not
+            // verified yet: nothing is sent to it.
+            sqlx::query(
+                "UPDATE mail_messages SET state = 'failed', lease_until = 0, \
+                 last_error = 'the address is not verified' WHERE id = $1",
+            )
+            .bind(id)
+            .execute(db.pool())
+            .await?;
         }
     }
     Ok(pending)
@@ -204,8 +246,8 @@ pub async fn unsubscribe(db: &Db, token: &str) -> Result<bool> {
     Ok(true)
 }
 
-/// Marks a user's address verified (the admin command, and the link of
-/// the verification message).
+/// Marks a user's address verified (the admin command; the link of the
+/// verification message goes through [`super::verify::confirm`]).
 pub async fn verify_email(db: &Db, user: UserId) -> Result<()> {
     sqlx::query(
         "UPDATE users SET email_verified_at = $1 WHERE id = $2 AND email_verified_at IS NULL",

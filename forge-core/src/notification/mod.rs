@@ -7,8 +7,10 @@
 //! user's thread is "not found".
 
 pub mod deliver;
+pub mod digest;
 pub mod mail;
 pub mod reminder;
+pub mod verify;
 pub mod watch;
 
 use crate::db::Db;
@@ -93,12 +95,47 @@ fn admin_flag(user: &User) -> i64 {
 /// The most threads one page shows.
 pub const MAX_PAGE: i64 = 100;
 
-/// A page of `user`'s threads, newest first: `limit` threads after the
-/// first `offset`.
+/// Where a page of the inbox starts: just after this thread (the last of
+/// the previous page), in the inbox's order (newest update first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub updated_at: i64,
+    pub id: NotificationId,
+}
+
+impl Cursor {
+    /// The cursor after `thread`.
+    pub fn after(thread: &Notification) -> Cursor {
+        Cursor {
+            updated_at: thread.updated_at,
+            id: thread.id,
+        }
+    }
+
+    /// The cursor in a link: `UPDATED.ID`.
+    pub fn to_param(self) -> String {
+        format!("{}.{}", self.updated_at, self.id.0)
+    }
+
+    /// Reads a link's cursor; `None` when it is not one.
+    pub fn parse(text: &str) -> Option<Cursor> {
+        let (updated_at, id) = text.split_once('.')?;
+        Some(Cursor {
+            updated_at: updated_at.parse().ok()?,
+            id: NotificationId(id.parse().ok()?),
+        })
+    }
+}
+
+/// A page of `user`'s threads, newest first: `limit` threads after
+/// `after` (by keyset: the index seeks to the cursor, so a far page costs
+/// what the first does), skipping `offset` more for clients that count
+/// pages (the API's `page`).
 pub async fn list(
     db: &Db,
     user: &User,
     status: Status,
+    after: Option<Cursor>,
     offset: i64,
     limit: i64,
 ) -> Result<Vec<Notification>> {
@@ -106,18 +143,24 @@ pub async fn list(
     let offset = offset.max(0);
     let query = match status {
         Status::Unread => sqlx::query(select_threads!(
-            "AND n.is_read = 0 ORDER BY n.updated_at DESC, n.id DESC LIMIT $3 OFFSET $4"
+            "AND n.is_read = 0 AND (n.updated_at, n.id) < ($3, $4) \
+             ORDER BY n.updated_at DESC, n.id DESC LIMIT $5 OFFSET $6"
         )),
         Status::Read => sqlx::query(select_threads!(
-            "AND n.is_read = 1 ORDER BY n.updated_at DESC, n.id DESC LIMIT $3 OFFSET $4"
+            "AND n.is_read = 1 AND (n.updated_at, n.id) < ($3, $4) \
+             ORDER BY n.updated_at DESC, n.id DESC LIMIT $5 OFFSET $6"
         )),
         Status::All => sqlx::query(select_threads!(
-            "ORDER BY n.updated_at DESC, n.id DESC LIMIT $3 OFFSET $4"
+            "AND (n.updated_at, n.id) < ($3, $4) \
+             ORDER BY n.updated_at DESC, n.id DESC LIMIT $5 OFFSET $6"
         )),
     };
+    let (updated_at, id) = after.map_or((i64::MAX, i64::MAX), |c| (c.updated_at, c.id.0));
     let rows = query
         .bind(user.id.0)
         .bind(admin_flag(user))
+        .bind(updated_at)
+        .bind(id)
         .bind(limit)
         .bind(offset)
         .fetch_all(db.pool())

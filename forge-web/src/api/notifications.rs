@@ -84,7 +84,7 @@ pub async fn list(
     let status = status_of(&pairs);
     let user = &caller.user;
     let threads =
-        notification::list(&state.db, user, status, paging.offset(), paging.limit).await?;
+        notification::list(&state.db, user, status, None, paging.offset(), paging.limit).await?;
     let total = notification::count(&state.db, user, status).await?;
     let items = threads.iter().map(|n| thread_json(&state, n)).collect();
     page_response(items, total, paging, &list_url(&state, &uri), &pairs)

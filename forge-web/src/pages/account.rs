@@ -1,6 +1,7 @@
 //! Signing up, in and out, and choosing a language.
 
 use super::see_other;
+use super::settings::notifications::request_verification;
 use crate::auth::ClientAddress;
 use crate::context::{CsrfForm, PageCtx};
 use crate::error::PageError;
@@ -324,6 +325,9 @@ pub async fn sign_up(
             // People sign up in the language they are reading; keep it.
             user::set_locale(&state.db, created.id, ctx.lang.code()).await?;
             tracing::info!(user = %created.id, "an account was created");
+            // The address is verified by the link this sends, in the
+            // language just kept, before anything else goes to it.
+            request_verification(&state, created.id).await?;
             Ok(see_other(SIGNED_UP))
         }
         Err(forge_core::Error::Conflict {

@@ -1,10 +1,13 @@
 //! What e-mail needs from the web: the one-click unsubscribe link of every
 //! message (RFC 8058: a `POST` without sign-in or CSRF token, the token in
 //! the link being the credential; a `GET` shows a button that posts it),
-//! and the site admin's list of recent messages and their state.
+//! the link that verifies an address (a `GET` shows a button whose form,
+//! with its CSRF token, verifies; so a mail scanner following links
+//! verifies nothing), and the site admin's list of recent messages and
+//! their state.
 
 use crate::AppState;
-use crate::context::PageCtx;
+use crate::context::{CsrfForm, PageCtx};
 use crate::error::PageError;
 use crate::views::render;
 use askama::Template;
@@ -15,7 +18,7 @@ use axum::http::header::CACHE_CONTROL;
 use axum::response::Response;
 use axum::routing::get;
 use forge_core::clock;
-use forge_core::notification::mail;
+use forge_core::notification::{mail, verify};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -23,8 +26,60 @@ pub fn router() -> Router<AppState> {
             "/-/unsubscribe/{token}",
             get(unsubscribe_page).post(unsubscribe),
         )
+        .route(
+            "/-/verify-email/{token}",
+            get(verify_page).post(verify),
+        )
         .route("/-/admin/mail", get(admin_list))
 }
+
+#[derive(Template)]
+#[template(path = "mail_verify.html")]
+struct VerifyView<'a> {
+    ctx: &'a PageCtx,
+    action: String,
+    done: bool,
+}
+
+/// The page of a verification link: a button, when the link is still
+/// good; "not found" when it is used, expired or unknown.
+pub async fn verify_page(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
+    if !valid_token(&token) || !verify::is_valid(&state.db, &token).await? {
+        return Err(PageError::not_found());
+    }
+    Ok(no_store(render(&VerifyView {
+        action: format!("/-/verify-email/{token}"),
+        done: false,
+        ctx: &ctx,
+    })))
+}
+
+/// Verifies the address the link was sent to.
+pub async fn verify(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path(token): Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, PageError> {
+    if !valid_token(&token) {
+        return Err(PageError::not_found());
+    }
+    let user = verify::confirm(&state.db, &token).await?;
+    tracing::info!(user = %user, "an e-mail address was verified");
+    Ok(no_store(render(&VerifyView {
+        action: String::new(),
+        done: true,
+        ctx: &ctx,
+    })))
+}
+
+/// A form with nothing but its CSRF token.
+#[derive(serde::Deserialize)]
+pub struct Empty {}
 
 #[derive(Template)]
 #[template(path = "mail_unsubscribe.html")]

@@ -41,8 +41,10 @@ pub fn router() -> Router<AppState> {
 pub struct InboxQuery {
     #[serde(default)]
     tab: String,
+    /// Where the page starts: the cursor of the previous page's last
+    /// thread (keyset paging).
     #[serde(default)]
-    page: Option<String>,
+    after: Option<String>,
 }
 
 /// The tab named in a query: unread unless `read`.
@@ -80,7 +82,8 @@ struct InboxView<'a> {
     tab: &'static str,
     groups: Vec<Group>,
     unread_total: i64,
-    previous: Option<String>,
+    /// The first page, from a later one.
+    newest: Option<String>,
     next: Option<String>,
     /// When the page was made: "mark all as read" leaves newer threads.
     now: i64,
@@ -92,6 +95,8 @@ fn what_of(ctx: &PageCtx, n: &Notification) -> String {
         "opened" | "commented" | "closed" | "reopened" | "assigned" => {
             format!("notification-kind-{}", n.last_kind)
         }
+        "reminder_review_3" | "reminder_review_1" | "reminder_deadline_7"
+        | "reminder_payment_14" => format!("mail-{}", n.last_kind),
         _ => "notification-kind-funding".to_string(),
     };
     let actor = n
@@ -154,25 +159,26 @@ pub async fn inbox(
         Err(redirect) => return Ok(redirect.into_response()),
     };
     let (status, tab) = tab_of(&query.tab);
-    let page = query
-        .page
-        .as_deref()
-        .and_then(|p| p.parse::<i64>().ok())
-        .filter(|p| (1..=100_000).contains(p))
-        .unwrap_or(1);
-    let offset = (page - 1) * PER_PAGE;
+    let after = query.after.as_deref().and_then(notification::Cursor::parse);
     // One more than a page tells whether another page follows.
-    let mut threads = notification::list(&state.db, &user, status, offset, PER_PAGE + 1).await?;
+    let mut threads =
+        notification::list(&state.db, &user, status, after, 0, PER_PAGE + 1).await?;
     let more = i64::try_from(threads.len()).unwrap_or(i64::MAX) > PER_PAGE;
     threads.truncate(usize::try_from(PER_PAGE).unwrap_or(50));
-    let link = |p: i64| format!("/notifications?tab={tab}&page={p}");
+    let next = match threads.last() {
+        Some(last) if more => Some(format!(
+            "/notifications?tab={tab}&after={}",
+            notification::Cursor::after(last).to_param()
+        )),
+        _ => None,
+    };
     let view = InboxView {
         ctx: &ctx,
         tab,
         groups: grouped(&ctx, &threads),
         unread_total: ctx.unread,
-        previous: (page > 1).then(|| link(page - 1)),
-        next: more.then(|| link(page + 1)),
+        newest: after.is_some().then(|| format!("/notifications?tab={tab}")),
+        next,
         now: clock::now_ms(),
     };
     let mut response = render(&view);

@@ -3,6 +3,7 @@
 //! `forge_core::account_settings`).
 
 use super::Done;
+use super::notifications::request_verification;
 use crate::context::{CsrfForm, PageCtx};
 use crate::error::PageError;
 use crate::pages::see_other;
@@ -151,7 +152,11 @@ pub async fn email(
     match account_settings::change_email(&state.db, user.id, &form.current_password, &form.email)
         .await
     {
-        Ok(_) => Ok(see_other("/user/settings/account?done=email")),
+        Ok(_) => {
+            // The new address is verified by a link sent to it.
+            request_verification(&state, user.id).await?;
+            Ok(see_other("/user/settings/account?done=email"))
+        }
         Err(e) => {
             // The password field of this form is told apart from the one of
             // the password form, which has the same name.

@@ -3,7 +3,7 @@
 //! sign-in identities, access tokens and SSH keys.
 
 mod account;
-mod notifications;
+pub(crate) mod notifications;
 mod profile;
 pub(crate) mod ssh_keys;
 mod tokens;
@@ -25,6 +25,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/user/settings/notifications",
             get(notifications::show).post(notifications::save),
+        )
+        .route(
+            "/user/settings/notifications/verify",
+            post(notifications::resend),
         )
         .route(
             "/user/settings/tokens",

@@ -1,0 +1,74 @@
+-- E-mail beyond the messages of one issue: the verification of an
+-- address, the daily digest, and reminders that also reach the inbox.
+--
+-- Messages that concern no issue (a verification link, a digest) leave
+-- `issue_id` empty, so the table is rebuilt without its NOT NULL (SQLite
+-- cannot drop a constraint in place). Nothing refers to it.
+CREATE TABLE mail_messages_new (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id          INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    issue_id         INTEGER REFERENCES issues (id) ON DELETE CASCADE,
+    event_id         BIGINT  NOT NULL,
+    kind             TEXT    NOT NULL,
+    actor_id         BIGINT,
+    state            TEXT    NOT NULL CHECK (state IN ('pending', 'sent', 'failed')),
+    attempts         BIGINT  NOT NULL DEFAULT 0,
+    next_attempt_at  BIGINT  NOT NULL,
+    lease_until      BIGINT  NOT NULL DEFAULT 0,
+    last_error       TEXT,
+    unsubscribe_hash TEXT UNIQUE,
+    reminder_key     TEXT UNIQUE,
+    created_at       BIGINT  NOT NULL,
+    sent_at          BIGINT,
+    -- A digest tells of the threads updated after this time.
+    digest_since     BIGINT
+);
+INSERT INTO mail_messages_new (id, user_id, issue_id, event_id, kind, actor_id, state, attempts,
+    next_attempt_at, lease_until, last_error, unsubscribe_hash, reminder_key, created_at, sent_at)
+SELECT id, user_id, issue_id, event_id, kind, actor_id, state, attempts, next_attempt_at,
+    lease_until, last_error, unsubscribe_hash, reminder_key, created_at, sent_at
+FROM mail_messages;
+DROP TABLE mail_messages;
+ALTER TABLE mail_messages_new RENAME TO mail_messages;
+CREATE INDEX mail_messages_to_send ON mail_messages (state, next_attempt_at, id);
+CREATE INDEX mail_messages_recent ON mail_messages (created_at, id);
+-- The verification messages of a user, newest last (for the rate limit).
+CREATE INDEX mail_messages_by_user_kind ON mail_messages (user_id, kind, created_at);
+
+-- Links that verify an address: the SHA-256 digest of the token sent, the
+-- address it was sent to (a link verifies only that address), single use,
+-- expiring.
+CREATE TABLE email_verifications (
+    token_hash TEXT    PRIMARY KEY,
+    user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    email      TEXT    NOT NULL,
+    created_at BIGINT  NOT NULL,
+    expires_at BIGINT  NOT NULL,
+    used_at    BIGINT
+);
+CREATE INDEX email_verifications_by_user ON email_verifications (user_id);
+
+-- Daily digests: one row per user and day (unix days, UTC), claimed by the
+-- process that writes the digest, so no day is told twice.
+CREATE TABLE mail_digests (
+    user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    day        BIGINT  NOT NULL,
+    -- The end of the window it told of: the next digest starts there.
+    until_at   BIGINT  NOT NULL,
+    created_at BIGINT  NOT NULL,
+    PRIMARY KEY (user_id, day)
+);
+
+-- Reminders, each written once (a unique key naming what and to whom),
+-- told in the inbox and, to verified addresses, by e-mail.
+CREATE TABLE reminders (
+    reminder_key TEXT    PRIMARY KEY,
+    user_id      INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    issue_id     INTEGER NOT NULL REFERENCES issues (id) ON DELETE CASCADE,
+    kind         TEXT    NOT NULL,
+    created_at   BIGINT  NOT NULL
+);
+-- Reminders sent before this migration are not told again.
+INSERT INTO reminders (reminder_key, user_id, issue_id, kind, created_at)
+SELECT reminder_key, user_id, issue_id, kind, created_at FROM mail_messages
+WHERE reminder_key IS NOT NULL AND issue_id IS NOT NULL;
