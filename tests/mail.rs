@@ -15,7 +15,7 @@ use forge_core::repo::{NewRepo, Repo};
 use forge_core::user::User;
 use forge_core::{comment, consumer, testing};
 use forge_service::mail::{MailSettings, Mailer, Security};
-use forge_tests::{TestForge, http};
+use forge_tests::{Browser, TestForge, http};
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::io::BufRead;
@@ -322,5 +322,265 @@ async fn an_unreachable_server_blocks_nothing_and_is_tried_again_later() {
         assert_eq!(recent[0].state, "sent");
         assert_eq!(recent[0].attempts, 2);
         assert!(recent[0].sent_at.is_some());
+    }
+}
+
+/// The link of a verification message.
+fn verification_link(forge: &TestForge, message: &Value) -> String {
+    let text = message["text"].as_str().unwrap();
+    let start = text
+        .find(&format!("{}/-/verify-email/", forge.url))
+        .unwrap_or_else(|| panic!("no verification link in {text}"));
+    text[start..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn sign_up_sends_a_verification_link_that_verifies_once_and_opens_the_mail() {
+    let sink = start_sink();
+    let mut seen = 0;
+    for forge in TestForge::on_each_engine().await {
+        consumer::position(&forge.db, deliver::CONSUMER, consumer::Start::Now)
+            .await
+            .unwrap();
+        let owner = forge.user("owner", false).await;
+        let project = make_repo(&forge, &owner).await;
+        let mut browser = Browser::new(&forge, "fr");
+        browser.sign_up("camille").await;
+        let camille = forge_core::user::by_name(&forge.db, "camille")
+            .await
+            .unwrap()
+            .unwrap();
+        watch::watch(&forge.db, &camille, &project, WatchMode::All)
+            .await
+            .unwrap();
+        // Before verification, notifications are not e-mailed: only the
+        // verification message waits.
+        open_issue(&forge, &owner, &project, "Before").await;
+        queued(&forge, 1).await;
+        let sender = mailer(&forge, sink.port);
+        assert_eq!(sender.send_due(&forge.db).await.unwrap(), 1);
+        let messages = sink.messages();
+        assert_eq!(messages.len(), seen + 1);
+        let message = &messages[seen];
+        seen += 1;
+        assert_eq!(message["envelope_to"][0], "camille@example.org");
+        // In the language she signed up in.
+        assert_eq!(
+            header(message, "Subject"),
+            "Vérifiez votre adresse électronique sur Test Forge"
+        );
+        assert!(
+            message["html"]
+                .as_str()
+                .unwrap()
+                .contains("<html lang=\"fr\">")
+        );
+        assert!(message["headers"]["List-Unsubscribe"].is_null());
+        let link = verification_link(&forge, message);
+        // The settings page says the address is not verified, and asking
+        // again at once is refused.
+        let settings = browser.get("/user/settings/notifications").await;
+        assert!(settings.contains("/user/settings/notifications/verify"));
+        let again = browser
+            .post("/user/settings/notifications/verify", &[])
+            .await;
+        assert_eq!(again.status, StatusCode::TOO_MANY_REQUESTS, "{}", again.body);
+        // Following the link (as a mail scanner does) verifies nothing.
+        let path = link.strip_prefix(&forge.url).unwrap().to_string();
+        let mut stranger = Browser::new(&forge, "en");
+        let page = stranger.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let page = browser.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.contains("name=\"_csrf\""));
+        assert!(
+            mail::settings_of(&forge.db, camille.id)
+                .await
+                .unwrap()
+                .1
+                .is_none()
+        );
+        // Without the form's token, refused.
+        let forged = browser.post_raw(&path, &[]).await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+        // The button verifies, once.
+        let done = browser.post(&path, &[]).await;
+        assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+        assert!(done.contains("vérifiée"));
+        assert!(
+            mail::settings_of(&forge.db, camille.id)
+                .await
+                .unwrap()
+                .1
+                .is_some()
+        );
+        assert_eq!(browser.post(&path, &[]).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(browser.get(&path).await.status, StatusCode::NOT_FOUND);
+        let settings = browser.get("/user/settings/notifications").await;
+        assert!(!settings.contains("/user/settings/notifications/verify"));
+        // From now on, her notifications are e-mailed.
+        open_issue(&forge, &owner, &project, "After").await;
+        queued(&forge, 2).await;
+        assert_eq!(sender.send_due(&forge.db).await.unwrap(), 1);
+        let messages = sink.messages();
+        assert_eq!(messages.len(), seen + 1);
+        assert_eq!(messages[seen]["envelope_to"][0], "camille@example.org");
+        assert!(header(&messages[seen], "Subject").contains("After (#2)"));
+        seen += 1;
+    }
+}
+
+#[tokio::test]
+async fn a_changed_address_is_verified_again_and_an_expired_link_verifies_nothing() {
+    let sink = start_sink();
+    let mut seen = 0;
+    for forge in TestForge::on_each_engine().await {
+        let mut browser = Browser::new(&forge, "en");
+        browser.sign_up("dominique").await;
+        let user = forge_core::user::by_name(&forge.db, "dominique")
+            .await
+            .unwrap()
+            .unwrap();
+        mail::verify_email(&forge.db, user.id).await.unwrap();
+        // The sign-up's link, now useless: the address is verified.
+        testing::execute(&forge.db, "DELETE FROM mail_messages").await;
+        browser.get("/user/settings/account").await;
+        let changed = browser
+            .post(
+                "/user/settings/account/email",
+                &[
+                    ("email", "dominique@example.net"),
+                    ("current_password", &forge_tests::password_of("dominique")),
+                ],
+            )
+            .await;
+        assert_eq!(changed.status, StatusCode::SEE_OTHER, "{}", changed.body);
+        assert!(
+            mail::settings_of(&forge.db, user.id)
+                .await
+                .unwrap()
+                .1
+                .is_none()
+        );
+        let sender = mailer(&forge, sink.port);
+        assert_eq!(sender.send_due(&forge.db).await.unwrap(), 1);
+        let messages = sink.messages();
+        assert_eq!(messages.len(), seen + 1);
+        assert_eq!(messages[seen]["envelope_to"][0], "dominique@example.net");
+        assert_eq!(
+            header(&messages[seen], "Subject"),
+            "Verify your e-mail address on Test Forge"
+        );
+        let link = verification_link(&forge, &messages[seen]);
+        seen += 1;
+        let path = link.strip_prefix(&forge.url).unwrap().to_string();
+        testing::execute(&forge.db, "UPDATE email_verifications SET expires_at = 0").await;
+        assert_eq!(browser.get(&path).await.status, StatusCode::NOT_FOUND);
+        browser.get("/user/settings/notifications").await;
+        assert_eq!(browser.post(&path, &[]).await.status, StatusCode::NOT_FOUND);
+        assert!(
+            mail::settings_of(&forge.db, user.id)
+                .await
+                .unwrap()
+                .1
+                .is_none()
+        );
+        // Asking again, after a while, sends a new link that works.
+        testing::execute(&forge.db, "UPDATE mail_messages SET created_at = 0").await;
+        let again = browser
+            .post("/user/settings/notifications/verify", &[])
+            .await;
+        assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
+        assert_eq!(sender.send_due(&forge.db).await.unwrap(), 1);
+        let messages = sink.messages();
+        let path = verification_link(&forge, &messages[seen])
+            .strip_prefix(&forge.url)
+            .unwrap()
+            .to_string();
+        seen += 1;
+        browser.get(&path).await;
+        assert_eq!(browser.post(&path, &[]).await.status, StatusCode::OK);
+        assert!(
+            mail::settings_of(&forge.db, user.id)
+                .await
+                .unwrap()
+                .1
+                .is_some()
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_daily_digest_tells_each_day_once_grouped_and_nothing_when_nothing_happened() {
+    use forge_core::notification::digest;
+    let sink = start_sink();
+    let mut seen = 0;
+    for forge in TestForge::on_each_engine().await {
+        consumer::position(&forge.db, deliver::CONSUMER, consumer::Start::Now)
+            .await
+            .unwrap();
+        let owner = forge.user("owner", false).await;
+        let reader = forge.user("reader", false).await;
+        let quiet = forge.user("quiet", false).await;
+        for user in [&reader, &quiet] {
+            mail::verify_email(&forge.db, user.id).await.unwrap();
+            mail::set_mode(&forge.db, user.id, mail::MailMode::Digest)
+                .await
+                .unwrap();
+        }
+        let project = make_repo(&forge, &owner).await;
+        watch::watch(&forge.db, &reader, &project, WatchMode::All)
+            .await
+            .unwrap();
+        let first = open_issue(&forge, &owner, &project, "Export to ODS").await;
+        comment::create(&forge.db, &owner, &project, &first, "Started.")
+            .await
+            .unwrap();
+        open_issue(&forge, &owner, &project, "Import CSV").await;
+        // No message per event in digest mode.
+        queued(&forge, 0).await;
+        // Today's digest waits for the day to end.
+        let now = forge_core::clock::now_ms();
+        assert_eq!(digest::queue(&forge.db, now).await.unwrap(), 0);
+        let tomorrow = now + digest::DAY_MS;
+        // Two processes at once: one digest.
+        let (a, b) = tokio::join!(
+            digest::queue(&forge.db, tomorrow),
+            digest::queue(&forge.db, tomorrow)
+        );
+        assert_eq!(a.unwrap() + b.unwrap(), 1);
+        assert_eq!(digest::queue(&forge.db, tomorrow + 1000).await.unwrap(), 0);
+        let sender = mailer(&forge, sink.port);
+        assert_eq!(sender.send_due(&forge.db).await.unwrap(), 1);
+        let messages = sink.messages();
+        assert_eq!(messages.len(), seen + 1);
+        let message = &messages[seen];
+        seen += 1;
+        assert_eq!(message["envelope_to"][0], "reader@example.org");
+        assert_eq!(
+            header(message, "Subject"),
+            "Test Forge: your daily summary (2)"
+        );
+        let text = message["text"].as_str().unwrap();
+        assert_eq!(
+            text.lines().filter(|l| l.trim_end() == "owner/project").count(),
+            1,
+            "{text}"
+        );
+        assert!(text.contains("#1 Export to ODS: owner commented"), "{text}");
+        assert!(text.contains("#2 Import CSV: owner opened"), "{text}");
+        assert!(text.contains(&format!("{}/owner/project/issues/2", forge.url)));
+        // The next day, nothing new happened: no message.
+        assert_eq!(
+            digest::queue(&forge.db, tomorrow + digest::DAY_MS)
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(sender.send_due(&forge.db).await.unwrap(), 0);
     }
 }

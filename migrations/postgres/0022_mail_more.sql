@@ -4,8 +4,10 @@
 -- Messages that concern no issue (a verification link, a digest) leave
 -- `issue_id` empty.
 ALTER TABLE mail_messages ALTER COLUMN issue_id DROP NOT NULL;
--- A digest tells of the threads updated after this time.
+-- A digest tells of the threads updated after `digest_since` and up to
+-- `digest_until`.
 ALTER TABLE mail_messages ADD COLUMN digest_since BIGINT;
+ALTER TABLE mail_messages ADD COLUMN digest_until BIGINT;
 -- The verification messages of a user, newest last (for the rate limit).
 CREATE INDEX mail_messages_by_user_kind ON mail_messages (user_id, kind, created_at);
 
@@ -27,7 +29,7 @@ CREATE INDEX email_verifications_by_user ON email_verifications (user_id);
 CREATE TABLE mail_digests (
     user_id    BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     day        BIGINT NOT NULL,
-    -- The end of the window it told of: the next digest starts there.
+    -- The end of the day it told of: the next digest starts there.
     until_at   BIGINT NOT NULL,
     created_at BIGINT NOT NULL,
     PRIMARY KEY (user_id, day)

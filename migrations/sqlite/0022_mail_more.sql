@@ -20,8 +20,10 @@ CREATE TABLE mail_messages_new (
     reminder_key     TEXT UNIQUE,
     created_at       BIGINT  NOT NULL,
     sent_at          BIGINT,
-    -- A digest tells of the threads updated after this time.
-    digest_since     BIGINT
+    -- A digest tells of the threads updated after `digest_since` and up
+    -- to `digest_until`.
+    digest_since     BIGINT,
+    digest_until     BIGINT
 );
 INSERT INTO mail_messages_new (id, user_id, issue_id, event_id, kind, actor_id, state, attempts,
     next_attempt_at, lease_until, last_error, unsubscribe_hash, reminder_key, created_at, sent_at)
@@ -53,7 +55,7 @@ CREATE INDEX email_verifications_by_user ON email_verifications (user_id);
 CREATE TABLE mail_digests (
     user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     day        BIGINT  NOT NULL,
-    -- The end of the window it told of: the next digest starts there.
+    -- The end of the day it told of: the next digest starts there.
     until_at   BIGINT  NOT NULL,
     created_at BIGINT  NOT NULL,
     PRIMARY KEY (user_id, day)

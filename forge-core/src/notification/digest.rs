@@ -71,18 +71,22 @@ pub async fn items(db: &Db, user: UserId, since: i64, until: i64) -> Result<Vec<
 }
 
 /// Writes the digests of the day that ended before `now` (UTC) not written
-/// yet; returns how many messages were written.
+/// yet; returns how many messages were written. Each tells of the threads
+/// updated after the end of the previous digest's day (or the start of
+/// this day) and up to the end of this day; a thread updated since is told
+/// the next day.
 pub async fn queue(db: &Db, now: i64) -> Result<u64> {
     let day = now.div_euclid(DAY_MS) - 1;
     let day_start = day * DAY_MS;
     let mut tx = db.pool().begin().await?;
     let claimed = sqlx::query(
         "INSERT INTO mail_digests (user_id, day, until_at, created_at) \
-         SELECT u.id, $1, $2, $2 FROM users u \
+         SELECT u.id, $1, $2, $3 FROM users u \
          WHERE u.email_mode = 'digest' AND u.email_verified_at IS NOT NULL AND u.deleted_at IS NULL \
          ON CONFLICT (user_id, day) DO NOTHING RETURNING user_id",
     )
     .bind(day)
+    .bind(day_start + DAY_MS)
     .bind(now)
     .fetch_all(&mut *tx)
     .await?;
@@ -102,15 +106,16 @@ pub async fn queue(db: &Db, now: i64) -> Result<u64> {
         .try_get("since")?;
         written += sqlx::query(
             "INSERT INTO mail_messages (user_id, issue_id, event_id, kind, state, attempts, \
-             next_attempt_at, lease_until, created_at, digest_since) \
-             SELECT $1, NULL, 0, $2, 'pending', 0, 0, 0, $3, $4 \
+             next_attempt_at, lease_until, created_at, digest_since, digest_until) \
+             SELECT $1, NULL, 0, $2, 'pending', 0, 0, 0, $3, $4, $5 \
              WHERE EXISTS (SELECT 1 FROM notifications \
-                 WHERE user_id = $1 AND updated_at > $4 AND updated_at <= $3)",
+                 WHERE user_id = $1 AND updated_at > $4 AND updated_at <= $5)",
         )
         .bind(user)
         .bind(DIGEST_KIND)
         .bind(now)
         .bind(since)
+        .bind(day_start + DAY_MS)
         .execute(&mut *tx)
         .await?
         .rows_affected();

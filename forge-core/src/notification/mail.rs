@@ -120,7 +120,7 @@ pub async fn claim(db: &Db, now: i64, limit: i64) -> Result<Vec<Pending>> {
             "SELECT m.id, u.email, a.name AS user_name, u.locale, m.issue_id, \
              COALESCE(o.name, '') AS repo_owner, COALESCE(r.name, '') AS repo_name, \
              COALESCE(i.number, 0) AS number, COALESCE(i.title, '') AS title, m.kind, \
-             actor.name AS actor, m.attempts, m.user_id, m.digest_since, m.created_at \
+             actor.name AS actor, m.attempts, m.user_id, m.digest_since, m.digest_until \
              FROM mail_messages m JOIN users u ON u.id = m.user_id \
              JOIN accounts a ON a.id = m.user_id LEFT JOIN issues i ON i.id = m.issue_id \
              LEFT JOIN repositories r ON r.id = i.repo_id LEFT JOIN accounts o ON o.id = r.owner_id \
@@ -132,15 +132,14 @@ pub async fn claim(db: &Db, now: i64, limit: i64) -> Result<Vec<Pending>> {
         .await?;
         if let Some(row) = row {
             let kind: String = row.try_get("kind")?;
-            let digest = match row.try_get::<Option<i64>, _>("digest_since")? {
-                Some(since) if kind == DIGEST_KIND => {
-                    super::digest::items(
-                        db,
-                        UserId(row.try_get("user_id")?),
-                        since,
-                        row.try_get("created_at")?,
-                    )
-                    .await?
+            let window = (
+                row.try_get::<Option<i64>, _>("digest_since")?,
+                row.try_get::<Option<i64>, _>("digest_until")?,
+            );
+            let digest = match window {
+                (Some(since), Some(until)) if kind == DIGEST_KIND => {
+                    let user = UserId(row.try_get("user_id")?);
+                    super::digest::items(db, user, since, until).await?
                 }
                 _ => Vec::new(),
             };
