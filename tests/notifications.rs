@@ -280,6 +280,18 @@ async fn the_api_speaks_gitea_and_hides_other_users_threads() {
         assert!(headers["link"].to_str().unwrap().contains("rel=\"next\""));
         let threads = body.as_array().unwrap();
         assert_eq!(threads.len(), 2);
+        // Gitea's pages still count.
+        let (status, _, second) = api(
+            &forge,
+            Method::GET,
+            "/api/v1/notifications?limit=2&page=2",
+            &token,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        let second = second.as_array().unwrap();
+        assert_eq!(second.len(), 1);
+        assert_eq!(second[0]["subject"]["title"], "Issue 0");
         let thread = &threads[0];
         assert_eq!(thread["subject"]["title"], "Issue 2");
         assert_eq!(thread["subject"]["type"], "Issue");
@@ -478,5 +490,54 @@ async fn e_mail_settings_and_the_admins_list_of_messages() {
             "{}",
             list.body
         );
+    }
+}
+
+#[tokio::test]
+async fn the_inbox_pages_by_cursor() {
+    for forge in TestForge::on_each_engine().await {
+        start_consumer(&forge).await;
+        let owner = forge.user("owner", false).await;
+        let watcher = forge.user("watcher", false).await;
+        let project = make_repo(&forge, &owner, "project", false).await;
+        forge_core::notification::watch::watch(
+            &forge.db,
+            &watcher,
+            &project,
+            forge_core::notification::watch::WatchMode::All,
+        )
+        .await
+        .unwrap();
+        for n in 1..=55 {
+            make_issue(&forge, &owner, &project, &format!("Item {n:02}")).await;
+        }
+        notified(&forge, &watcher, Status::Unread, 55).await;
+        let mut browser = Browser::new(&forge, "en");
+        browser.sign_in("watcher").await;
+        let first = browser.get("/notifications").await;
+        assert!(first.contains("Item 55"));
+        assert!(first.contains("Item 06"));
+        assert!(!first.contains("Item 05"));
+        let marker = "href=\"/notifications?tab=unread&#38;after=";
+        let start = first
+            .body
+            .find(marker)
+            .unwrap_or_else(|| panic!("no link to older threads in {}", first.body))
+            + 6;
+        let end = first.body[start..].find('"').unwrap() + start;
+        let next = first.body[start..end].replace("&#38;", "&");
+        assert!(!first.contains("rel=\"first\""));
+        let older = browser.get(&next).await;
+        assert_eq!(older.status, StatusCode::OK);
+        for n in 1..=5 {
+            assert!(older.contains(&format!("Item {n:02}")), "{}", older.body);
+        }
+        assert!(!older.contains("Item 06"));
+        assert!(!older.contains("rel=\"next\""));
+        assert!(older.contains("rel=\"first\""));
+        // A cursor that is not one shows the first page.
+        let odd = browser.get("/notifications?after=x").await;
+        assert_eq!(odd.status, StatusCode::OK);
+        assert!(odd.contains("Item 55"));
     }
 }
