@@ -13,7 +13,7 @@ use forge_core::webhook::delivery::{self, State as DeliveryState};
 use forge_core::{WebhookId, testing};
 use forge_service::background::Background;
 use forge_service::webhooks::Settings;
-use forge_tests::{TestForge, default_config, http};
+use forge_tests::{Browser, TestForge, default_config, http};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, VecDeque};
@@ -871,5 +871,158 @@ async fn settings_pages_manage_hooks_without_javascript() {
                 .await
                 .contains("https://chat.example.org/in")
         );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_branch_filter_chooses_the_branches_and_an_authorization_header_goes_along_unshown() {
+    for db in testing::engines().await {
+        let (receiver, hook_url) = Receiver::start().await;
+        let (forge, jobs) = forge_with_jobs(db, true).await;
+        let (_, token) = forge.user_with_token("alice", false).await;
+        let (status, _) = api(
+            &forge,
+            &token,
+            reqwest::Method::POST,
+            "/api/v1/user/repos",
+            Some(json!({"name": "app"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let create = |filter: &str| {
+            json!({
+                "type": "gitea",
+                "config": {"url": hook_url, "content_type": "json"},
+                "events": ["push", "create", "delete"],
+                "branch_filter": filter,
+                "authorization_header": "Bearer s3cr3t-token",
+                "active": true,
+            })
+        };
+        let (status, refused) = api(
+            &forge,
+            &token,
+            reqwest::Method::POST,
+            "/api/v1/repos/alice/app/hooks",
+            Some(create("[main")),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+        let (status, hook) = api(
+            &forge,
+            &token,
+            reqwest::Method::POST,
+            "/api/v1/repos/alice/app/hooks",
+            Some(create("{main,release/*}")),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{hook}");
+        assert_eq!(hook["branch_filter"], "{main,release/*}");
+        assert_eq!(hook["authorization_header"], "Bearer ********");
+        assert!(!hook.to_string().contains("s3cr3t"), "{hook}");
+        let id = hook["id"].as_i64().unwrap();
+
+        // Three branches and a tag pushed; the filter lets main, release/1
+        // and the tag through, not feature/x.
+        let dir = forge_tests::scratch("hooks-filter");
+        git_ok(&dir, &["init", "-q"]).await;
+        std::fs::write(dir.join("f"), "1\n").unwrap();
+        git_ok(&dir, &["add", "."]).await;
+        git_ok(&dir, &["commit", "-q", "-m", "First"]).await;
+        for branch in ["feature/x", "release/1"] {
+            git_ok(&dir, &["branch", branch]).await;
+        }
+        git_ok(&dir, &["tag", "v1"]).await;
+        let remote = forge
+            .at("/alice/app.git")
+            .replace("http://", &format!("http://alice:{token}@"));
+        git_ok(&dir, &["push", "-q", &remote, "main"]).await;
+        git_ok(&dir, &["push", "-q", &remote, "feature/x"]).await;
+        git_ok(&dir, &["push", "-q", &remote, "release/1"]).await;
+        git_ok(&dir, &["push", "-q", &remote, "v1"]).await;
+        git_ok(&dir, &["push", "-q", &remote, ":feature/x"]).await;
+        git_ok(&dir, &["push", "-q", &remote, ":release/1"]).await;
+        let deleted = receiver.wait_for("delete", 1).await;
+        assert_eq!(deleted[0].json()["ref"], "release/1");
+        let pushes = receiver.wait_for("push", 3).await;
+        let mut refs: Vec<String> = pushes
+            .iter()
+            .map(|p| p.json()["ref"].as_str().unwrap().to_string())
+            .collect();
+        refs.sort();
+        assert_eq!(refs, ["refs/heads/main", "refs/heads/release/1", "refs/tags/v1"]);
+        let created = receiver.wait_for("create", 3).await;
+        let mut created: Vec<String> = created
+            .iter()
+            .map(|c| c.json()["ref"].as_str().unwrap().to_string())
+            .collect();
+        created.sort();
+        assert_eq!(created, ["main", "release/1", "v1"]);
+        assert!(
+            !receiver
+                .all()
+                .iter()
+                .any(|r| r.body.contains("feature/x"))
+        );
+        for request in receiver.all() {
+            assert_eq!(request.header("authorization"), "Bearer s3cr3t-token");
+        }
+        // The history keeps it masked, and the page never shows it.
+        let leaked = testing::numbers(
+            &forge.db,
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM webhook_deliveries \
+             WHERE request_headers LIKE '%s3cr3t%'",
+        )
+        .await[0];
+        assert_eq!(leaked, 0);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let masked = testing::numbers(
+                &forge.db,
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM webhook_deliveries \
+                 WHERE request_headers LIKE '%Bearer ********%'",
+            )
+            .await[0];
+            if masked == 7 {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{masked} deliveries recorded");
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        let mut browser = Browser::new(&forge, "en");
+        browser.sign_in("alice").await;
+        let page = browser
+            .get(&format!("/alice/app/settings/hooks/{id}"))
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.contains("Bearer ********"));
+        assert!(page.contains("value=\"{main,release/*}\""));
+        assert!(!page.contains("s3cr3t"));
+
+        // Edited: a new filter, the header kept when not given, removed
+        // when empty.
+        let path = format!("/api/v1/repos/alice/app/hooks/{id}");
+        let (status, edited) = api(
+            &forge,
+            &token,
+            reqwest::Method::PATCH,
+            &path,
+            Some(json!({"branch_filter": "feature/*"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{edited}");
+        assert_eq!(edited["branch_filter"], "feature/*");
+        assert_eq!(edited["authorization_header"], "Bearer ********");
+        let (_, edited) = api(
+            &forge,
+            &token,
+            reqwest::Method::PATCH,
+            &path,
+            Some(json!({"authorization_header": ""})),
+        )
+        .await;
+        assert_eq!(edited["authorization_header"], "");
+        assert_eq!(edited["branch_filter"], "feature/*");
+        jobs.stop().await;
     }
 }

@@ -20,6 +20,8 @@ fn settings(url: &str, events: &[&str]) -> HookSettings {
         content_type: "json".into(),
         events: events.iter().map(|e| e.to_string()).collect(),
         active: true,
+        branch_filter: None,
+        authorization_header: None,
     }
 }
 

@@ -9,6 +9,7 @@
 
 use super::HookEvent;
 use super::delivery;
+use super::branch_filter;
 use crate::consumer::{self, Start};
 use crate::db::Db;
 use crate::error::Result;
@@ -162,6 +163,20 @@ pub async fn run(db: &Db) -> Result<usize> {
     .await
 }
 
+/// Whether a hook's branch filter lets a request through: pushes, creates
+/// and deletes of branches are filtered, everything else passes.
+fn passes(filter: &str, request: &Request) -> bool {
+    match request.event {
+        HookEvent::Push | HookEvent::Create | HookEvent::Delete => {
+            match request.detail.get("ref").and_then(Value::as_str) {
+                Some(refname) => branch_filter::lets_through(filter, refname),
+                None => true,
+            }
+        }
+        _ => true,
+    }
+}
+
 async fn enqueue(tx: &mut Tx<'_>, event: &Event) -> Result<()> {
     let Some(repo) = event.repo else {
         return Ok(());
@@ -173,7 +188,7 @@ async fn enqueue(tx: &mut Tx<'_>, event: &Event) -> Result<()> {
     let subject = event.payload.get("subject").and_then(Value::as_i64);
     let funding = requests.iter().any(|r| r.event == HookEvent::Funding);
     let hooks = sqlx::query(
-        "SELECT id, events FROM webhooks WHERE is_active = 1 AND (repo_id = $1 \
+        "SELECT id, events, branch_filter FROM webhooks WHERE is_active = 1 AND (repo_id = $1 \
          OR org_id = (SELECT owner_id FROM repositories WHERE id = $1) \
          OR ($2 = 1 AND org_id = $3)) ORDER BY id",
     )
@@ -185,8 +200,12 @@ async fn enqueue(tx: &mut Tx<'_>, event: &Event) -> Result<()> {
     for hook in hooks {
         let id: i64 = hook.try_get("id")?;
         let events: String = hook.try_get("events")?;
+        let filter: String = hook.try_get("branch_filter")?;
         let wanted: Vec<HookEvent> = events.split(',').filter_map(HookEvent::parse).collect();
-        for request in requests.iter().filter(|r| wanted.contains(&r.event)) {
+        for request in requests
+            .iter()
+            .filter(|r| wanted.contains(&r.event) && passes(&filter, r))
+        {
             delivery::insert(
                 tx,
                 crate::ids::WebhookId(id),

@@ -2,9 +2,11 @@
 //! bots) when something happens in a repository, or in any repository of
 //! an organisation.
 //!
-//! A hook has a target URL, a secret, a content type and the events it is
-//! sent for. The secret is kept as given, because every request is signed
-//! with it ([`sign`]); it is never shown back, nor logged. Who may manage
+//! A hook has a target URL, a secret, a content type, the events it is
+//! sent for, a branch filter ([`branch_filter`]) and an optional
+//! `Authorization` header sent with each request. The secret and the
+//! header are kept as given, because every request needs them ([`sign`]);
+//! neither is shown back in full, nor logged. Who may manage
 //! the hooks of a repository: its administrators; of an organisation: its
 //! owners (and site administrators for both).
 //!
@@ -13,6 +15,7 @@
 //! requests themselves are sent by `forge-service`'s delivery job, which
 //! claims rows ([`delivery`]).
 
+pub mod branch_filter;
 pub mod consume;
 pub mod delivery;
 
@@ -112,6 +115,12 @@ pub struct Hook {
     pub scope: Scope,
     pub url: String,
     pub has_secret: bool,
+    /// The branches whose push, create and delete events it is sent for
+    /// (Gitea's glob; `*` for all).
+    pub branch_filter: String,
+    /// The `Authorization` header it sends, masked ([`mask`]); empty for
+    /// none.
+    pub authorization_masked: String,
     pub content_type: ContentType,
     pub events: Vec<HookEvent>,
     pub active: bool,
@@ -134,10 +143,46 @@ pub struct HookSettings {
     pub content_type: String,
     pub events: Vec<String>,
     pub active: bool,
+    /// `None` keeps the stored filter (on a change), `*` on creation.
+    pub branch_filter: Option<String>,
+    /// `None` keeps the stored header (on a change); `Some("")` removes
+    /// it.
+    pub authorization_header: Option<String>,
 }
 
 const MAX_URL: usize = 2048;
 const MAX_SECRET: usize = 512;
+const MAX_AUTHORIZATION: usize = 1024;
+
+/// Checks an `Authorization` header's value: printable, on one line.
+fn validate_authorization(value: &str) -> Result<String> {
+    let value = value.trim();
+    if value.len() > MAX_AUTHORIZATION {
+        return Err(Error::Invalid {
+            field: "authorization_header",
+            problem: Problem::new("error-text-too-long").arg("max", MAX_AUTHORIZATION.to_string()),
+        });
+    }
+    if value.chars().any(|c| c.is_control() || !c.is_ascii()) {
+        return Err(Error::invalid(
+            "authorization_header",
+            "error-webhook-authorization",
+        ));
+    }
+    Ok(value.to_string())
+}
+
+/// An `Authorization` header as it may be shown: its scheme (`Bearer`,
+/// `Basic`, …) and a mask, never the credential.
+pub fn mask(value: &str) -> String {
+    if value.is_empty() {
+        return String::new();
+    }
+    match value.split_once(' ') {
+        Some((scheme, _)) if scheme.len() <= 20 => format!("{scheme} ********"),
+        _ => "********".to_string(),
+    }
+}
 
 /// Checks a target URL: `http` or `https`, a host, no credentials, no
 /// spaces. Whether its address may be reached is decided at each delivery
@@ -237,7 +282,7 @@ macro_rules! select_hook {
     ($filter:literal) => {
         concat!(
             "SELECT id, repo_id, org_id, url, secret, content_type, events, is_active, \
-             created_at, updated_at FROM webhooks ",
+             branch_filter, authorization_header, created_at, updated_at FROM webhooks ",
             $filter
         )
     };
@@ -258,6 +303,8 @@ fn from_row(row: &AnyRow) -> Result<Hook> {
         scope,
         url: row.try_get("url")?,
         has_secret: !row.try_get::<String, _>("secret")?.is_empty(),
+        branch_filter: row.try_get("branch_filter")?,
+        authorization_masked: mask(&row.try_get::<String, _>("authorization_header")?),
         content_type: ContentType::parse(&row.try_get::<String, _>("content_type")?)?,
         events: events.split(',').filter_map(HookEvent::parse).collect(),
         active: row.try_get::<i64, _>("is_active")? != 0,
@@ -281,11 +328,15 @@ pub async fn create(db: &Db, scope: Scope, settings: HookSettings) -> Result<Hoo
     validate_secret(&secret)?;
     let content_type = ContentType::parse(&settings.content_type)?;
     let events = parse_events(&settings.events)?;
+    let filter = branch_filter::validate(settings.branch_filter.as_deref().unwrap_or_default())?;
+    let authorization =
+        validate_authorization(settings.authorization_header.as_deref().unwrap_or_default())?;
     let (repo, org) = scope_ids(scope);
     let now = now_ms();
     let row = sqlx::query(
-        "INSERT INTO webhooks (repo_id, org_id, url, secret, content_type, events, is_active, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+        "INSERT INTO webhooks (repo_id, org_id, url, secret, content_type, events, is_active, \
+         created_at, updated_at, branch_filter, authorization_header) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10) RETURNING id",
     )
     .bind(repo)
     .bind(org)
@@ -295,6 +346,8 @@ pub async fn create(db: &Db, scope: Scope, settings: HookSettings) -> Result<Hoo
     .bind(events_text(&events))
     .bind(i64::from(settings.active))
     .bind(now)
+    .bind(&filter)
+    .bind(&authorization)
     .fetch_one(db.pool())
     .await?;
     Ok(Hook {
@@ -302,6 +355,8 @@ pub async fn create(db: &Db, scope: Scope, settings: HookSettings) -> Result<Hoo
         scope,
         url,
         has_secret: !secret.is_empty(),
+        branch_filter: filter,
+        authorization_masked: mask(&authorization),
         content_type,
         events,
         active: settings.active,
@@ -348,6 +403,17 @@ pub async fn by_id(db: &Db, id: WebhookId) -> Result<Option<Hook>> {
     row.as_ref().map(from_row).transpose()
 }
 
+/// The `Authorization` header a hook's requests carry ("" for none). Only
+/// the delivery job reads it; nothing shows it in full.
+pub async fn authorization_of(db: &Db, id: WebhookId) -> Result<String> {
+    let row = sqlx::query("SELECT authorization_header FROM webhooks WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(db.pool())
+        .await?
+        .ok_or_else(|| Error::not_found("error-webhook-not-found"))?;
+    Ok(row.try_get("authorization_header")?)
+}
+
 /// The secret a hook's requests are signed with ("" for none). Only the
 /// delivery job reads it; nothing shows it.
 pub async fn secret_of(db: &Db, id: WebhookId) -> Result<String> {
@@ -368,10 +434,20 @@ pub async fn update(db: &Db, scope: Scope, id: WebhookId, settings: HookSettings
     }
     let content_type = ContentType::parse(&settings.content_type)?;
     let events = parse_events(&settings.events)?;
+    let filter = match &settings.branch_filter {
+        Some(filter) => branch_filter::validate(filter)?,
+        None => before.branch_filter.clone(),
+    };
+    let authorization = settings
+        .authorization_header
+        .as_deref()
+        .map(validate_authorization)
+        .transpose()?;
     let now = now_ms();
     sqlx::query(
         "UPDATE webhooks SET url = $1, secret = COALESCE($2, secret), content_type = $3, events = $4, \
-         is_active = $5, updated_at = $6 WHERE id = $7",
+         is_active = $5, updated_at = $6, branch_filter = $8, \
+         authorization_header = COALESCE($9, authorization_header) WHERE id = $7",
     )
     .bind(&url)
     .bind(settings.secret.as_deref())
@@ -380,10 +456,17 @@ pub async fn update(db: &Db, scope: Scope, id: WebhookId, settings: HookSettings
     .bind(i64::from(settings.active))
     .bind(now)
     .bind(id.0)
+    .bind(&filter)
+    .bind(authorization.as_deref())
     .execute(db.pool())
     .await?;
     Ok(Hook {
         url,
+        branch_filter: filter,
+        authorization_masked: match &authorization {
+            Some(value) => mask(value),
+            None => before.authorization_masked.clone(),
+        },
         has_secret: match &settings.secret {
             Some(secret) => !secret.is_empty(),
             None => before.has_secret,

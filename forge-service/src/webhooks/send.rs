@@ -9,7 +9,9 @@
 //! `X-Gitea-Signature` (hex HMAC-SHA256 of the JSON payload) and
 //! `X-Hub-Signature-256: sha256=…` (the same). With the `form` content
 //! type, the body is `payload=` and the URL-encoded JSON, and the
-//! signatures are of the JSON itself, as Gitea does.
+//! signatures are of the JSON itself, as Gitea does. A hook's
+//! `Authorization` header goes with each request; the delivery history
+//! keeps it masked.
 
 use crate::Forge;
 use crate::http::HttpError;
@@ -180,12 +182,20 @@ async fn attempt(forge: &Forge, holder: &str, claimed: &Delivery) -> Result<()> 
         },
     };
     let secret = webhook::secret_of(&forge.db, hook.id).await?;
-    let (headers, body) = request(&hook, &secret, claimed, &json);
+    let (mut headers, body) = request(&hook, &secret, claimed, &json);
+    // The history keeps the header masked; only the request carries it.
     let mut attempt = Attempt {
         request_headers: headers.clone(),
         request_body: body.clone(),
         ..Attempt::default()
     };
+    let authorization = webhook::authorization_of(&forge.db, hook.id).await?;
+    if !authorization.is_empty() {
+        attempt
+            .request_headers
+            .push(("Authorization".to_string(), webhook::mask(&authorization)));
+        headers.push(("Authorization".to_string(), authorization));
+    }
     let started = Instant::now();
     let sent = match forge.webhooks.client() {
         Ok(client) => client.post(&hook.url, &headers, Bytes::from(body)).await,

@@ -25,14 +25,15 @@ fn hook_json(hook: &Hook) -> Value {
     json!({
         "id": hook.id,
         "type": "gitea",
-        "branch_filter": "*",
+        "branch_filter": hook.branch_filter,
         "config": {
             "url": hook.url,
             "content_type": hook.content_type.as_str(),
             "http_method": "post",
         },
         "events": hook.events.iter().map(|e| e.as_str()).collect::<Vec<_>>(),
-        "authorization_header": "",
+        // Never the credential: its scheme and a mask.
+        "authorization_header": hook.authorization_masked,
         "active": hook.active,
         "updated_at": rfc3339(hook.updated_at),
         "created_at": rfc3339(hook.created_at),
@@ -49,6 +50,10 @@ pub(super) struct CreateHook {
     /// Gitea's default: a hook created without `active` does not fire.
     #[serde(default)]
     active: bool,
+    #[serde(default)]
+    branch_filter: Option<String>,
+    #[serde(default)]
+    authorization_header: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -59,6 +64,10 @@ pub(super) struct EditHook {
     events: Option<Vec<String>>,
     #[serde(default)]
     active: Option<bool>,
+    #[serde(default)]
+    branch_filter: Option<String>,
+    #[serde(default)]
+    authorization_header: Option<String>,
 }
 
 /// The kinds of hook Gitea's clients ask for that send Gitea's payloads.
@@ -83,6 +92,8 @@ fn new_settings(body: CreateHook) -> Result<HookSettings, ApiError> {
             body.events
         },
         active: body.active,
+        branch_filter: body.branch_filter,
+        authorization_header: body.authorization_header,
     })
 }
 
@@ -102,6 +113,8 @@ fn edited(hook: &Hook, body: EditHook) -> HookSettings {
             .events
             .unwrap_or_else(|| hook.events.iter().map(|e| e.as_str().to_string()).collect()),
         active: body.active.unwrap_or(hook.active),
+        branch_filter: body.branch_filter,
+        authorization_header: body.authorization_header,
     }
 }
 

@@ -115,6 +115,9 @@ struct FormView {
     url: String,
     json: bool,
     has_secret: bool,
+    branch_filter: String,
+    /// The stored `Authorization` header, masked; empty for none.
+    authorization: String,
     events: Vec<EventBox>,
     active: bool,
 }
@@ -129,6 +132,13 @@ impl FormView {
             url: hook.map(|h| h.url.clone()).unwrap_or_default(),
             json: hook.is_none_or(|h| h.content_type == webhook::ContentType::Json),
             has_secret: hook.is_some_and(|h| h.has_secret),
+            branch_filter: hook.map_or_else(
+                || webhook::branch_filter::ALL.to_string(),
+                |h| h.branch_filter.clone(),
+            ),
+            authorization: hook
+                .map(|h| h.authorization_masked.clone())
+                .unwrap_or_default(),
             events: HookEvent::ALL
                 .into_iter()
                 .map(|e| EventBox {
@@ -142,11 +152,15 @@ impl FormView {
     }
 
     /// The form as the visitor sent it, shown again with its errors.
-    fn sent(ctx: &PageCtx, form: &HookForm, has_secret: bool) -> FormView {
+    fn sent(ctx: &PageCtx, form: &HookForm, hook: Option<&Hook>) -> FormView {
         let mut view = FormView::new(ctx, None);
         view.url = form.url.clone();
         view.json = form.content_type != "form";
-        view.has_secret = has_secret;
+        view.has_secret = hook.is_some_and(|h| h.has_secret);
+        view.authorization = hook
+            .map(|h| h.authorization_masked.clone())
+            .unwrap_or_default();
+        view.branch_filter = form.branch_filter.clone();
         view.active = form.active;
         for event in &mut view.events {
             event.checked = form.events.iter().any(|e| e == event.value);
@@ -259,6 +273,10 @@ struct HookForm {
     content_type: String,
     events: Vec<String>,
     active: bool,
+    branch_filter: String,
+    authorization_header: String,
+    /// Ticked on the edit page to remove the stored header.
+    clear_authorization: bool,
 }
 
 impl HookForm {
@@ -272,6 +290,9 @@ impl HookForm {
                 "content_type" => form.content_type = value,
                 "events" => form.events.push(value),
                 "active" => form.active = true,
+                "branch_filter" => form.branch_filter = value,
+                "authorization_header" => form.authorization_header = value,
+                "clear_authorization" => form.clear_authorization = true,
                 _ => {}
             }
         }
@@ -284,12 +305,23 @@ impl HookForm {
             (true, false, true) => None,
             _ => Some(self.secret.clone()),
         };
+        let authorization = match (
+            editing,
+            self.clear_authorization,
+            self.authorization_header.trim().is_empty(),
+        ) {
+            (true, true, _) => Some(String::new()),
+            (true, false, true) => None,
+            _ => Some(self.authorization_header.clone()),
+        };
         HookSettings {
             url: self.url.clone(),
             secret,
             content_type: self.content_type.clone(),
             events: self.events.clone(),
             active: self.active,
+            branch_filter: Some(self.branch_filter.clone()),
+            authorization_header: authorization,
         }
     }
 }
@@ -352,7 +384,7 @@ async fn create(
             let hooks = Vec::new();
             let view = ListView {
                 ctx,
-                form: FormView::sent(ctx, &form, false),
+                form: FormView::sent(ctx, &form, None),
                 owner,
                 hooks,
                 errors,
@@ -413,7 +445,7 @@ async fn save(
             let view = HookView {
                 ctx,
                 id,
-                form: FormView::sent(ctx, &form, hook.has_secret),
+                form: FormView::sent(ctx, &form, Some(&hook)),
                 errors,
                 deliveries: deliveries.iter().map(|d| delivery_row(ctx, d)).collect(),
                 owner,

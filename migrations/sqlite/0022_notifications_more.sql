@@ -1,5 +1,6 @@
--- E-mail beyond the messages of one issue: the verification of an
--- address, the daily digest, and reminders that also reach the inbox.
+-- E-mail beyond the messages of one issue (the verification of an
+-- address, the daily digest), reminders that also reach the inbox, and
+-- webhooks filtered by branch with an Authorization header.
 --
 -- Messages that concern no issue (a verification link, a digest) leave
 -- `issue_id` empty, so the table is rebuilt without its NOT NULL (SQLite
@@ -74,3 +75,9 @@ CREATE TABLE reminders (
 INSERT INTO reminders (reminder_key, user_id, issue_id, kind, created_at)
 SELECT reminder_key, user_id, issue_id, kind, created_at FROM mail_messages
 WHERE reminder_key IS NOT NULL AND issue_id IS NOT NULL;
+
+-- Webhooks: the branches whose push, create and delete events a hook is
+-- sent for (Gitea's glob, '*' for all), and an Authorization header sent
+-- with each request (kept as given, never shown back in full).
+ALTER TABLE webhooks ADD COLUMN branch_filter TEXT NOT NULL DEFAULT '*';
+ALTER TABLE webhooks ADD COLUMN authorization_header TEXT NOT NULL DEFAULT '';
