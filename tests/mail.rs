@@ -331,11 +331,7 @@ fn verification_link(forge: &TestForge, message: &Value) -> String {
     let start = text
         .find(&format!("{}/-/verify-email/", forge.url))
         .unwrap_or_else(|| panic!("no verification link in {text}"));
-    text[start..]
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_string()
+    text[start..].split_whitespace().next().unwrap().to_string()
 }
 
 #[tokio::test]
@@ -388,7 +384,12 @@ async fn sign_up_sends_a_verification_link_that_verifies_once_and_opens_the_mail
         let again = browser
             .post("/user/settings/notifications/verify", &[])
             .await;
-        assert_eq!(again.status, StatusCode::TOO_MANY_REQUESTS, "{}", again.body);
+        assert_eq!(
+            again.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{}",
+            again.body
+        );
         // Following the link (as a mail scanner does) verifies nothing.
         let path = link.strip_prefix(&forge.url).unwrap().to_string();
         let mut stranger = Browser::new(&forge, "en");
@@ -518,8 +519,7 @@ async fn a_changed_address_is_verified_again_and_an_expired_link_verifies_nothin
 async fn the_daily_digest_tells_each_day_once_grouped_and_nothing_when_nothing_happened() {
     use forge_core::notification::digest;
     let sink = start_sink();
-    let mut seen = 0;
-    for forge in TestForge::on_each_engine().await {
+    for (seen, forge) in TestForge::on_each_engine().await.into_iter().enumerate() {
         consumer::position(&forge.db, deliver::CONSUMER, consumer::Start::Now)
             .await
             .unwrap();
@@ -559,7 +559,6 @@ async fn the_daily_digest_tells_each_day_once_grouped_and_nothing_when_nothing_h
         let messages = sink.messages();
         assert_eq!(messages.len(), seen + 1);
         let message = &messages[seen];
-        seen += 1;
         assert_eq!(message["envelope_to"][0], "reader@example.org");
         assert_eq!(
             header(message, "Subject"),
@@ -567,7 +566,9 @@ async fn the_daily_digest_tells_each_day_once_grouped_and_nothing_when_nothing_h
         );
         let text = message["text"].as_str().unwrap();
         assert_eq!(
-            text.lines().filter(|l| l.trim_end() == "owner/project").count(),
+            text.lines()
+                .filter(|l| l.trim_end() == "owner/project")
+                .count(),
             1,
             "{text}"
         );

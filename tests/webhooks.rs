@@ -950,7 +950,10 @@ async fn a_branch_filter_chooses_the_branches_and_an_authorization_header_goes_a
             .map(|p| p.json()["ref"].as_str().unwrap().to_string())
             .collect();
         refs.sort();
-        assert_eq!(refs, ["refs/heads/main", "refs/heads/release/1", "refs/tags/v1"]);
+        assert_eq!(
+            refs,
+            ["refs/heads/main", "refs/heads/release/1", "refs/tags/v1"]
+        );
         let created = receiver.wait_for("create", 3).await;
         let mut created: Vec<String> = created
             .iter()
@@ -958,12 +961,7 @@ async fn a_branch_filter_chooses_the_branches_and_an_authorization_header_goes_a
             .collect();
         created.sort();
         assert_eq!(created, ["main", "release/1", "v1"]);
-        assert!(
-            !receiver
-                .all()
-                .iter()
-                .any(|r| r.body.contains("feature/x"))
-        );
+        assert!(!receiver.all().iter().any(|r| r.body.contains("feature/x")));
         for request in receiver.all() {
             assert_eq!(request.header("authorization"), "Bearer s3cr3t-token");
         }

@@ -294,7 +294,9 @@ async fn the_inbox_pages_by_keyset_through_ties_and_new_threads() {
         assert_eq!(paged, everything);
         // A cursor survives the trip through a link.
         let cursor = notification::Cursor::after(
-            &notification::get(&db, &watcher, everything[2]).await.unwrap(),
+            &notification::get(&db, &watcher, everything[2])
+                .await
+                .unwrap(),
         );
         assert_eq!(
             notification::Cursor::parse(&cursor.to_param()),
@@ -314,7 +316,10 @@ async fn the_inbox_pages_by_keyset_through_ties_and_new_threads() {
         let third = notification::list(&db, &watcher, Status::All, None, 4, 2)
             .await
             .unwrap();
-        assert_eq!(third.iter().map(|n| n.id).collect::<Vec<_>>(), everything[4..6]);
+        assert_eq!(
+            third.iter().map(|n| n.id).collect::<Vec<_>>(),
+            everything[4..6]
+        );
     }
 }
 

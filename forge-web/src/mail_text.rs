@@ -23,7 +23,9 @@ fn kind_key(kind: &str) -> String {
         "opened" | "commented" | "closed" | "reopened" | "assigned" => {
             format!("notification-kind-{kind}")
         }
-        "reminder_review_3" | "reminder_review_1" | "reminder_deadline_7"
+        "reminder_review_3"
+        | "reminder_review_1"
+        | "reminder_deadline_7"
         | "reminder_payment_14" => format!("mail-{kind}"),
         _ => "notification-kind-funding".to_string(),
     }
@@ -49,13 +51,15 @@ impl MailComposer {
         );
         let action = t("mail-verify-action", &[]);
         let ignore = t("mail-verify-ignore", &[]);
-        let text = format!("{intro}
+        let text = format!(
+            "{intro}
 
 {action}: {link}
 
 -- 
 {ignore}
-");
+"
+        );
         let html = format!(
             "<!doctype html>\n<html lang=\"{code}\"><body>\n<p>{intro}</p>\n<p><a href=\"{link}\">{action}</a></p>\n<hr>\n<p>{ignore}</p>\n</body></html>\n",
             code = lang.code(),

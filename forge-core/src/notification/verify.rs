@@ -58,7 +58,10 @@ pub async fn request(db: &Db, user: UserId, reason: Reason) -> Result<()> {
     if row.try_get::<Option<i64>, _>("deleted_at")?.is_some() {
         return Err(Error::not_found("error-user-not-found"));
     }
-    if row.try_get::<Option<i64>, _>("email_verified_at")?.is_some() {
+    if row
+        .try_get::<Option<i64>, _>("email_verified_at")?
+        .is_some()
+    {
         return Ok(());
     }
     let last: Option<i64> = row.try_get("last_at")?;

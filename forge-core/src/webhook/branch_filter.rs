@@ -169,7 +169,10 @@ pub fn validate(raw: &str) -> Result<String> {
         });
     }
     if filter.chars().any(char::is_control) || compile(filter).is_none() {
-        return Err(Error::invalid("branch_filter", "error-webhook-branch-filter"));
+        return Err(Error::invalid(
+            "branch_filter",
+            "error-webhook-branch-filter",
+        ));
     }
     Ok(filter.to_string())
 }

@@ -8,8 +8,8 @@
 //! owns, and the funding events of the goals it pledged to.
 
 use super::HookEvent;
-use super::delivery;
 use super::branch_filter;
+use super::delivery;
 use crate::consumer::{self, Start};
 use crate::db::Db;
 use crate::error::Result;

@@ -26,10 +26,7 @@ pub fn router() -> Router<AppState> {
             "/-/unsubscribe/{token}",
             get(unsubscribe_page).post(unsubscribe),
         )
-        .route(
-            "/-/verify-email/{token}",
-            get(verify_page).post(verify),
-        )
+        .route("/-/verify-email/{token}", get(verify_page).post(verify))
         .route("/-/admin/mail", get(admin_list))
 }
 

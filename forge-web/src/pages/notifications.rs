@@ -95,7 +95,9 @@ fn what_of(ctx: &PageCtx, n: &Notification) -> String {
         "opened" | "commented" | "closed" | "reopened" | "assigned" => {
             format!("notification-kind-{}", n.last_kind)
         }
-        "reminder_review_3" | "reminder_review_1" | "reminder_deadline_7"
+        "reminder_review_3"
+        | "reminder_review_1"
+        | "reminder_deadline_7"
         | "reminder_payment_14" => format!("mail-{}", n.last_kind),
         _ => "notification-kind-funding".to_string(),
     };
@@ -161,8 +163,7 @@ pub async fn inbox(
     let (status, tab) = tab_of(&query.tab);
     let after = query.after.as_deref().and_then(notification::Cursor::parse);
     // One more than a page tells whether another page follows.
-    let mut threads =
-        notification::list(&state.db, &user, status, after, 0, PER_PAGE + 1).await?;
+    let mut threads = notification::list(&state.db, &user, status, after, 0, PER_PAGE + 1).await?;
     let more = i64::try_from(threads.len()).unwrap_or(i64::MAX) > PER_PAGE;
     threads.truncate(usize::try_from(PER_PAGE).unwrap_or(50));
     let next = match threads.last() {

@@ -51,7 +51,15 @@ pub async fn show(
         Err(redirect) => return Ok(redirect.into_response()),
     };
     let done = saved.done.as_deref();
-    page(&state, &ctx, &user, done == Some("1"), done == Some("sent"), None).await
+    page(
+        &state,
+        &ctx,
+        &user,
+        done == Some("1"),
+        done == Some("sent"),
+        None,
+    )
+    .await
 }
 
 async fn page(
