@@ -267,7 +267,7 @@ mod tests {
             {"name": "refs/heads/main", "old": "b", "new": "c"},
             {"name": "refs/tags/gone", "old": "d", "new": null},
         ]});
-        let kinds: Vec<HookEvent> = requests_of(&event("push", payload))
+        let kinds: Vec<HookEvent> = requests_of(&event("push", payload), false)
             .iter()
             .map(|r| r.event)
             .collect();
