@@ -420,6 +420,132 @@ async fn pushes_issues_and_comments_reach_a_receiver_signed_and_shaped_like_gite
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pull_requests_are_told_as_giteas_pull_request_event() {
+    for db in testing::engines().await {
+        let (receiver, hook_url) = Receiver::start().await;
+        let (forge, jobs) = forge_with_jobs(db, true).await;
+        let (_, token) = forge.user_with_token("alice", false).await;
+        let (status, _) = api(
+            &forge,
+            &token,
+            reqwest::Method::POST,
+            "/api/v1/user/repos",
+            Some(json!({"name": "app"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let (status, hook) = api(
+            &forge,
+            &token,
+            reqwest::Method::POST,
+            "/api/v1/repos/alice/app/hooks",
+            Some(json!({
+                "type": "gitea",
+                "config": {"url": hook_url, "content_type": "json"},
+                "events": ["issues", "issue_comment", "pull_request"],
+                "active": true,
+            })),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{hook}");
+
+        let dir = forge_tests::scratch("pull-hooks");
+        git_ok(&dir, &["init", "-q"]).await;
+        std::fs::write(dir.join("README"), "app\n").unwrap();
+        git_ok(&dir, &["add", "."]).await;
+        git_ok(&dir, &["commit", "-q", "-m", "Start"]).await;
+        let remote = forge
+            .at("/alice/app.git")
+            .replace("http://", &format!("http://alice:{token}@"));
+        git_ok(&dir, &["push", "-q", &remote, "main"]).await;
+        git_ok(&dir, &["checkout", "-q", "-b", "fix"]).await;
+        std::fs::write(dir.join("fix.txt"), "fixed\n").unwrap();
+        git_ok(&dir, &["add", "."]).await;
+        git_ok(&dir, &["commit", "-q", "-m", "Fix the start"]).await;
+        let head = git_ok(&dir, &["rev-parse", "HEAD"]).await;
+        git_ok(&dir, &["push", "-q", &remote, "fix"]).await;
+
+        let (status, pull) = api(
+            &forge,
+            &token,
+            reqwest::Method::POST,
+            "/api/v1/repos/alice/app/pulls",
+            Some(json!({"head": "fix", "base": "main", "title": "Fix the start"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{pull}");
+        let number = pull["number"].as_i64().unwrap();
+        let opened = receiver.wait_for("pull_request", 1).await[0].json();
+        assert_eq!(opened["action"], "opened");
+        assert_eq!(opened["number"], number);
+        assert_eq!(opened["pull_request"]["title"], "Fix the start");
+        assert_eq!(opened["pull_request"]["head"]["ref"], "fix");
+        assert_eq!(opened["pull_request"]["head"]["sha"], head.as_str());
+        assert_eq!(opened["pull_request"]["base"]["ref"], "main");
+        assert_eq!(
+            opened["pull_request"]["head"]["repo"]["full_name"],
+            "alice/app"
+        );
+        assert_eq!(
+            opened["pull_request"]["html_url"],
+            forge.at(&format!("/alice/app/pulls/{number}")).as_str()
+        );
+        assert_eq!(opened["pull_request"]["merged"], false);
+        assert_eq!(opened["repository"]["full_name"], "alice/app");
+
+        let (status, _) = api(
+            &forge,
+            &token,
+            reqwest::Method::POST,
+            &format!("/api/v1/repos/alice/app/issues/{number}/comments"),
+            Some(json!({"body": "Looks right"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let comment = receiver.wait_for("issue_comment", 1).await[0].json();
+        assert_eq!(comment["is_pull"], true);
+        assert_eq!(comment["issue"]["pull_request"]["merged"], false);
+
+        // Merged once the background check has found it mergeable.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let (status, answer) = api(
+                &forge,
+                &token,
+                reqwest::Method::POST,
+                &format!("/api/v1/repos/alice/app/pulls/{number}/merge"),
+                Some(json!({"Do": "merge"})),
+            )
+            .await;
+            if status == StatusCode::OK {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{status} {answer}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let told = receiver.wait_for("pull_request", 2).await;
+        let merged = told[1].json();
+        assert_eq!(merged["action"], "closed");
+        assert_eq!(merged["pull_request"]["merged"], true);
+        assert_eq!(merged["pull_request"]["state"], "closed");
+        assert_eq!(merged["pull_request"]["merged_by"]["login"], "alice");
+        assert_eq!(
+            merged["pull_request"]["merge_commit_sha"]
+                .as_str()
+                .unwrap()
+                .len(),
+            40
+        );
+
+        // Opening and merging a pull request is never told as an issue.
+        let hook_id = WebhookId(hook["id"].as_i64().unwrap());
+        let history = delivery::history(&forge.db, hook_id, 50).await.unwrap();
+        assert!(history.iter().all(|d| d.event != "issues"), "{history:?}");
+        jobs.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn private_targets_are_refused_unless_allowed() {
     for db in testing::engines().await {
         let (receiver, hook_url) = Receiver::start().await;

@@ -42,6 +42,7 @@ pub mod pull;
 pub mod push_journal;
 pub mod refs;
 pub mod repo;
+pub mod review;
 pub mod secret;
 pub mod security_log;
 pub mod session;

@@ -47,6 +47,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(16, "ssh_keys", "0016_ssh_keys.sql"),
     migration!(17, "pull_requests", "0017_pull_requests.sql"),
     migration!(18, "api", "0018_api.sql"),
+    migration!(19, "reviews", "0019_reviews.sql"),
     migration!(22, "notifications_more", "0022_notifications_more.sql"),
 ];
 

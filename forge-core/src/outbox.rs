@@ -102,6 +102,8 @@ pub mod kind {
     pub const PULL_SYNCHRONIZED: &str = "pull_request.synchronized";
     /// It was merged; payload `{number, style, merged_commit, base_branch}`.
     pub const PULL_MERGED: &str = "pull_request.merged";
+    /// A review was given; payload `{number, review_id, state, commit_id}`.
+    pub const PULL_REVIEWED: &str = "pull_request.reviewed";
     /// A commit status was posted; payload `{sha, state, context,
     /// target_url}`.
     pub const COMMIT_STATUS: &str = "commit_status";

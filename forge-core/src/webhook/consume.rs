@@ -76,13 +76,25 @@ pub fn is_funding_kind(kind: &str) -> bool {
     FUNDING_KINDS.contains(&kind)
 }
 
-/// The requests `event` causes, whoever listens.
-pub fn requests_of(event: &Event) -> Vec<Request> {
+/// The requests `event` causes, whoever listens. `is_pull` tells whether
+/// the event's issue is a pull request: Gitea tells changes of pull
+/// requests as `pull_request` events (opening, closing and reopening only
+/// once, from the pull request's own events), and their comments as
+/// `issue_comment` with `is_pull`.
+pub fn requests_of(event: &Event, is_pull: bool) -> Vec<Request> {
     if event.kind == outbox::kind::PUSH {
         return push_requests(&event.payload);
     }
     let comment = event.payload.get("comment").cloned().unwrap_or(Value::Null);
-    let issues = |action: &str| vec![request(HookEvent::Issues, action, json!({}))];
+    let issues = |action: &str| {
+        let kind = if is_pull {
+            HookEvent::PullRequest
+        } else {
+            HookEvent::Issues
+        };
+        vec![request(kind, action, json!({}))]
+    };
+    let pulls = |action: &str| vec![request(HookEvent::PullRequest, action, json!({}))];
     let comments = |action: &str| {
         vec![request(
             HookEvent::IssueComment,
@@ -94,6 +106,23 @@ pub fn requests_of(event: &Event) -> Vec<Request> {
         outbox::kind::ISSUE_EDITED => return issues("edited"),
         outbox::kind::COMMENT_EDITED => return comments("edited"),
         outbox::kind::COMMENT_DELETED => return comments("deleted"),
+        outbox::kind::PULL_OPENED => return pulls("opened"),
+        outbox::kind::PULL_CLOSED => return pulls("closed"),
+        outbox::kind::PULL_REOPENED => return pulls("reopened"),
+        outbox::kind::PULL_SYNCHRONIZED => return pulls("synchronized"),
+        // Gitea tells a merge as the pull request closing, merged.
+        outbox::kind::PULL_MERGED => return pulls("closed"),
+        outbox::kind::PULL_REVIEWED => {
+            let review = json!({
+                "review_id": event.payload.get("review_id"),
+                "state": event.payload.get("state"),
+            });
+            return vec![request(
+                HookEvent::PullRequest,
+                "reviewed",
+                json!({"review": review}),
+            )];
+        }
         _ => {}
     }
     let Some(kind) = event.kind.strip_prefix("issue.") else {
@@ -103,11 +132,16 @@ pub fn requests_of(event: &Event) -> Vec<Request> {
         return vec![request(HookEvent::Funding, kind, json!({}))];
     }
     match kind {
+        timeline::OPENED | timeline::CLOSED | timeline::REOPENED if is_pull => Vec::new(),
         timeline::OPENED => issues("opened"),
         timeline::CLOSED => issues("closed"),
         timeline::REOPENED => issues("reopened"),
         timeline::RENAMED => vec![request(
-            HookEvent::Issues,
+            if is_pull {
+                HookEvent::PullRequest
+            } else {
+                HookEvent::Issues
+            },
             "edited",
             json!({"changes": {"title": {"from": event.payload.get("old_value")}}}),
         )],
@@ -181,7 +215,15 @@ async fn enqueue(tx: &mut Tx<'_>, event: &Event) -> Result<()> {
     let Some(repo) = event.repo else {
         return Ok(());
     };
-    let requests = requests_of(event);
+    let is_pull = match event.issue {
+        Some(issue) => sqlx::query("SELECT issue_id FROM pull_requests WHERE issue_id = $1")
+            .bind(issue.0)
+            .fetch_optional(&mut **tx)
+            .await?
+            .is_some(),
+        None => false,
+    };
+    let requests = requests_of(event, is_pull);
     if requests.is_empty() {
         return Ok(());
     }
@@ -244,7 +286,7 @@ mod tests {
             {"name": "refs/heads/main", "old": "b", "new": "c"},
             {"name": "refs/tags/gone", "old": "d", "new": null},
         ]});
-        let kinds: Vec<HookEvent> = requests_of(&event("push", payload))
+        let kinds: Vec<HookEvent> = requests_of(&event("push", payload), false)
             .iter()
             .map(|r| r.event)
             .collect();
@@ -272,11 +314,42 @@ mod tests {
             ("issue.pledged", HookEvent::Funding, "pledged"),
         ];
         for (kind, hook_event, action) in cases {
-            let requests = requests_of(&event(kind, json!({"comment": 3})));
+            let requests = requests_of(&event(kind, json!({"comment": 3})), false);
             assert_eq!(requests.len(), 1, "{kind}");
             assert_eq!(requests[0].event, hook_event, "{kind}");
             assert_eq!(requests[0].action, action, "{kind}");
         }
-        assert!(requests_of(&event("label.created", json!({}))).is_empty());
+        assert!(requests_of(&event("label.created", json!({})), false).is_empty());
+    }
+
+    #[test]
+    fn pull_request_events_map_to_giteas_pull_request_event() {
+        let cases = [
+            ("pull_request.opened", HookEvent::PullRequest, "opened"),
+            (
+                "pull_request.synchronized",
+                HookEvent::PullRequest,
+                "synchronized",
+            ),
+            ("pull_request.merged", HookEvent::PullRequest, "closed"),
+            ("pull_request.reviewed", HookEvent::PullRequest, "reviewed"),
+            ("issue.labeled", HookEvent::PullRequest, "label_updated"),
+            ("issue.edited", HookEvent::PullRequest, "edited"),
+            ("issue.commented", HookEvent::IssueComment, "created"),
+        ];
+        for (kind, hook_event, action) in cases {
+            let requests = requests_of(&event(kind, json!({"comment": 3})), true);
+            assert_eq!(requests.len(), 1, "{kind}");
+            assert_eq!(requests[0].event, hook_event, "{kind}");
+            assert_eq!(requests[0].action, action, "{kind}");
+        }
+        // Opening, closing and reopening are told once, by the pull
+        // request's own events.
+        for kind in ["issue.opened", "issue.closed", "issue.reopened"] {
+            assert!(
+                requests_of(&event(kind, json!({})), true).is_empty(),
+                "{kind}"
+            );
+        }
     }
 }

@@ -4,7 +4,13 @@
 //! `head_commit`, `total_commits`, `repository`, `pusher`, `sender`),
 //! `create` and `delete` (`ref`, `ref_type`, `sha`), `issues` (`action`,
 //! `number`, `issue`, `changes`), `issue_comment` (`action`, `issue`,
-//! `comment`, `is_pull`).
+//! `comment`, `is_pull`), `pull_request` (`action`: `opened`, `closed` —
+//! also when merged, with `pull_request.merged` true —, `reopened`,
+//! `synchronized`, `edited`, `label_updated`, `assigned`, …, `number`,
+//! `pull_request`). A review is told as `pull_request` with the action
+//! `reviewed` and Gitea's `review` object (`type`:
+//! `pull_request_review_approved`, `…_rejected` or `…_comment`,
+//! `content`), under the one `pull_request` event a hook subscribes to.
 //!
 //! `funding` is the forge's own event, sent for every change of an
 //! issue's funding goal:
@@ -33,7 +39,9 @@ use forge_core::error::{Error, Result};
 use forge_core::ids::{AccountId, CommentId, IssueId, UserId};
 use forge_core::issue::{self, Issue};
 use forge_core::outbox::{self, Event};
+use forge_core::pull::{self, PullRequest};
 use forge_core::repo::{self, Repo};
+use forge_core::review::{self, Verdict};
 use forge_core::webhook::consume::ZERO_ID;
 use forge_core::webhook::delivery::Delivery;
 use forge_core::{account, funding, user};
@@ -100,12 +108,31 @@ pub async fn build(forge: &Forge, delivery: &Delivery, hook_repo: Option<&Repo>)
                 // Deleted: only its id remains.
                 None => json!({"id": id, "body": ""}),
             };
+            let is_pull = pull::get(&forge.db, repo.id, issue.number).await?.is_some();
             json!({
                 "action": delivery.action,
                 "issue": issue_json(forge, base, &repo, &issue).await?,
                 "comment": comment,
-                "is_pull": false,
+                "is_pull": is_pull,
             })
+        }
+        "pull_request" => {
+            let issue = issue_of(forge, &event).await?;
+            let pr = pull::get(&forge.db, repo.id, issue.number)
+                .await?
+                .ok_or_else(|| Error::not_found("error-pull-not-found"))?;
+            let mut payload = json!({
+                "action": delivery.action,
+                "number": issue.number,
+                "pull_request": pull_json(forge, base, &repo, &pr).await?,
+            });
+            if let Some(changes) = delivery.detail.get("changes") {
+                payload["changes"] = changes.clone();
+            }
+            if let Some(review) = delivery.detail.get("review") {
+                payload["review"] = review_json(forge, &pr, review).await?;
+            }
+            payload
         }
         "funding" => {
             let issue = issue_of(forge, &event).await?;
@@ -240,6 +267,16 @@ async fn issue_json(forge: &Forge, base: &str, repo: &Repo, issue: &Issue) -> Re
         ));
     }
     let author = account_json(forge, base, Some(issue.author_id)).await?;
+    // Gitea's `PullRequestMeta`, set on the issues that are pull requests.
+    let pull_request = pull::get(&forge.db, repo.id, issue.number)
+        .await?
+        .map(|pr| {
+            json!({
+                "merged": pr.merged.is_some(),
+                "merged_at": pr.merged.as_ref().map(|m| rfc3339(m.at)),
+                "html_url": format!("{base}/{full}/pulls/{}", issue.number),
+            })
+        });
     Ok(json!({
         "id": issue.id,
         "url": format!("{base}/api/v1/repos/{full}/issues/{}", issue.number),
@@ -262,13 +299,81 @@ async fn issue_json(forge: &Forge, base: &str, repo: &Repo, issue: &Issue) -> Re
         "updated_at": rfc3339(issue.updated_at),
         "closed_at": issue.closed_at.map(rfc3339),
         "due_date": null,
-        "pull_request": null,
+        "pull_request": pull_request,
         "repository": {
             "id": repo.id,
             "name": repo.name,
             "owner": repo.owner_name,
             "full_name": full,
         },
+    }))
+}
+
+/// Gitea's `PullRequest` object: the issue's fields and where the commits
+/// come from and go.
+async fn pull_json(forge: &Forge, base: &str, repo: &Repo, pr: &PullRequest) -> Result<Value> {
+    let full = repo.full_name();
+    let mut value = issue_json(forge, base, repo, &pr.issue).await?;
+    let head_repo = match pr.head_repo_id {
+        Some(id) => repo::find_by_id(&forge.db, id).await?,
+        None => None,
+    };
+    let merged_by = match pr.merged.as_ref().and_then(|m| m.by) {
+        Some(id) => account_json(forge, base, Some(id)).await?,
+        None => Value::Null,
+    };
+    let number = pr.number();
+    let extra = json!({
+        "url": format!("{base}/api/v1/repos/{full}/pulls/{number}"),
+        "html_url": format!("{base}/{full}/pulls/{number}"),
+        "diff_url": format!("{base}/{full}/pulls/{number}.diff"),
+        "patch_url": format!("{base}/{full}/pulls/{number}.patch"),
+        "mergeable": pr.status == pull::Status::Mergeable,
+        "merged": pr.merged.is_some(),
+        "merged_at": pr.merged.as_ref().map(|m| rfc3339(m.at)),
+        "merge_commit_sha": pr.merged.as_ref().map(|m| m.commit.clone()),
+        "merged_by": merged_by,
+        "merge_base": pr.merge_base,
+        "base": branch_json(base, Some(repo), &pr.base_branch, &pr.base_commit),
+        "head": branch_json(base, head_repo.as_ref(), &pr.head_branch, &pr.head_commit),
+    });
+    if let (Value::Object(map), Value::Object(extra)) = (&mut value, extra) {
+        map.remove("pull_request");
+        map.remove("repository");
+        map.extend(extra);
+    }
+    Ok(value)
+}
+
+/// Gitea's `PRBranchInfo`: a branch of the base repository or of a fork
+/// (gone when the fork was deleted).
+fn branch_json(base: &str, repo: Option<&Repo>, branch: &str, sha: &str) -> Value {
+    match repo {
+        Some(repo) => json!({
+            "label": format!("{}:{branch}", repo.owner_name),
+            "ref": branch,
+            "sha": sha,
+            "repo_id": repo.id,
+            "repo": repo_json(base, repo),
+        }),
+        None => json!({"label": branch, "ref": branch, "sha": sha, "repo_id": 0, "repo": null}),
+    }
+}
+
+/// Gitea's `ReviewPayload` for the review `detail` names.
+async fn review_json(forge: &Forge, pr: &PullRequest, detail: &Value) -> Result<Value> {
+    let found = match detail.get("review_id").and_then(Value::as_i64) {
+        Some(id) => review::get(&forge.db, pr.issue.id, id).await?,
+        None => None,
+    };
+    let kind = match found.as_ref().map(|r| r.verdict) {
+        Some(Verdict::Approved) => "pull_request_review_approved",
+        Some(Verdict::ChangesRequested) => "pull_request_review_rejected",
+        _ => "pull_request_review_comment",
+    };
+    Ok(json!({
+        "type": kind,
+        "content": found.map(|r| r.body).unwrap_or_default(),
     }))
 }
 

@@ -66,3 +66,6 @@ error-status-state = Unknown state: choose pending, success, error, failure or w
 error-status-url = The target address must start with http:// or https://.
 pulls-checks-heading = Checks
 pulls-checks-combined = Checks of the head commit: { $state }
+error-review-state = A review approves, requests changes or comments.
+error-review-own-pull = You cannot approve or request changes on your own pull request; you may comment.
+error-review-body-required = Say what you think: a review that requests changes or comments needs a text.

@@ -66,3 +66,6 @@ error-status-state = État inconnu : choisissez pending, success, error, failure
 error-status-url = L’adresse cible doit commencer par http:// ou https://.
 pulls-checks-heading = Vérifications automatiques
 pulls-checks-combined = Vérifications du dernier commit de la branche source : { $state }
+error-review-state = Une revue approuve, demande des modifications ou commente.
+error-review-own-pull = Vous ne pouvez ni approuver ni demander des modifications sur votre propre demande de fusion ; vous pouvez la commenter.
+error-review-body-required = Dites ce que vous en pensez : une revue qui demande des modifications ou qui commente a besoin d’un texte.
