@@ -48,6 +48,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(17, "pull_requests", "0017_pull_requests.sql"),
     migration!(18, "api", "0018_api.sql"),
     migration!(19, "reviews", "0019_reviews.sql"),
+    migration!(24, "branch_protection", "0024_branch_protection.sql"),
 ];
 
 /// The key of the PostgreSQL advisory lock held while migrations run: any
