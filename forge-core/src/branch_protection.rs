@@ -574,6 +574,33 @@ pub async fn merge_blockers(
     Ok(blockers)
 }
 
+/// After `branch` of `head_repo` moved to `new_commit`: dismisses the
+/// approvals given on older commits of the open pull requests it heads,
+/// where the rule protecting their base says so. Returns how many.
+pub async fn dismiss_stale(db: &Db, head_repo: RepoId, branch: &str, new_commit: &str) -> Result<u64> {
+    let rows = sqlx::query(
+        "SELECT p.issue_id, p.repo_id, p.base_branch FROM pull_requests p \
+         JOIN issues i ON i.id = p.issue_id \
+         WHERE p.head_repo_id = $1 AND p.head_branch = $2 AND p.merged_at IS NULL AND i.is_closed = 0",
+    )
+    .bind(head_repo.0)
+    .bind(branch)
+    .fetch_all(db.pool())
+    .await?;
+    let mut dismissed = 0;
+    for row in rows {
+        let pull = IssueId(row.try_get("issue_id")?);
+        let base = RepoId(row.try_get("repo_id")?);
+        let base_branch: String = row.try_get("base_branch")?;
+        if let Some(rule) = for_branch(db, base, &base_branch).await?
+            && rule.settings.dismiss_stale_approvals
+        {
+            dismissed += review::dismiss_stale_approvals(db, pull, new_commit).await?;
+        }
+    }
+    Ok(dismissed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
