@@ -3,7 +3,7 @@
 //! listed are refused before any ref moves (with a message naming the
 //! rule), the contents API obeys the same rules, merges wait for approvals
 //! and statuses, new commits dismiss stale approvals, and the API's
-//! shapes.
+//! shapes; and one refused push over SSH, which runs the same hook.
 
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test, with its line.
 
@@ -508,5 +508,97 @@ async fn the_api_manages_rules_for_administrators_only() {
         assert_eq!(status, StatusCode::NO_CONTENT);
         let (status, _) = api(&forge, Method::GET, &alice, &one, None).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+}
+
+fn keygen(path: &Path) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let status = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "test", "-f"])
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pushes_over_ssh_obey_the_same_rules() {
+    for forge in TestForge::on_each_engine().await {
+        let (_, alice) = forge.user_with_token("alice", false).await;
+        let (_, carol) = forge.user_with_token("carol", false).await;
+        forge.user("bob", false).await;
+        setup(&forge, &alice).await;
+        let (status, _) = api(
+            &forge,
+            Method::POST,
+            &alice,
+            "/repos/acme/lib/branch_protections",
+            Some(json!({"rule_name": "main", "enable_push": true,
+                "enable_push_whitelist": true, "push_whitelist_usernames": ["bob"]})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+
+        // The SSH server beside the HTTP one, and Carol's key.
+        let keys = scratch("ssh");
+        keygen(&keys.join("host").join("ssh_host_ed25519_key"));
+        let host_keys = forge_ssh::HostKeys::load_or_create(&keys.join("host")).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let service = forge_service::Forge::new(forge.db.clone(), forge.storage.clone());
+        let server = tokio::spawn(async move {
+            forge_ssh::serve(service, &host_keys, listener, std::future::pending())
+                .await
+                .unwrap();
+        });
+        let key = keys.join("carol");
+        keygen(&key);
+        let carol_user = forge_core::user::by_name(&forge.db, "carol")
+            .await
+            .unwrap()
+            .unwrap();
+        let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+        forge_core::ssh_key::add_user_key(&forge.db, &carol_user, carol_user.id, "laptop", &public)
+            .await
+            .unwrap();
+
+        let dir = clone_as(&forge, "carol", &carol).await;
+        let work = dir.join("w");
+        commit_file(&work, "carol.txt", "c\n", "Carol's change").await;
+        let before = server_branch(&forge, &alice, "acme/lib", "main").await;
+        let ssh = format!(
+            "ssh -i {} -o IdentitiesOnly=yes -o StrictHostKeyChecking=no \
+             -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes -p {port}",
+            key.display()
+        );
+        let remote = format!("ssh://git@127.0.0.1:{port}/acme/lib.git");
+        let output = tokio::process::Command::new("git")
+            .args(["push", &remote, "main", "HEAD:refs/heads/carol"])
+            .current_dir(&work)
+            .env("GIT_SSH_COMMAND", ssh)
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env_remove("GIT_DIR")
+            .env_remove("SSH_AUTH_SOCK")
+            .output()
+            .await
+            .unwrap();
+        server.abort();
+        assert!(!output.status.success());
+        let message = stderr(&output);
+        assert!(
+            message.contains("protected (rule \"main\"): you may not push to it"),
+            "{message}"
+        );
+        assert_eq!(
+            server_branch(&forge, &alice, "acme/lib", "main").await,
+            before
+        );
+        // git refuses the whole push when its hook does: nothing moved.
+        assert_eq!(
+            server_branch(&forge, &alice, "acme/lib", "carol").await,
+            None
+        );
     }
 }
