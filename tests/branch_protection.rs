@@ -325,6 +325,18 @@ async fn merges_wait_for_approvals_and_statuses() {
             .await
         };
 
+        // The pull request's page says what the merge waits for.
+        let page = http()
+            .get(forge.at(&format!("/acme/lib/pulls/{number}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("protected by the rule “main”"), "{page}");
+        assert!(page.contains("needs 1 approving reviews"), "{page}");
+
         // No approval yet.
         let (status, answer) = merge(&alice).await;
         assert_eq!(status, StatusCode::CONFLICT, "{answer}");
