@@ -3,13 +3,15 @@
 //! listed are refused before any ref moves (with a message naming the
 //! rule), the contents API obeys the same rules, merges wait for approvals
 //! and statuses, new commits dismiss stale approvals, and the API's
-//! shapes; and one refused push over SSH, which runs the same hook.
+//! shapes; one refused push over SSH, which runs the same hook; the
+//! settings page.
 
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test, with its line.
 
+use forge_core::branch_protection;
 use forge_core::org::{self, NewOrg, OrgKind, Role};
 use forge_core::review::{self, Verdict};
-use forge_tests::{Scratch, TestForge, git, git_ok, http, scratch};
+use forge_tests::{Browser, Scratch, TestForge, git, git_ok, http, scratch};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::path::Path;
@@ -612,5 +614,99 @@ async fn pushes_over_ssh_obey_the_same_rules() {
             server_branch(&forge, &alice, "acme/lib", "carol").await,
             None
         );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn administrators_manage_rules_on_the_settings_page() {
+    for forge in TestForge::on_each_engine().await {
+        let (_, alice) = forge.user_with_token("alice", false).await;
+        forge.user_with_token("bob", false).await;
+        forge.user_with_token("carol", false).await;
+        setup(&forge, &alice).await;
+        let repo = forge_core::repo::find(&forge.db, "acme", "lib")
+            .await
+            .unwrap()
+            .unwrap();
+
+        let mut browser = Browser::new(&forge, "fr");
+        browser.sign_in("alice").await;
+        let page = browser.get("/acme/lib/settings/branches").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.contains("Aucune branche n’est protégée."), "{}", page.body);
+        let added = browser
+            .post(
+                "/acme/lib/settings/branches",
+                &[
+                    ("rule_name", "release/*"),
+                    ("enable_push", "on"),
+                    ("enable_push_whitelist", "on"),
+                    ("users", "bob, carol"),
+                    ("teams", "owner"),
+                    ("required_approvals", "2"),
+                    ("contexts", "ci/build\nlint"),
+                ],
+            )
+            .await;
+        assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+        let rule = branch_protection::get(&forge.db, repo.id, "release/*")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(rule.settings.push_whitelist_usernames, vec!["bob", "carol"]);
+        assert_eq!(rule.settings.push_whitelist_teams, vec!["owner"]);
+        assert_eq!(rule.settings.status_check_contexts, vec!["ci/build", "lint"]);
+        assert_eq!(rule.settings.required_approvals, 2);
+        assert!(!rule.settings.enable_force_push);
+
+        // A bad team is refused in the reader's language.
+        let refused = browser
+            .post(
+                "/acme/lib/settings/branches",
+                &[("rule_name", "dev"), ("teams", "member")],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused.contains("n’est pas une équipe"), "{}", refused.body);
+
+        // Saving a rule's form changes it; its delete button removes it.
+        let saved = browser
+            .post(
+                "/acme/lib/settings/branches/save",
+                &[("rule_name", "release/*"), ("enable_force_push", "on")],
+            )
+            .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+        let rule = branch_protection::get(&forge.db, repo.id, "release/*")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(rule.settings.enable_force_push);
+        assert!(!rule.settings.enable_push);
+        let page = browser.get("/acme/lib/settings/branches").await;
+        assert!(page.contains("release/*"), "{}", page.body);
+        let deleted = browser
+            .post(
+                "/acme/lib/settings/branches/save",
+                &[("rule_name", "release/*"), ("delete", "1")],
+            )
+            .await;
+        assert_eq!(deleted.status, StatusCode::SEE_OTHER);
+        assert!(
+            branch_protection::list(&forge.db, repo.id)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        // A maintainer who does not administer the repository may not.
+        let mut bob = Browser::new(&forge, "en");
+        bob.sign_in("bob").await;
+        let page = bob.get("/acme/lib/settings/branches").await;
+        assert!(page.status.is_client_error(), "{}", page.status);
+        let csrf_less = bob
+            .post_raw("/acme/lib/settings/branches", &[("rule_name", "x")])
+            .await;
+        assert!(csrf_less.status.is_client_error());
     }
 }
