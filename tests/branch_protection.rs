@@ -202,7 +202,10 @@ async fn pushes_to_protected_branches_obey_the_rule() {
         let forced = git(&work, &["push", "--force", "origin", "main"]).await;
         assert!(!forced.status.success());
         let message = stderr(&forced);
-        assert!(message.contains("force pushes are not allowed"), "{message}");
+        assert!(
+            message.contains("force pushes are not allowed"),
+            "{message}"
+        );
         let deleted = git(&work, &["push", "origin", ":main"]).await;
         assert!(!deleted.status.success());
         assert!(
@@ -440,7 +443,11 @@ async fn merges_wait_for_approvals_and_statuses() {
         let (status, answer) = merge(&alice).await;
         assert_eq!(status, StatusCode::OK, "{answer}");
         let _ = bob_user;
-        assert!(server_branch(&forge, &alice, "acme/lib", "main").await.is_some());
+        assert!(
+            server_branch(&forge, &alice, "acme/lib", "main")
+                .await
+                .is_some()
+        );
     }
 }
 
@@ -633,7 +640,11 @@ async fn administrators_manage_rules_on_the_settings_page() {
         browser.sign_in("alice").await;
         let page = browser.get("/acme/lib/settings/branches").await;
         assert_eq!(page.status, StatusCode::OK);
-        assert!(page.contains("Aucune branche n’est protégée."), "{}", page.body);
+        assert!(
+            page.contains("Aucune branche n’est protégée."),
+            "{}",
+            page.body
+        );
         let added = browser
             .post(
                 "/acme/lib/settings/branches",
@@ -655,7 +666,10 @@ async fn administrators_manage_rules_on_the_settings_page() {
             .unwrap();
         assert_eq!(rule.settings.push_whitelist_usernames, vec!["bob", "carol"]);
         assert_eq!(rule.settings.push_whitelist_teams, vec!["owner"]);
-        assert_eq!(rule.settings.status_check_contexts, vec!["ci/build", "lint"]);
+        assert_eq!(
+            rule.settings.status_check_contexts,
+            vec!["ci/build", "lint"]
+        );
         assert_eq!(rule.settings.required_approvals, 2);
         assert!(!rule.settings.enable_force_push);
 

@@ -175,7 +175,8 @@ fn too_many(field: &'static str, list: &[String]) -> Result<()> {
     if list.len() > MAX_LIST {
         return Err(Error::Invalid {
             field,
-            problem: Problem::new("error-protection-list-too-long").arg("max", MAX_LIST.to_string()),
+            problem: Problem::new("error-protection-list-too-long")
+                .arg("max", MAX_LIST.to_string()),
         });
     }
     Ok(())
@@ -462,12 +463,13 @@ pub async fn update(
 pub async fn delete(db: &Db, actor: &User, repo: &Repo, rule_name: &str) -> Result<()> {
     must_administer(db, actor, repo).await?;
     let mut tx = db.pool().begin().await?;
-    let removed = sqlx::query("DELETE FROM branch_protections WHERE repo_id = $1 AND rule_name = $2")
-        .bind(repo.id.0)
-        .bind(rule_name)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+    let removed =
+        sqlx::query("DELETE FROM branch_protections WHERE repo_id = $1 AND rule_name = $2")
+            .bind(repo.id.0)
+            .bind(rule_name)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
     if removed == 0 {
         return Err(Error::not_found("error-protection-not-found"));
     }
@@ -491,7 +493,7 @@ async fn listed(db: &Db, rule: &Protection, repo: &Repo, user: Option<&User>) ->
         return Ok(false);
     };
     let s = &rule.settings;
-    if s.push_whitelist_usernames.iter().any(|n| *n == user.name) {
+    if s.push_whitelist_usernames.contains(&user.name) {
         return Ok(true);
     }
     if !repo.owner_is_org || s.push_whitelist_teams.is_empty() {
@@ -504,7 +506,12 @@ async fn listed(db: &Db, rule: &Protection, repo: &Repo, user: Option<&User>) ->
 /// Whether `pusher` (already known to have write access) may push to a
 /// branch this rule protects. `None` is a deploy key or no one: never
 /// listed.
-pub async fn may_push(db: &Db, rule: &Protection, repo: &Repo, pusher: Option<&User>) -> Result<bool> {
+pub async fn may_push(
+    db: &Db,
+    rule: &Protection,
+    repo: &Repo,
+    pusher: Option<&User>,
+) -> Result<bool> {
     if !rule.settings.enable_push {
         return Ok(false);
     }
@@ -577,7 +584,12 @@ pub async fn merge_blockers(
 /// After `branch` of `head_repo` moved to `new_commit`: dismisses the
 /// approvals given on older commits of the open pull requests it heads,
 /// where the rule protecting their base says so. Returns how many.
-pub async fn dismiss_stale(db: &Db, head_repo: RepoId, branch: &str, new_commit: &str) -> Result<u64> {
+pub async fn dismiss_stale(
+    db: &Db,
+    head_repo: RepoId,
+    branch: &str,
+    new_commit: &str,
+) -> Result<u64> {
     let rows = sqlx::query(
         "SELECT p.issue_id, p.repo_id, p.base_branch FROM pull_requests p \
          JOIN issues i ON i.id = p.issue_id \

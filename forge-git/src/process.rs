@@ -8,8 +8,8 @@
 //! go through checks that refuse, with an [`ArgumentError`], anything git
 //! could read as an option or that the operating system would cut short.
 
-use crate::service::{Service, valid_protocol};
 use crate::hooks::Hooks;
+use crate::service::{Service, valid_protocol};
 use git2::Oid;
 use std::borrow::Cow;
 use std::io;
@@ -433,8 +433,7 @@ pub fn spawn_pack_service(
     } else {
         Stdio::null()
     };
-    GitCommand::pack_service(path, service, advertise, protocol, hooks)
-        .spawn(stdin, Stdio::piped())
+    GitCommand::pack_service(path, service, advertise, protocol, hooks).spawn(stdin, Stdio::piped())
 }
 
 /// Starts the command serving `service` on the bare repository at `path`
@@ -446,8 +445,7 @@ pub fn spawn_duplex_service(
     protocol: Option<&str>,
     hooks: Option<&Hooks>,
 ) -> std::io::Result<tokio::process::Child> {
-    GitCommand::duplex_service(path, service, protocol, hooks)
-        .spawn(Stdio::piped(), Stdio::piped())
+    GitCommand::duplex_service(path, service, protocol, hooks).spawn(Stdio::piped(), Stdio::piped())
 }
 
 /// A running git process's standard output. The process lives as long as
@@ -569,13 +567,15 @@ mod tests {
     #[test]
     fn pack_services_run_on_the_repository() {
         let repo = Path::new("/srv/repos/01/1.git");
-        let git = GitCommand::pack_service(repo, Service::ReceivePack, false, Some("version=2"), None);
+        let git =
+            GitCommand::pack_service(repo, Service::ReceivePack, false, Some("version=2"), None);
         assert_eq!(
             args(&git),
             ["receive-pack", "--stateless-rpc", "/srv/repos/01/1.git"]
         );
         assert_eq!(env(&git, "GIT_PROTOCOL"), Some(Some("version=2".into())));
-        let git = GitCommand::pack_service(repo, Service::UploadPack, true, Some("x; rm -rf /"), None);
+        let git =
+            GitCommand::pack_service(repo, Service::UploadPack, true, Some("x; rm -rf /"), None);
         assert_eq!(
             args(&git),
             [
@@ -587,7 +587,13 @@ mod tests {
         );
         assert_eq!(env(&git, "GIT_PROTOCOL"), None);
         // A relative root named like an option stays a path.
-        let git = GitCommand::pack_service(Path::new("-r/1.git"), Service::UploadPack, false, None, None);
+        let git = GitCommand::pack_service(
+            Path::new("-r/1.git"),
+            Service::UploadPack,
+            false,
+            None,
+            None,
+        );
         let duplex =
             GitCommand::duplex_service(Path::new("-r/1.git"), Service::UploadArchive, None, None);
         assert_eq!(args(&duplex), ["upload-archive", "./-r/1.git"]);

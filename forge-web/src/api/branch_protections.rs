@@ -75,7 +75,9 @@ pub(super) async fn list(
 ) -> Result<Json<Value>, ApiError> {
     let repo = administered(&state, &caller.user, &owner, &name).await?;
     let rules = branch_protection::list(&state.db, repo.id).await?;
-    Ok(Json(Value::Array(rules.iter().map(protection_json).collect())))
+    Ok(Json(Value::Array(
+        rules.iter().map(protection_json).collect(),
+    )))
 }
 
 pub(super) async fn get(

@@ -146,12 +146,10 @@ impl RuleForm {
     fn settings(&self) -> Result<Settings, forge_core::Error> {
         let required_approvals = match self.required_approvals.trim() {
             "" => 0,
-            text => text.parse().map_err(|_| {
-                forge_core::Error::Invalid {
-                    field: "required_approvals",
-                    problem: forge_core::Problem::new("error-protection-approvals")
-                        .arg("max", branch_protection::MAX_APPROVALS.to_string()),
-                }
+            text => text.parse().map_err(|_| forge_core::Error::Invalid {
+                field: "required_approvals",
+                problem: forge_core::Problem::new("error-protection-approvals")
+                    .arg("max", branch_protection::MAX_APPROVALS.to_string()),
             })?,
         };
         Ok(Settings {

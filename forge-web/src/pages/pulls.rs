@@ -451,7 +451,12 @@ async fn show(
             .forge
             .merge_blockers(&repo, &pr, &pr.head_commit, merger)
             .await?;
-        rule.map(|r| (r.rule_name, blockers.iter().map(|p| ctx.problem(p)).collect()))
+        rule.map(|r| {
+            (
+                r.rule_name,
+                blockers.iter().map(|p| ctx.problem(p)).collect(),
+            )
+        })
     } else {
         None
     };
