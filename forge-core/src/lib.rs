@@ -10,6 +10,7 @@ pub mod account_settings;
 pub mod auth_limit;
 pub mod backlog;
 pub mod backup;
+pub mod branch_protection;
 pub mod clock;
 pub mod collaborator;
 pub mod comment;

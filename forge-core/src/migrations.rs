@@ -49,6 +49,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(18, "api", "0018_api.sql"),
     migration!(19, "reviews", "0019_reviews.sql"),
     migration!(22, "notifications_more", "0022_notifications_more.sql"),
+    migration!(24, "branch_protection", "0024_branch_protection.sql"),
 ];
 
 /// The key of the PostgreSQL advisory lock held while migrations run: any

@@ -107,6 +107,10 @@ pub mod kind {
     /// A commit status was posted; payload `{sha, state, context,
     /// target_url}`.
     pub const COMMIT_STATUS: &str = "commit_status";
+    /// A branch protection rule was added, changed or removed; payload
+    /// `{rule_name}` (and the rule's settings, but for a removal).
+    pub const BRANCH_PROTECTION_SET: &str = "branch_protection.set";
+    pub const BRANCH_PROTECTION_DELETED: &str = "branch_protection.deleted";
 }
 
 /// How many commits a push event lists; `commit_count` says how many the

@@ -6,6 +6,7 @@
 
 pub mod browse;
 pub mod edit;
+pub mod hooks;
 pub mod merge;
 pub mod process;
 pub mod push;

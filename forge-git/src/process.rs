@@ -8,6 +8,7 @@
 //! go through checks that refuse, with an [`ArgumentError`], anything git
 //! could read as an option or that the operating system would cut short.
 
+use crate::hooks::Hooks;
 use crate::service::{Service, valid_protocol};
 use git2::Oid;
 use std::borrow::Cow;
@@ -105,6 +106,19 @@ impl GitCommand {
         git
     }
 
+    /// Runs the hooks of `hooks.dir` (the forge's, never a repository's)
+    /// with `hooks.env` in their environment.
+    fn with_hooks(&mut self, hooks: Option<&Hooks>) {
+        if let Some(hooks) = hooks {
+            let mut value = std::ffi::OsString::from("core.hooksPath=");
+            value.push(&hooks.dir);
+            self.command.arg("-c").arg(value);
+            for (name, value) in &hooks.env {
+                self.command.env(name, value);
+            }
+        }
+    }
+
     /// The command serving `service` on the bare repository at `path`, in
     /// `--stateless-rpc` mode; with `advertise`, it only lists refs (the
     /// `info/refs` request). A `protocol` that [`valid_protocol`] refuses is
@@ -114,8 +128,10 @@ impl GitCommand {
         service: Service,
         advertise: bool,
         protocol: Option<&str>,
+        hooks: Option<&Hooks>,
     ) -> GitCommand {
         let mut git = GitCommand::hardened();
+        git.with_hooks(hooks);
         git.command.arg(service.subcommand()).arg("--stateless-rpc");
         if advertise {
             git.command.arg("--advertise-refs");
@@ -134,8 +150,10 @@ impl GitCommand {
         path: &Path,
         service: Service,
         protocol: Option<&str>,
+        hooks: Option<&Hooks>,
     ) -> GitCommand {
         let mut git = GitCommand::hardened();
+        git.with_hooks(hooks);
         git.command
             .arg(service.subcommand())
             .arg(path_operand(path).as_ref());
@@ -408,13 +426,14 @@ pub fn spawn_pack_service(
     advertise: bool,
     protocol: Option<&str>,
     with_input: bool,
+    hooks: Option<&Hooks>,
 ) -> std::io::Result<tokio::process::Child> {
     let stdin = if with_input {
         Stdio::piped()
     } else {
         Stdio::null()
     };
-    GitCommand::pack_service(path, service, advertise, protocol).spawn(stdin, Stdio::piped())
+    GitCommand::pack_service(path, service, advertise, protocol, hooks).spawn(stdin, Stdio::piped())
 }
 
 /// Starts the command serving `service` on the bare repository at `path`
@@ -424,8 +443,9 @@ pub fn spawn_duplex_service(
     path: &Path,
     service: Service,
     protocol: Option<&str>,
+    hooks: Option<&Hooks>,
 ) -> std::io::Result<tokio::process::Child> {
-    GitCommand::duplex_service(path, service, protocol).spawn(Stdio::piped(), Stdio::piped())
+    GitCommand::duplex_service(path, service, protocol, hooks).spawn(Stdio::piped(), Stdio::piped())
 }
 
 /// A running git process's standard output. The process lives as long as
@@ -535,7 +555,7 @@ mod tests {
     fn every_command_is_hardened() {
         let repo = Path::new("/srv/repos/01/1.git");
         let commands = [
-            GitCommand::pack_service(repo, Service::UploadPack, true, None),
+            GitCommand::pack_service(repo, Service::UploadPack, true, None, None),
             GitCommand::archive(repo, ArchiveFormat::Zip, "forge-main", some_id()).unwrap(),
             GitCommand::cat_blob(repo, some_id()).unwrap(),
         ];
@@ -547,13 +567,15 @@ mod tests {
     #[test]
     fn pack_services_run_on_the_repository() {
         let repo = Path::new("/srv/repos/01/1.git");
-        let git = GitCommand::pack_service(repo, Service::ReceivePack, false, Some("version=2"));
+        let git =
+            GitCommand::pack_service(repo, Service::ReceivePack, false, Some("version=2"), None);
         assert_eq!(
             args(&git),
             ["receive-pack", "--stateless-rpc", "/srv/repos/01/1.git"]
         );
         assert_eq!(env(&git, "GIT_PROTOCOL"), Some(Some("version=2".into())));
-        let git = GitCommand::pack_service(repo, Service::UploadPack, true, Some("x; rm -rf /"));
+        let git =
+            GitCommand::pack_service(repo, Service::UploadPack, true, Some("x; rm -rf /"), None);
         assert_eq!(
             args(&git),
             [
@@ -565,9 +587,15 @@ mod tests {
         );
         assert_eq!(env(&git, "GIT_PROTOCOL"), None);
         // A relative root named like an option stays a path.
-        let git = GitCommand::pack_service(Path::new("-r/1.git"), Service::UploadPack, false, None);
+        let git = GitCommand::pack_service(
+            Path::new("-r/1.git"),
+            Service::UploadPack,
+            false,
+            None,
+            None,
+        );
         let duplex =
-            GitCommand::duplex_service(Path::new("-r/1.git"), Service::UploadArchive, None);
+            GitCommand::duplex_service(Path::new("-r/1.git"), Service::UploadArchive, None, None);
         assert_eq!(args(&duplex), ["upload-archive", "./-r/1.git"]);
         assert_eq!(args(&git).last().unwrap(), "./-r/1.git");
     }
@@ -707,6 +735,7 @@ mod tests {
             &storage.path_of(8),
             crate::service::Service::ReceivePack,
             true,
+            None,
             None,
         );
         assert_eq!(args(&git)[0], "receive-pack");

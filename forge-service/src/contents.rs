@@ -105,6 +105,9 @@ impl Forge {
             ),
             _ => None,
         };
+        // The branch that moves passes branch protection as a push would.
+        self.check_branch_commit(repo, actor, target.as_deref().unwrap_or(&base))
+            .await?;
         let author = change.author.unwrap_or_else(|| person_of(actor));
         check_person(&author)?;
         let committer = change.committer.unwrap_or_else(|| author.clone());

@@ -44,6 +44,7 @@ pub mod gitea;
 pub mod http;
 pub mod mail;
 pub mod outcomes;
+pub mod protection;
 pub mod pulls;
 pub mod push;
 pub mod repos;

@@ -381,7 +381,9 @@ impl Forge {
     }
 
     /// Merges `pr` into its base branch as `options` say. Only those with
-    /// write access merge; the style must be one the repository allows.
+    /// write access merge; the style must be one the repository allows;
+    /// a protected base needs what its rule asks (see
+    /// [`Forge::merge_blockers`]).
     pub async fn merge_pull(
         &self,
         actor: &User,
@@ -415,6 +417,20 @@ impl Forge {
             && !expected.trim().eq_ignore_ascii_case(&head.to_string())
         {
             return Err(Error::conflict(None, "error-pull-head-moved"));
+        }
+        // Branch protection of the base: who merges, reviews, statuses.
+        let (_, blockers) = self
+            .merge_blockers(base, pr, &head.to_string(), Some(actor))
+            .await?;
+        if let Some(problem) = blockers.into_iter().next() {
+            return Err(if problem.key == "error-protected-merge-forbidden" {
+                Error::Forbidden(problem)
+            } else {
+                Error::Conflict {
+                    field: None,
+                    problem,
+                }
+            });
         }
         let old = self
             .branch_commit(base, &pr.base_branch)

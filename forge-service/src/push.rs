@@ -1,7 +1,8 @@
 //! What a push causes, for every way refs move (git over HTTP, later SSH
 //! and the forge's own merges): the default branch of an empty repository,
 //! issues closed or referenced by the new commits, pull requests of the
-//! moved branches marked for a new mergeability check, the repository's
+//! moved branches marked for a new mergeability check (and their stale
+//! approvals dismissed where branch protection says so), the repository's
 //! update time and the `push` event of the outbox.
 //!
 //! A push is journalled before git may move a ref ([`Forge::journal_push`])
@@ -133,6 +134,12 @@ impl Forge {
         for update in &event.updates {
             if let Some(branch) = update.branch() {
                 forge_core::pull::mark_checking(&self.db, repo.id, branch).await?;
+                // New commits on a pull request's head make approvals of
+                // older ones stale, where its base's protection says so.
+                if let Some(new) = update.new.as_deref() {
+                    forge_core::branch_protection::dismiss_stale(&self.db, repo.id, branch, new)
+                        .await?;
+                }
             }
         }
         let recorded = Recorded {

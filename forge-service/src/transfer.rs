@@ -82,19 +82,24 @@ impl Forge {
     /// Starts git for one request and answers with its output as it comes:
     /// `prefix` first (smart HTTP's service announcement), then git's
     /// standard output. `input` is the request body, for the RPC calls.
-    pub fn start_transfer(
+    /// A push to a repository with protected branches runs the forge's
+    /// `pre-receive` hook, which refuses what the rules forbid before any
+    /// ref moves.
+    pub async fn start_transfer(
         &self,
         transfer: Transfer,
         prefix: Option<Bytes>,
         input: Option<Input>,
     ) -> Result<mpsc::Receiver<Chunk>> {
         let path = self.storage.path_of(transfer.repo.id.0);
+        let hooks = self.hooks_for(&transfer).await?;
         let child = forge_git::process::spawn_pack_service(
             &path,
             transfer.service,
             transfer.advertise,
             transfer.protocol.as_deref(),
             input.is_some(),
+            hooks.as_ref(),
         )
         .map_err(|e| Error::Internal(format!("cannot run git: {e}")))?;
         Ok(self.run_transfer(child, transfer, prefix, input, None))
@@ -106,21 +111,33 @@ impl Forge {
     /// ended and a push is recorded, how git ended. The journal, the
     /// consequences of a push and the buffers are those of
     /// [`Forge::start_transfer`].
-    pub fn start_duplex_transfer(
+    pub async fn start_duplex_transfer(
         &self,
         transfer: Transfer,
         input: Input,
     ) -> Result<(mpsc::Receiver<Chunk>, oneshot::Receiver<Ended>)> {
         let path = self.storage.path_of(transfer.repo.id.0);
+        let hooks = self.hooks_for(&transfer).await?;
         let child = forge_git::process::spawn_duplex_service(
             &path,
             transfer.service,
             transfer.protocol.as_deref(),
+            hooks.as_ref(),
         )
         .map_err(|e| Error::Internal(format!("cannot run git: {e}")))?;
         let (sender, ended) = oneshot::channel();
         let output = self.run_transfer(child, transfer, None, Some(input), Some(sender));
         Ok((output, ended))
+    }
+
+    /// The branch protection hook of a push, when its repository has
+    /// rules; nothing for the other services.
+    async fn hooks_for(&self, transfer: &Transfer) -> Result<Option<forge_git::hooks::Hooks>> {
+        if transfer.service != Service::ReceivePack || transfer.advertise {
+            return Ok(None);
+        }
+        self.push_hooks(&transfer.repo, transfer.caller.as_ref())
+            .await
     }
 
     fn run_transfer(

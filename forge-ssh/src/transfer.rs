@@ -20,7 +20,7 @@ pub async fn run(forge: Forge, channel: Channel<Msg>, transfer: Transfer) {
     let (mut from_client, to_client) = channel.split();
     let (input, mut into_git) = tokio::io::simplex(INPUT_BUFFER);
     let input: Input = Box::new(input);
-    let (mut output, ended) = match forge.start_duplex_transfer(transfer, input) {
+    let (mut output, ended) = match forge.start_duplex_transfer(transfer, input).await {
         Ok(started) => started,
         Err(e) => {
             tracing::error!(%repo, service, error = %e, "git over SSH could not start");

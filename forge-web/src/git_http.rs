@@ -191,6 +191,7 @@ async fn info_refs(
         None,
         format!("application/x-{}-advertisement", service.name()),
     )
+    .await
 }
 
 async fn upload_pack(
@@ -284,10 +285,11 @@ async fn rpc(
         Some(input),
         format!("application/x-{}-result", service.name()),
     )
+    .await
 }
 
 /// Starts git and answers with its output as it comes.
-fn start(
+async fn start(
     state: &AppState,
     transfer: Transfer,
     prefix: Option<Bytes>,
@@ -295,7 +297,7 @@ fn start(
     content_type: String,
 ) -> Response {
     let name = transfer.service.name();
-    let output = match state.forge.start_transfer(transfer, prefix, input) {
+    let output = match state.forge.start_transfer(transfer, prefix, input).await {
         Ok(output) => output,
         Err(e) => return internal(e),
     };

@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, shaped like Gitea's where the two overlap.
 
+mod branch_protections;
 mod collaborators;
 mod comments;
 mod contents;
@@ -232,6 +233,16 @@ pub fn router() -> Router<AppState> {
         .route(
             "/repos/{owner}/{repo}/pulls/{index}/commits",
             get(pulls::commits),
+        )
+        .route(
+            "/repos/{owner}/{repo}/branch_protections",
+            get(branch_protections::list).post(branch_protections::create),
+        )
+        .route(
+            "/repos/{owner}/{repo}/branch_protections/{name}",
+            get(branch_protections::get)
+                .patch(branch_protections::edit)
+                .delete(branch_protections::delete),
         )
         .route(
             "/repos/{owner}/{repo}/statuses/{sha}",

@@ -1,6 +1,7 @@
 //! The collaboration half of the API's description (see
 //! [`super::openapi`]): SSH and deploy keys, webhooks, notifications and
-//! subscriptions, forks, pull requests and commit statuses.
+//! subscriptions, forks, pull requests, commit statuses and branch
+//! protection.
 
 use super::openapi::Answer::{Accepted, Array, Created, Empty, List, Object, Reset};
 use super::openapi::{Operation, op};
@@ -285,6 +286,41 @@ pub const COLLABORATION: &[Operation] = &[
         "repository",
         "A pull request's commits",
         List,
+    ),
+    op(
+        "get",
+        "/repos/{owner}/{repo}/branch_protections",
+        "repository",
+        "Branch protection rules (administrators)",
+        Array,
+    ),
+    op(
+        "post",
+        "/repos/{owner}/{repo}/branch_protections",
+        "repository",
+        "Protect the branches a name or pattern names (rule_name)",
+        Created,
+    ),
+    op(
+        "get",
+        "/repos/{owner}/{repo}/branch_protections/{name}",
+        "repository",
+        "A branch protection rule",
+        Object,
+    ),
+    op(
+        "patch",
+        "/repos/{owner}/{repo}/branch_protections/{name}",
+        "repository",
+        "Change a branch protection rule",
+        Object,
+    ),
+    op(
+        "delete",
+        "/repos/{owner}/{repo}/branch_protections/{name}",
+        "repository",
+        "Remove a branch protection rule",
+        Empty,
     ),
     op(
         "get",

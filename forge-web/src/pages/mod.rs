@@ -3,6 +3,7 @@
 //! reload never repeats it.
 
 mod account;
+mod branch_protection;
 pub(crate) mod code;
 mod deploy_keys;
 mod explore;
@@ -105,6 +106,14 @@ pub fn router() -> Router<AppState> {
         .route(
             "/{owner}/{repo}/settings/keys/{id}/delete",
             post(deploy_keys::delete),
+        )
+        .route(
+            "/{owner}/{repo}/settings/branches",
+            get(branch_protection::show).post(branch_protection::add),
+        )
+        .route(
+            "/{owner}/{repo}/settings/branches/save",
+            post(branch_protection::save),
         )
         .route("/-/ssh", get(deploy_keys::ssh_info))
         .merge(settings::router())

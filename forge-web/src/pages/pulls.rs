@@ -396,6 +396,9 @@ struct ShowPage<'a> {
     head_commit: String,
     /// The head commit's combined status and its contexts, when CI posted any.
     checks: Option<(String, Vec<(String, String)>)>,
+    /// The rule protecting the base branch and what it still waits for
+    /// (`pull_protection.html`).
+    protection: Option<(String, Vec<String>)>,
 }
 
 async fn load(
@@ -442,6 +445,21 @@ async fn show(
         )
     });
     let may_merge = access >= Access::Write && pr.is_open() && pr.merged.is_none();
+    let protection = if pr.is_open() && pr.merged.is_none() {
+        let merger = ctx.user.as_ref().filter(|_| may_merge);
+        let (rule, blockers) = state
+            .forge
+            .merge_blockers(&repo, &pr, &pr.head_commit, merger)
+            .await?;
+        rule.map(|r| {
+            (
+                r.rule_name,
+                blockers.iter().map(|p| ctx.problem(p)).collect(),
+            )
+        })
+    } else {
+        None
+    };
     let styles = if may_merge && pr.status == Status::Mergeable {
         pull::merge_styles(&state.db, repo.id)
             .await?
@@ -480,6 +498,7 @@ async fn show(
         merge_action: format!("{}/pulls/{}/merge", head.base, pr.number()),
         head_commit: pr.head_commit.clone(),
         checks,
+        protection,
         commits,
         styles,
         head,

@@ -1,0 +1,44 @@
+# Branch protection: its errors, the settings section and the pull
+# request's merge box.
+error-protection-admins-only = Only administrators of the repository manage branch protection.
+error-protection-rule-name = A rule names a branch, or a pattern of branch names where * stands for any characters and ? for one (for example release/*).
+error-protection-list-too-long = A rule lists at most { $max } entries.
+error-protection-approvals = Required approvals go from 0 to { $max }.
+error-protection-user = There is no user named “{ $name }”.
+error-protection-team = “{ $name }” is not a team that may push: list the organisation roles owner or maintainer, in a repository of an organisation.
+error-protection-context = A status check pattern is at most 255 characters, on one line.
+error-protection-exists = A rule for this branch pattern exists already.
+error-protection-not-found = There is no such branch protection rule.
+error-protected-push = The branch “{ $branch }” is protected (rule “{ $rule }”): you may not push to it.
+error-protected-merge-forbidden = The base branch is protected (rule “{ $rule }”): you may not merge into it.
+error-protected-approvals = The base branch needs { $required } approving reviews on the latest commit; this pull request has { $given }.
+error-protected-changes-requested = A reviewer requested changes; the base branch's protection blocks the merge until they approve or their review is dismissed.
+error-protected-status = The required status check “{ $context }” has not succeeded on the latest commit.
+
+protection-title = Branches
+protection-intro = Protected branches are never deleted. A rule applies to the branches its pattern names; an exact name wins over a pattern, then the pattern with the most letters.
+protection-none = No branch is protected.
+protection-rule-name = Branch name or pattern
+protection-enable-push = Allow pushes (otherwise the branch moves only by merging pull requests)
+protection-enable-whitelist = Only the people listed below push and merge (administrators too must be listed)
+protection-users = Users allowed to push and merge (names, separated by spaces or commas)
+protection-teams = Organisation roles allowed to push and merge (owner, maintainer)
+protection-force-push = Allow force pushes (rewriting history)
+protection-approvals = Required approving reviews
+protection-dismiss-stale = Dismiss approvals when new commits are pushed
+protection-block-rejected = Block merging while a reviewer requests changes
+protection-status-check = Require status checks to succeed
+protection-contexts = Required status contexts (patterns, one per line)
+protection-add = Add rule
+protection-save = Save rule
+protection-delete = Delete rule
+protection-edit = Edit
+protection-added = The rule was added.
+protection-saved = The rule was saved.
+protection-deleted = The rule was deleted.
+protection-summary = Pushes: { $push } · force pushes: { $force } · approvals: { $approvals } · status checks: { $checks }
+protection-yes = yes
+protection-no = no
+protection-listed = listed people only
+protection-blocked-title = Branch protection blocks this merge
+protection-blocked-rule = The base branch is protected by the rule “{ $rule }”.

@@ -1,0 +1,44 @@
+# Protection des branches : ses erreurs, la section des paramètres et le
+# cadre de fusion de la demande de fusion.
+error-protection-admins-only = Seuls les administrateurs du dépôt gèrent la protection des branches.
+error-protection-rule-name = Une règle nomme une branche, ou un motif de noms de branches où * remplace n’importe quels caractères et ? un seul (par exemple release/*).
+error-protection-list-too-long = Une règle liste au plus { $max } éléments.
+error-protection-approvals = Le nombre d’approbations requises va de 0 à { $max }.
+error-protection-user = Aucun utilisateur ne s’appelle « { $name } ».
+error-protection-team = « { $name } » n’est pas une équipe qui peut pousser : indiquez les rôles d’organisation owner ou maintainer, dans un dépôt d’organisation.
+error-protection-context = Un motif de vérification d’état fait au plus 255 caractères, sur une seule ligne.
+error-protection-exists = Une règle existe déjà pour ce motif de branches.
+error-protection-not-found = Cette règle de protection de branche n’existe pas.
+error-protected-push = La branche « { $branch } » est protégée (règle « { $rule } ») : vous ne pouvez pas y pousser.
+error-protected-merge-forbidden = La branche cible est protégée (règle « { $rule } ») : vous ne pouvez pas y fusionner.
+error-protected-approvals = La branche cible exige { $required } revues approuvant le dernier commit ; cette demande de fusion en a { $given }.
+error-protected-changes-requested = Un relecteur a demandé des modifications ; la protection de la branche cible bloque la fusion jusqu’à ce qu’il approuve ou que sa revue soit écartée.
+error-protected-status = La vérification d’état requise « { $context } » n’a pas réussi sur le dernier commit.
+
+protection-title = Branches
+protection-intro = Une branche protégée n’est jamais supprimée. Une règle s’applique aux branches que son motif désigne ; un nom exact l’emporte sur un motif, puis le motif qui a le plus de lettres.
+protection-none = Aucune branche n’est protégée.
+protection-rule-name = Nom ou motif de branche
+protection-enable-push = Autoriser les poussées (sinon la branche n’avance que par la fusion de demandes)
+protection-enable-whitelist = Seules les personnes listées ci-dessous poussent et fusionnent (les administrateurs aussi doivent y figurer)
+protection-users = Utilisateurs autorisés à pousser et à fusionner (noms séparés par des espaces ou des virgules)
+protection-teams = Rôles d’organisation autorisés à pousser et à fusionner (owner, maintainer)
+protection-force-push = Autoriser les poussées forcées (réécriture de l’historique)
+protection-approvals = Nombre de revues approuvant requises
+protection-dismiss-stale = Écarter les approbations quand de nouveaux commits sont poussés
+protection-block-rejected = Bloquer la fusion tant qu’un relecteur demande des modifications
+protection-status-check = Exiger la réussite des vérifications d’état
+protection-contexts = Contextes d’état requis (motifs, un par ligne)
+protection-add = Ajouter la règle
+protection-save = Enregistrer la règle
+protection-delete = Supprimer la règle
+protection-edit = Modifier
+protection-added = La règle a été ajoutée.
+protection-saved = La règle a été enregistrée.
+protection-deleted = La règle a été supprimée.
+protection-summary = Poussées : { $push } · poussées forcées : { $force } · approbations : { $approvals } · vérifications d’état : { $checks }
+protection-yes = oui
+protection-no = non
+protection-listed = personnes listées seulement
+protection-blocked-title = La protection de la branche bloque cette fusion
+protection-blocked-rule = La branche cible est protégée par la règle « { $rule } ».
