@@ -12,7 +12,7 @@ use crate::views::{FormErrors, render};
 use crate::{AppState, markdown};
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -131,6 +131,9 @@ pub struct PanelData {
     pub edit_locked: bool,
     /// Commits that closed the issue: the delivery form offers them.
     pub closing_commits: String,
+    /// The delivery note the form starts with (a pull request's link, when
+    /// the maintainer came from one).
+    pub delivery_note: String,
     /// How to type an amount in the goal's currency (or the form's).
     pub amount_example: String,
     /// For the receiving side: its page of what it is owed and received.
@@ -335,6 +338,7 @@ pub async fn panel_data(
         amount_example,
         extra,
         closing_commits,
+        delivery_note: String::new(),
         show_goal_form,
         edit_locked,
         base,
@@ -429,9 +433,16 @@ async fn render_page(
     issue: &Issue,
     errors: FormErrors,
     form: Option<FormValues>,
+    prefill: Option<DeliveryPrefill>,
 ) -> Result<Response, PageError> {
     let failed = errors.any();
-    let data = panel_data(state, ctx, repo, access, issue, errors, form).await?;
+    let mut data = panel_data(state, ctx, repo, access, issue, errors, form).await?;
+    if let Some(prefill) = prefill
+        && data.maintainer
+    {
+        data.closing_commits = prefill.commits;
+        data.delivery_note = prefill.note;
+    }
     let panel = PanelView { ctx, p: &data }.render().map_err(|e| {
         tracing::error!(error = %e, "the funding panel failed to render");
         PageError::new(StatusCode::INTERNAL_SERVER_ERROR, "error-internal")
@@ -456,8 +467,15 @@ pub async fn page(
     State(state): State<AppState>,
     ctx: PageCtx,
     Path((owner, name, index)): Path<(String, String, i64)>,
+    Query(query): Query<PageQuery>,
 ) -> Result<Response, PageError> {
     let (repo, access, found) = load(&state, &ctx, &owner, &name, index).await?;
+    let prefill = match query.pull {
+        Some(number) if access >= Access::Write => {
+            super::pulls::delivery_prefill(&state, &ctx, &repo, number).await?
+        }
+        _ => None,
+    };
     render_page(
         &state,
         &ctx,
@@ -466,8 +484,23 @@ pub async fn page(
         &found,
         FormErrors::default(),
         None,
+        prefill,
     )
     .await
+}
+
+#[derive(Deserialize, Default)]
+pub struct PageQuery {
+    /// A pull request whose commits the delivery form starts with.
+    #[serde(default)]
+    pull: Option<i64>,
+}
+
+/// What the delivery form starts with when the maintainer comes from a
+/// pull request that fixes the issue.
+pub struct DeliveryPrefill {
+    pub commits: String,
+    pub note: String,
 }
 
 /// After a step: back to the issue's panel on success, with the
@@ -502,11 +535,11 @@ async fn finish(
                 fields: Vec::new(),
                 general: Some(ctx.problem(&problem)),
             };
-            render_page(state, ctx, repo, access, found, errors, form).await
+            render_page(state, ctx, repo, access, found, errors, form, None).await
         }
         Err(e) => {
             let errors = FormErrors::from_error(ctx, e)?;
-            render_page(state, ctx, repo, access, found, errors, form).await
+            render_page(state, ctx, repo, access, found, errors, form, None).await
         }
     }
 }
