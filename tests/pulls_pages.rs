@@ -339,6 +339,23 @@ async fn statuses_show_on_pull_requests_and_commits_and_forks_name_their_parent(
         let first = head_of(&work, "main~1").await;
         let page = browser.get(&format!("/alice/lib/commit/{first}")).await;
         assert!(!page.contains("Checks of this commit"));
+        // The history marks the commits that have checks.
+        let tip = head_of(&work, "main").await;
+        post(
+            &forge,
+            &alice,
+            &format!("/repos/alice/lib/statuses/{tip}"),
+            json!({"state": "pending", "context": "ci/build"}),
+        )
+        .await;
+        let page = browser.get("/alice/lib/commits").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert_eq!(
+            page.body.matches("Checks: pending").count(),
+            1,
+            "{}",
+            page.body
+        );
 
         // The fork's page names its parent.
         let (status, _) = post(&forge, &bob, "/repos/alice/lib/forks", json!({})).await;

@@ -81,3 +81,4 @@ pulls-delivery-heading = Funded work
 pulls-delivery-intro = This pull request fixes funded issues. Once the work is done, declare the delivery: the form starts with this pull request’s commits and a link to it.
 pulls-delivery-link = Declare the delivery of issue #{ $number }
 pulls-delivery-note = Delivered by pull request #{ $number }: { $link }
+code-commit-checks = Checks: { $state }

@@ -81,3 +81,4 @@ pulls-delivery-heading = Travail financé
 pulls-delivery-intro = Cette demande de fusion corrige des tickets financés. Une fois le travail fait, déclarez la livraison : le formulaire est prérempli avec les commits de cette demande de fusion et un lien vers elle.
 pulls-delivery-link = Déclarer la livraison du ticket n° { $number }
 pulls-delivery-note = Livré par la demande de fusion n° { $number } : { $link }
+code-commit-checks = Vérifications : { $state }

@@ -433,17 +433,21 @@ async fn render_page(
     issue: &Issue,
     errors: FormErrors,
     form: Option<FormValues>,
-    prefill: Option<DeliveryPrefill>,
 ) -> Result<Response, PageError> {
     let failed = errors.any();
-    let mut data = panel_data(state, ctx, repo, access, issue, errors, form).await?;
-    if let Some(prefill) = prefill
-        && data.maintainer
-    {
-        data.closing_commits = prefill.commits;
-        data.delivery_note = prefill.note;
-    }
-    let panel = PanelView { ctx, p: &data }.render().map_err(|e| {
+    let data = panel_data(state, ctx, repo, access, issue, errors, form).await?;
+    render_panel(ctx, repo, issue, &data, failed)
+}
+
+/// The funding page around the panel `data`.
+fn render_panel(
+    ctx: &PageCtx,
+    repo: &Repo,
+    issue: &Issue,
+    data: &PanelData,
+    failed: bool,
+) -> Result<Response, PageError> {
+    let panel = PanelView { ctx, p: data }.render().map_err(|e| {
         tracing::error!(error = %e, "the funding panel failed to render");
         PageError::new(StatusCode::INTERNAL_SERVER_ERROR, "error-internal")
     })?;
@@ -470,13 +474,7 @@ pub async fn page(
     Query(query): Query<PageQuery>,
 ) -> Result<Response, PageError> {
     let (repo, access, found) = load(&state, &ctx, &owner, &name, index).await?;
-    let prefill = match query.pull {
-        Some(number) if access >= Access::Write => {
-            super::pulls::delivery_prefill(&state, &ctx, &repo, number).await?
-        }
-        _ => None,
-    };
-    render_page(
+    let mut data = panel_data(
         &state,
         &ctx,
         &repo,
@@ -484,9 +482,18 @@ pub async fn page(
         &found,
         FormErrors::default(),
         None,
-        prefill,
     )
-    .await
+    .await?;
+    // Coming from a pull request that fixes the issue: the delivery form
+    // starts with its commits and a link to it.
+    if let Some(number) = query.pull
+        && data.maintainer
+        && let Some(prefill) = super::pulls::delivery_prefill(&state, &ctx, &repo, number).await?
+    {
+        data.closing_commits = prefill.commits;
+        data.delivery_note = prefill.note;
+    }
+    render_panel(&ctx, &repo, &found, &data, false)
 }
 
 #[derive(Deserialize, Default)]
@@ -535,11 +542,11 @@ async fn finish(
                 fields: Vec::new(),
                 general: Some(ctx.problem(&problem)),
             };
-            render_page(state, ctx, repo, access, found, errors, form, None).await
+            render_page(state, ctx, repo, access, found, errors, form).await
         }
         Err(e) => {
             let errors = FormErrors::from_error(ctx, e)?;
-            render_page(state, ctx, repo, access, found, errors, form, None).await
+            render_page(state, ctx, repo, access, found, errors, form).await
         }
     }
 }

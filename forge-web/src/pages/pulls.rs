@@ -652,7 +652,7 @@ pub(crate) struct CheckRow {
     pub(crate) target_url: Option<String>,
 }
 
-fn check_state_label(ctx: &PageCtx, state: CheckState) -> String {
+pub(crate) fn check_state_label(ctx: &PageCtx, state: CheckState) -> String {
     ctx.t(match state {
         CheckState::Success => "checks-state-success",
         CheckState::Warning => "checks-state-warning",
