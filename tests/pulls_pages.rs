@@ -348,7 +348,7 @@ async fn statuses_show_on_pull_requests_and_commits_and_forks_name_their_parent(
             json!({"state": "pending", "context": "ci/build"}),
         )
         .await;
-        let page = browser.get("/alice/lib/commits").await;
+        let page = browser.get("/alice/lib/commits/branch/main").await;
         assert_eq!(page.status, StatusCode::OK);
         assert_eq!(
             page.body.matches("Checks: pending").count(),
