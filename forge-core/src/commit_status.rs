@@ -201,3 +201,40 @@ pub async fn combined(db: &Db, repo: RepoId, sha: &str) -> Result<(State, Vec<Co
         .unwrap_or(State::Pending);
     Ok((state, latest))
 }
+
+/// The combined state of each of `shas` (full ids) that has a status, for
+/// a list of commits: one query, whatever the number of commits.
+pub async fn combined_of_many(
+    db: &Db,
+    repo: RepoId,
+    shas: &[String],
+) -> Result<std::collections::HashMap<String, State>> {
+    let mut out = std::collections::HashMap::new();
+    if shas.is_empty() {
+        return Ok(out);
+    }
+    let placeholders: Vec<String> = (0..shas.len()).map(|i| format!("${}", i + 2)).collect();
+    // Only placeholders are written into the text; every value is bound.
+    let sql = format!(
+        "SELECT sha, context, state FROM commit_statuses WHERE repo_id = $1 AND sha IN ({}) ORDER BY id DESC",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(repo.0);
+    for sha in shas {
+        query = query.bind(sha.to_ascii_lowercase());
+    }
+    let mut seen: Vec<(String, String)> = Vec::new();
+    for row in query.fetch_all(db.pool()).await? {
+        let sha: String = row.try_get("sha")?;
+        let context: String = row.try_get("context")?;
+        // The newest status of each context counts.
+        if seen.iter().any(|(s, c)| *s == sha && *c == context) {
+            continue;
+        }
+        let state = State::parse(&row.try_get::<String, _>("state")?)?;
+        seen.push((sha.clone(), context));
+        let worst = out.get(&sha).map_or(state, |&old: &State| old.max(state));
+        out.insert(sha, worst);
+    }
+    Ok(out)
+}

@@ -48,6 +48,29 @@ impl Sort {
     }
 }
 
+/// Which kind of issue a list shows: a pull request is an issue too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KindFilter {
+    /// Issues and pull requests (Gitea's API without `type`).
+    #[default]
+    Both,
+    /// Plain issues only (the issue list page, `type=issues`).
+    Issues,
+    /// Pull requests only (`type=pulls`).
+    Pulls,
+}
+
+impl KindFilter {
+    /// Gitea's `type` parameter.
+    pub fn parse(text: &str) -> Result<KindFilter> {
+        match text.trim() {
+            "issues" => Ok(KindFilter::Issues),
+            "pulls" => Ok(KindFilter::Pulls),
+            _ => Err(Error::invalid("type", "error-issue-type")),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MilestoneFilter {
     Is(MilestoneId),
@@ -57,6 +80,7 @@ pub enum MilestoneFilter {
 #[derive(Debug, Clone, Default)]
 pub struct IssueQuery {
     pub state: StateFilter,
+    pub kind: KindFilter,
     /// Issues carrying every one of these labels.
     pub labels: Vec<LabelId>,
     pub milestone: Option<MilestoneFilter>,
@@ -172,6 +196,14 @@ fn select(db: &Db, repo: RepoId, query: &IssueQuery, with_cursor: bool) -> Resul
         StateFilter::Open => sql.push_str(" AND i.is_closed = 0"),
         StateFilter::Closed => sql.push_str(" AND i.is_closed = 1"),
         StateFilter::All => {}
+    }
+    match query.kind {
+        KindFilter::Both => {}
+        KindFilter::Issues => sql
+            .push_str(" AND NOT EXISTS (SELECT 1 FROM pull_requests pr WHERE pr.issue_id = i.id)"),
+        KindFilter::Pulls => {
+            sql.push_str(" AND EXISTS (SELECT 1 FROM pull_requests pr WHERE pr.issue_id = i.id)")
+        }
     }
     for label in &query.labels {
         push(

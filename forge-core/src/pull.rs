@@ -409,6 +409,32 @@ pub async fn list(
     Ok((pulls, total))
 }
 
+/// How many pull requests of `repo` are open and closed (the issue
+/// counters count them too, as issues).
+pub async fn counts(db: &Db, repo: RepoId) -> Result<(i64, i64)> {
+    let row = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(CASE WHEN i.is_closed = 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS open, \
+         CAST(COALESCE(SUM(CASE WHEN i.is_closed = 0 THEN 0 ELSE 1 END), 0) AS BIGINT) AS closed \
+         FROM pull_requests p JOIN issues i ON i.id = p.issue_id WHERE p.repo_id = $1",
+    )
+    .bind(repo.0)
+    .fetch_one(db.pool())
+    .await?;
+    Ok((row.try_get("open")?, row.try_get("closed")?))
+}
+
+/// Whether issue `issue` is a pull request, and if so when it was merged:
+/// `None` for a plain issue, `Some(None)` for an unmerged pull request.
+pub async fn merged_at_of(db: &Db, issue: IssueId) -> Result<Option<Option<i64>>> {
+    let row = sqlx::query("SELECT merged_at FROM pull_requests WHERE issue_id = $1")
+        .bind(issue.0)
+        .fetch_optional(db.pool())
+        .await?;
+    row.map(|row| row.try_get::<Option<i64>, _>("merged_at"))
+        .transpose()
+        .map_err(Into::into)
+}
+
 /// Marks "checking" the open pull requests that `branch` of `repo` is the
 /// base or the head of, after it moved. Returns how many.
 pub async fn mark_checking(db: &Db, repo: RepoId, branch: &str) -> Result<u64> {
@@ -423,6 +449,20 @@ pub async fn mark_checking(db: &Db, repo: RepoId, branch: &str) -> Result<u64> {
     .execute(db.pool())
     .await?
     .rows_affected())
+}
+
+/// Marks "checking" the open pull requests of other repositories whose
+/// head is in `repo`, which is being deleted in `tx`: the check then finds
+/// their head gone and says so.
+pub(crate) async fn head_repo_deleted(tx: &mut Tx<'_>, repo: RepoId) -> Result<()> {
+    sqlx::query(
+        "UPDATE pull_requests SET status = 'checking', check_seq = check_seq + 1 \
+         WHERE head_repo_id = $1 AND repo_id <> $1 AND merged_at IS NULL",
+    )
+    .bind(repo.0)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// Open pull requests waiting for a check, oldest first.

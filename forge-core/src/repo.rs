@@ -488,6 +488,7 @@ pub async fn delete(db: &Db, actor: &User, repo: &Repo) -> Result<()> {
         return Err(Error::conflict(None, "error-repo-has-funding"));
     }
     let mut tx = db.pool().begin().await?;
+    crate::pull::head_repo_deleted(&mut tx, repo.id).await?;
     sqlx::query("DELETE FROM repositories WHERE id = $1")
         .bind(repo.id.0)
         .execute(&mut *tx)

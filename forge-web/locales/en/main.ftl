@@ -152,6 +152,7 @@ error-issue-edit-forbidden = You may not change this: authors edit, close and re
 error-issue-locked = This issue is locked: only maintainers may comment.
 error-issue-state = Choose open or closed.
 error-state-filter = Choose one of: open, closed, all.
+error-issue-type = Choose one of: issues, pulls.
 error-close-reason = Choose one of: completed, not_planned, duplicate.
 error-comment-empty = A comment cannot be empty.
 error-comment-not-found = This comment does not exist.

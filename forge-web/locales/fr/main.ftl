@@ -152,6 +152,7 @@ error-issue-edit-forbidden = Vous ne pouvez pas modifier ceci : les auteurs modi
 error-issue-locked = Ce ticket est verrouillé : seuls les mainteneurs peuvent le commenter.
 error-issue-state = Choisissez open ou closed.
 error-state-filter = Choisissez parmi : open, closed, all.
+error-issue-type = Choisissez parmi : issues, pulls.
 error-close-reason = Choisissez parmi : completed, not_planned, duplicate.
 error-comment-empty = Un commentaire ne peut pas être vide.
 error-comment-not-found = Ce commentaire n’existe pas.

@@ -17,9 +17,10 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use forge_core::clock::rfc3339;
 use forge_core::issue::{self, CloseReason, Issue, IssueChanges, NewIssue};
-use forge_core::issue_query::{self, IssueQuery, MilestoneFilter, Sort};
+use forge_core::issue_query::{self, IssueQuery, KindFilter, MilestoneFilter, Sort};
 use forge_core::label;
 use forge_core::milestone;
+use forge_core::pull;
 use forge_core::repo::Repo;
 use forge_core::user;
 use forge_core::{Db, Error, MilestoneId, UserId};
@@ -47,11 +48,26 @@ pub(super) async fn issue_json(
         None => Value::Null,
     };
     let (html, api) = repo_path(state, repo);
+    // Gitea's `PullRequestMeta` on the issue that is a pull request, whose
+    // page is then the pull request's.
+    let (pull_request, html_url) = match pull::merged_at_of(db, found.id).await? {
+        Some(merged_at) => {
+            let html_url = format!("{html}/pulls/{}", found.number);
+            let meta = json!({
+                "merged": merged_at.is_some(),
+                "merged_at": merged_at.map(rfc3339),
+                "draft": false,
+                "html_url": html_url,
+            });
+            (meta, html_url)
+        }
+        None => (Value::Null, format!("{html}/issues/{}", found.number)),
+    };
     Ok(json!({
         "id": found.id,
         "number": found.number,
         "url": format!("{api}/issues/{}", found.number),
-        "html_url": format!("{html}/issues/{}", found.number),
+        "html_url": html_url,
         "title": found.title,
         "body": found.body,
         "user": lookups.user(state, &found.author_name).await?,
@@ -67,7 +83,7 @@ pub(super) async fn issue_json(
         "updated_at": rfc3339(found.updated_at),
         "closed_at": found.closed_at.map(rfc3339),
         "due_date": Value::Null,
-        "pull_request": Value::Null,
+        "pull_request": pull_request,
         // Gitea's fields without meaning here: no migrated authors, no
         // branch reference, no attachments, no pins.
         "original_author": "",
@@ -99,8 +115,13 @@ async fn issue_query(
         Some(sort) => Sort::parse(sort)?,
         None => Sort::default(),
     };
+    let kind = match first(pairs, &["type"]) {
+        Some(kind) => KindFilter::parse(kind)?,
+        None => KindFilter::Both,
+    };
     let mut query = IssueQuery {
         state: state_filter,
+        kind,
         sort,
         limit: paging.limit,
         // A cursor is where the page starts; without one, the page number.

@@ -446,9 +446,10 @@ pub const OPERATIONS: &[Operation] = &[
         "get",
         "/repos/{owner}/{repo}/issues",
         "issue",
-        "Issues",
+        "Issues (and pull requests, unless `type` says `issues` or `pulls`)",
         List,
-    ),
+    )
+    .query(&["state", "type"]),
     op(
         "post",
         "/repos/{owner}/{repo}/issues",

@@ -30,7 +30,10 @@ pub(super) async fn repo_json(
     access: Access,
 ) -> Result<Value, ApiError> {
     let empty = state.forge.is_empty(repo).await?;
+    // The stored counter counts pull requests too (they are issues); Gitea
+    // counts them apart.
     let (open_issues, _) = forge_core::issue::issue_counts(&state.db, repo.id).await?;
+    let (open_pulls, _) = pull::counts(&state.db, repo.id).await?;
     let topics = forge_core::topic::list(&state.db, repo).await?;
     let fork = repo::parent_of(&state.db, repo.id).await?.is_some();
     let styles = pull::merge_styles(&state.db, repo.id).await?;
@@ -70,8 +73,8 @@ pub(super) async fn repo_json(
         "stars_count": 0,
         "forks_count": 0,
         "watchers_count": 0,
-        "open_issues_count": open_issues,
-        "open_pr_counter": 0,
+        "open_issues_count": open_issues - open_pulls,
+        "open_pr_counter": open_pulls,
         "release_counter": 0,
         "default_branch": repo.default_branch,
         "archived": false,

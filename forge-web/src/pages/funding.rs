@@ -12,7 +12,7 @@ use crate::views::{FormErrors, render};
 use crate::{AppState, markdown};
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -131,6 +131,9 @@ pub struct PanelData {
     pub edit_locked: bool,
     /// Commits that closed the issue: the delivery form offers them.
     pub closing_commits: String,
+    /// The delivery note the form starts with (a pull request's link, when
+    /// the maintainer came from one).
+    pub delivery_note: String,
     /// How to type an amount in the goal's currency (or the form's).
     pub amount_example: String,
     /// For the receiving side: its page of what it is owed and received.
@@ -335,6 +338,7 @@ pub async fn panel_data(
         amount_example,
         extra,
         closing_commits,
+        delivery_note: String::new(),
         show_goal_form,
         edit_locked,
         base,
@@ -432,7 +436,18 @@ async fn render_page(
 ) -> Result<Response, PageError> {
     let failed = errors.any();
     let data = panel_data(state, ctx, repo, access, issue, errors, form).await?;
-    let panel = PanelView { ctx, p: &data }.render().map_err(|e| {
+    render_panel(ctx, repo, issue, &data, failed)
+}
+
+/// The funding page around the panel `data`.
+fn render_panel(
+    ctx: &PageCtx,
+    repo: &Repo,
+    issue: &Issue,
+    data: &PanelData,
+    failed: bool,
+) -> Result<Response, PageError> {
+    let panel = PanelView { ctx, p: data }.render().map_err(|e| {
         tracing::error!(error = %e, "the funding panel failed to render");
         PageError::new(StatusCode::INTERNAL_SERVER_ERROR, "error-internal")
     })?;
@@ -456,9 +471,10 @@ pub async fn page(
     State(state): State<AppState>,
     ctx: PageCtx,
     Path((owner, name, index)): Path<(String, String, i64)>,
+    Query(query): Query<PageQuery>,
 ) -> Result<Response, PageError> {
     let (repo, access, found) = load(&state, &ctx, &owner, &name, index).await?;
-    render_page(
+    let mut data = panel_data(
         &state,
         &ctx,
         &repo,
@@ -467,7 +483,31 @@ pub async fn page(
         FormErrors::default(),
         None,
     )
-    .await
+    .await?;
+    // Coming from a pull request that fixes the issue: the delivery form
+    // starts with its commits and a link to it.
+    if let Some(number) = query.pull
+        && data.maintainer
+        && let Some(prefill) = super::pulls::delivery_prefill(&state, &ctx, &repo, number).await?
+    {
+        data.closing_commits = prefill.commits;
+        data.delivery_note = prefill.note;
+    }
+    render_panel(&ctx, &repo, &found, &data, false)
+}
+
+#[derive(Deserialize, Default)]
+pub struct PageQuery {
+    /// A pull request whose commits the delivery form starts with.
+    #[serde(default)]
+    pull: Option<i64>,
+}
+
+/// What the delivery form starts with when the maintainer comes from a
+/// pull request that fixes the issue.
+pub struct DeliveryPrefill {
+    pub commits: String,
+    pub note: String,
 }
 
 /// After a step: back to the issue's panel on success, with the

@@ -22,7 +22,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use forge_core::Error;
-use forge_core::commit_status;
+use forge_core::commit_status::{self, State as CheckState};
 use forge_core::pull::{self, ListState, MergeStyle, PullRequest, Status};
 use forge_core::repo::{self, Access, Repo};
 use forge_git::browse::DiffLimits;
@@ -38,6 +38,10 @@ pub fn router() -> Router<AppState> {
         .route("/{owner}/{repo}/pulls/{index}/files", get(files))
         .route("/{owner}/{repo}/pulls/{index}/merge", post(merge))
         .route("/{owner}/{repo}/fork", post(fork))
+        .route(
+            "/{owner}/{repo}/settings/merge-styles",
+            post(super::repo_settings::save_merge_styles),
+        )
 }
 
 /// One pull request in a list.
@@ -394,11 +398,14 @@ struct ShowPage<'a> {
     styles: Vec<(&'static str, String)>,
     merge_action: String,
     head_commit: String,
-    /// The head commit's combined status and its contexts, when CI posted any.
-    checks: Option<(String, Vec<(String, String)>)>,
     /// The rule protecting the base branch and what it still waits for
     /// (`pull_protection.html`).
     protection: Option<(String, Vec<String>)>,
+    /// The head commit's combined status and its contexts, when CI posted any.
+    checks: Option<ChecksView>,
+    /// For a maintainer: each funded issue the pull request fixes, and the
+    /// link to its delivery form filled from the pull request.
+    deliveries: Vec<(i64, String)>,
 }
 
 async fn load(
@@ -416,11 +423,40 @@ async fn load(
     Ok((repo, access, pr))
 }
 
+/// Where a pull request page of a plain issue's number leads: the issue's
+/// page (as Gitea does), once the visitor may read the repository.
+async fn issue_instead(
+    state: &AppState,
+    ctx: &PageCtx,
+    owner: &str,
+    name: &str,
+    index: &str,
+) -> Result<Option<Response>, PageError> {
+    let (repo, _) = readable(state, ctx, owner, name).await?;
+    let Ok(number) = index.parse::<i64>() else {
+        return Ok(None);
+    };
+    if pull::get(&state.db, repo.id, number).await?.is_some() {
+        return Ok(None);
+    }
+    Ok(forge_core::issue::get(&state.db, repo.id, number)
+        .await?
+        .map(|_| {
+            see_other(&format!(
+                "{}/issues/{number}",
+                super::repo_head::base_of(&repo)
+            ))
+        }))
+}
+
 async fn show(
     State(state): State<AppState>,
     ctx: PageCtx,
     Path((owner, name, index)): Path<(String, String, String)>,
 ) -> Result<Response, PageError> {
+    if let Some(redirect) = issue_instead(&state, &ctx, &owner, &name, &index).await? {
+        return Ok(redirect);
+    }
     let (repo, access, pr) = load(&state, &ctx, &owner, &name, &index).await?;
     let head = RepoHead::new(&state, &repo, access, "pulls");
     let commits = state
@@ -434,16 +470,23 @@ async fn show(
             (c.id.chars().take(10).collect(), summary, href)
         })
         .collect();
-    let (combined, latest) = commit_status::combined(&state.db, repo.id, &pr.head_commit).await?;
-    let checks = (!latest.is_empty()).then(|| {
-        (
-            combined.as_str().to_string(),
-            latest
-                .iter()
-                .map(|s| (s.context.clone(), s.state.as_str().to_string()))
-                .collect(),
-        )
-    });
+    let checks = checks_of(&state, &ctx, &repo, &pr.head_commit).await?;
+    let deliveries = if access >= Access::Write {
+        funded_fixes(&state, &repo, &pr)
+            .await?
+            .into_iter()
+            .map(|n| {
+                let href = format!(
+                    "{}/issues/{n}/funding?pull={}#deliver-form",
+                    head.base,
+                    pr.number()
+                );
+                (n, href)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let may_merge = access >= Access::Write && pr.is_open() && pr.merged.is_none();
     let protection = if pr.is_open() && pr.merged.is_none() {
         let merger = ctx.user.as_ref().filter(|_| may_merge);
@@ -499,6 +542,7 @@ async fn show(
         head_commit: pr.head_commit.clone(),
         checks,
         protection,
+        deliveries,
         commits,
         styles,
         head,
@@ -611,4 +655,131 @@ async fn fork(
         .fork_repo(&user, &parent, &user.name, None)
         .await?;
     Ok(see_other(&super::repo_head::base_of(&fork)))
+}
+
+/// What CI said about a commit: the combined state and the latest status
+/// of each context, for the pull request and commit pages.
+pub(crate) struct ChecksView {
+    pub(crate) combined: String,
+    pub(crate) rows: Vec<CheckRow>,
+}
+
+pub(crate) struct CheckRow {
+    pub(crate) context: String,
+    pub(crate) state: String,
+    pub(crate) description: String,
+    pub(crate) target_url: Option<String>,
+}
+
+pub(crate) fn check_state_label(ctx: &PageCtx, state: CheckState) -> String {
+    ctx.t(match state {
+        CheckState::Success => "checks-state-success",
+        CheckState::Warning => "checks-state-warning",
+        CheckState::Pending => "checks-state-pending",
+        CheckState::Failure => "checks-state-failure",
+        CheckState::Error => "checks-state-error",
+    })
+}
+
+/// The checks of commit `sha` of `repo` (which the visitor may read), or
+/// `None` when nobody posted a status for it.
+pub(crate) async fn checks_of(
+    state: &AppState,
+    ctx: &PageCtx,
+    repo: &Repo,
+    sha: &str,
+) -> Result<Option<ChecksView>, Error> {
+    let (combined, latest) = commit_status::combined(&state.db, repo.id, sha).await?;
+    if latest.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(ChecksView {
+        combined: check_state_label(ctx, combined),
+        rows: latest
+            .into_iter()
+            .map(|s| CheckRow {
+                state: check_state_label(ctx, s.state),
+                context: s.context,
+                description: s.description,
+                // Only web addresses are stored (checked when posted).
+                target_url: Some(s.target_url).filter(|u| !u.is_empty()),
+            })
+            .collect(),
+    }))
+}
+
+/// The issues of `repo` that `pr` says it fixes ("Fixes #N" in its
+/// description or its commits) whose funding goal awaits a delivery.
+async fn funded_fixes(state: &AppState, repo: &Repo, pr: &PullRequest) -> Result<Vec<i64>, Error> {
+    let mut texts = vec![pr.issue.body.clone()];
+    texts.extend(
+        state
+            .forge
+            .pull_commits(repo, pr)
+            .await?
+            .into_iter()
+            .map(|c| c.message),
+    );
+    let mut numbers: Vec<i64> = Vec::new();
+    for reference in texts.iter().flat_map(|t| forge_core::refs::issue_refs(t)) {
+        let here = reference.repo.as_ref().is_none_or(|(owner, name)| {
+            owner.eq_ignore_ascii_case(&repo.owner_name) && name.eq_ignore_ascii_case(&repo.name)
+        });
+        if reference.closes && here && reference.number != pr.number() {
+            numbers.push(reference.number);
+        }
+    }
+    numbers.sort_unstable();
+    numbers.dedup();
+    let mut funded = Vec::new();
+    for number in numbers {
+        let Some(found) = forge_core::issue::get(&state.db, repo.id, number).await? else {
+            continue;
+        };
+        if let Some(goal) = forge_core::funding::goal_of_issue(&state.db, found.id).await?
+            && goal.state == forge_core::funding::GoalState::Funded
+        {
+            funded.push(number);
+        }
+    }
+    Ok(funded)
+}
+
+/// The delivery form's start for a maintainer who comes from pull request
+/// `number` of `repo`: its commits (and the merge commit, when it is not one
+/// of them) and a note linking to it.
+pub(crate) async fn delivery_prefill(
+    state: &AppState,
+    ctx: &PageCtx,
+    repo: &Repo,
+    number: i64,
+) -> Result<Option<super::funding::DeliveryPrefill>, Error> {
+    let Some(pr) = pull::get(&state.db, repo.id, number).await? else {
+        return Ok(None);
+    };
+    let mut commits: Vec<String> = state
+        .forge
+        .pull_commits(repo, &pr)
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    if let Some(merged) = &pr.merged
+        && !commits.contains(&merged.commit)
+    {
+        commits.push(merged.commit.clone());
+    }
+    let link = format!(
+        "{}{}/pulls/{number}",
+        state.config.base_url.trim_end_matches('/'),
+        super::repo_head::base_of(repo)
+    );
+    Ok(Some(super::funding::DeliveryPrefill {
+        commits: commits.join(" "),
+        note: crate::i18n::catalogue().message(
+            ctx.lang,
+            "pulls-delivery-note",
+            &[("number", &number.to_string()), ("link", &link)],
+        ),
+    }))
 }

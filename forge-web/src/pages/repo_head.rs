@@ -27,6 +27,9 @@ pub(crate) struct RepoHead {
     /// How the signed-in visitor watches the repository (`all`,
     /// `mentions`, `none`), on the pages that show the watch form.
     pub watch: Option<&'static str>,
+    /// The repository this one was forked from (`owner/name` and its
+    /// link), when the visitor may read it.
+    pub forked_from: Option<(String, String)>,
 }
 
 impl RepoHead {
@@ -45,7 +48,24 @@ impl RepoHead {
             tab,
             default_branch: repo.default_branch.clone(),
             watch: None,
+            forked_from: None,
         }
+    }
+
+    /// Adds the "forked from" line of a fork whose parent the visitor may
+    /// read.
+    pub async fn with_parent(
+        mut self,
+        state: &AppState,
+        ctx: &crate::context::PageCtx,
+        repo: &Repo,
+    ) -> Result<RepoHead, crate::error::PageError> {
+        if let Some(parent) = forge_core::repo::parent_of(&state.db, repo.id).await?
+            && forge_core::repo::access(&state.db, ctx.user.as_ref(), &parent).await? > Access::None
+        {
+            self.forked_from = Some((parent.full_name(), base_of(&parent)));
+        }
+        Ok(self)
     }
 
     /// Adds the watch form for a signed-in visitor.

@@ -9,7 +9,9 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use forge_core::Error;
 use forge_core::org;
+use forge_core::pull::{self, MergeStyle};
 use forge_core::repo::{Access, NewRepo, Repo, RepoChanges};
 use forge_service::templates;
 use serde::Deserialize;
@@ -182,6 +184,9 @@ struct SettingsView<'a> {
     saved: bool,
     errors: FormErrors,
     delete_errors: FormErrors,
+    /// The merge styles: the checkbox's name, its label, whether allowed.
+    styles: Vec<(&'static str, String, bool)>,
+    styles_error: Option<String>,
 }
 
 impl<'a> SettingsView<'a> {
@@ -197,7 +202,37 @@ impl<'a> SettingsView<'a> {
             saved: false,
             errors: FormErrors::default(),
             delete_errors: FormErrors::default(),
+            styles: Vec::new(),
+            styles_error: None,
         }
+    }
+
+    /// The page with the merge styles `repo` allows checked.
+    async fn with_styles(
+        ctx: &'a PageCtx,
+        state: &AppState,
+        repo: &Repo,
+    ) -> Result<SettingsView<'a>, PageError> {
+        let allowed = pull::merge_styles(&state.db, repo.id).await?;
+        let mut view = SettingsView::of(ctx, repo);
+        view.styles = MergeStyle::ALL
+            .into_iter()
+            .map(|style| {
+                let (field, key) = style_field(style);
+                (field, ctx.t(key), allowed.contains(&style))
+            })
+            .collect();
+        Ok(view)
+    }
+}
+
+/// A merge style's checkbox name and label key.
+fn style_field(style: MergeStyle) -> (&'static str, &'static str) {
+    match style {
+        MergeStyle::Merge => ("style_merge", "pulls-style-merge"),
+        MergeStyle::Squash => ("style_squash", "pulls-style-squash"),
+        MergeStyle::Rebase => ("style_rebase", "pulls-style-rebase"),
+        MergeStyle::FastForwardOnly => ("style_fast_forward_only", "pulls-style-fast-forward-only"),
     }
 }
 
@@ -234,7 +269,7 @@ pub async fn settings(
         return Ok(redirect.into_response());
     }
     let repo = load_admin(&state, &ctx, &owner, &name).await?;
-    let mut view = SettingsView::of(&ctx, &repo);
+    let mut view = SettingsView::with_styles(&ctx, &state, &repo).await?;
     view.saved = query.saved.is_some();
     Ok(render(&view))
 }
@@ -271,7 +306,7 @@ pub async fn save(
             updated.full_name()
         ))),
         Err(e) => {
-            let mut view = SettingsView::of(&ctx, &repo);
+            let mut view = SettingsView::with_styles(&ctx, &state, &repo).await?;
             view.description = form.description;
             view.private = form.private.is_some();
             view.default_branch = form.default_branch;
@@ -299,7 +334,7 @@ pub async fn delete(
     };
     let repo = load_admin(&state, &ctx, &owner, &name).await?;
     if form.confirm.trim() != repo.full_name() {
-        let mut view = SettingsView::of(&ctx, &repo);
+        let mut view = SettingsView::with_styles(&ctx, &state, &repo).await?;
         view.delete_errors
             .fields
             .push(("confirm", ctx.t("repo-delete-mismatch")));
@@ -307,4 +342,56 @@ pub async fn delete(
     }
     state.forge.delete_repo(&user, &repo).await?;
     Ok(see_other(&format!("/{}", url_encode(&repo.owner_name))))
+}
+
+/// The merge styles form: one checkbox per style.
+#[derive(Deserialize)]
+pub struct MergeStylesForm {
+    #[serde(default)]
+    style_merge: Option<String>,
+    #[serde(default)]
+    style_squash: Option<String>,
+    #[serde(default)]
+    style_rebase: Option<String>,
+    #[serde(default)]
+    style_fast_forward_only: Option<String>,
+}
+
+/// Chooses the merge styles the pull request page offers.
+pub async fn save_merge_styles(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    Path((owner, name)): Path<(String, String)>,
+    CsrfForm(form): CsrfForm<MergeStylesForm>,
+) -> Result<Response, PageError> {
+    let user = match ctx.require_user() {
+        Ok(user) => user.clone(),
+        Err(redirect) => return Ok(redirect.into_response()),
+    };
+    let repo = load_admin(&state, &ctx, &owner, &name).await?;
+    let chosen: Vec<MergeStyle> = [
+        (MergeStyle::Merge, &form.style_merge),
+        (MergeStyle::Squash, &form.style_squash),
+        (MergeStyle::Rebase, &form.style_rebase),
+        (MergeStyle::FastForwardOnly, &form.style_fast_forward_only),
+    ]
+    .into_iter()
+    .filter_map(|(style, field)| field.is_some().then_some(style))
+    .collect();
+    match pull::set_merge_styles(&state.db, &user, &repo, &chosen).await {
+        Ok(()) => Ok(see_other(&format!(
+            "{}/settings?saved=1",
+            super::repo_head::base_of(&repo)
+        ))),
+        Err(Error::Invalid { problem, .. }) => {
+            let mut view = SettingsView::with_styles(&ctx, &state, &repo).await?;
+            // What was sent: nothing checked.
+            for style in &mut view.styles {
+                style.2 = false;
+            }
+            view.styles_error = Some(crate::i18n::problem(ctx.lang, &problem));
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&view)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -110,6 +110,8 @@ struct CommitView<'a> {
     files_summary: String,
     truncated: Option<String>,
     files: Vec<FileDiffView>,
+    /// What CI said about the commit, when anyone posted a status.
+    checks: Option<crate::pages::pulls::ChecksView>,
 }
 
 pub(crate) struct FileDiffView {
@@ -157,6 +159,7 @@ pub(super) async fn commit(
     .await?;
     let files = file_views(&ctx, &detail.diff);
     let id = detail.id.to_string();
+    let checks = crate::pages::pulls::checks_of(&state, &ctx, &repo, &id).await?;
     let committer = (detail.committer_name != detail.author_name
         || date(detail.committer_time_ms) != date(detail.author_time_ms))
     .then(|| {
@@ -180,6 +183,7 @@ pub(super) async fn commit(
     });
     Ok(render(&CommitView {
         ctx: &ctx,
+        checks,
         browse_href: format!("{}/src/commit/{id}", head.base),
         parents: detail
             .parents

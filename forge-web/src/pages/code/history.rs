@@ -39,6 +39,9 @@ pub(super) struct CommitRow {
     pub(super) author: String,
     pub(super) date: String,
     pub(super) date_iso: String,
+    pub(super) full_id: String,
+    /// The commit's combined check state, when CI posted statuses.
+    pub(super) check: Option<String>,
 }
 
 pub(super) fn commit_row(ctx: &PageCtx, base: &str, c: &CommitSummary) -> CommitRow {
@@ -51,6 +54,8 @@ pub(super) fn commit_row(ctx: &PageCtx, base: &str, c: &CommitSummary) -> Commit
         },
         href: format!("{base}/commit/{id}"),
         short_id: short(&id),
+        full_id: id.clone(),
+        check: None,
         author: c.author.clone(),
         date: crate::format::long_date(ctx.lang, c.time_ms),
         date_iso: date(c.time_ms),
@@ -124,16 +129,24 @@ pub(super) async fn commits(
     } else {
         ctx.t1("code-history-of", "path", &place.path_text())
     };
+    let mut rows: Vec<CommitRow> = page
+        .commits
+        .iter()
+        .map(|c| commit_row(&ctx, &head.base, c))
+        .collect();
+    let ids: Vec<String> = rows.iter().map(|r| r.full_id.clone()).collect();
+    let states = forge_core::commit_status::combined_of_many(&state.db, repo.id, &ids).await?;
+    for row in &mut rows {
+        row.check = states
+            .get(&row.full_id)
+            .map(|s| crate::pages::pulls::check_state_label(&ctx, *s));
+    }
     Ok(render(&CommitsView {
         ctx: &ctx,
         heading,
         ref_label: ref_label(&ctx, &place),
         crumbs: crumbs(&head, &place, "commits"),
-        rows: page
-            .commits
-            .iter()
-            .map(|c| commit_row(&ctx, &head.base, c))
-            .collect(),
+        rows,
         older_href: page.next.map(|next| format!("{here}?after={next}")),
         newest_href: after.map(|_| here.clone()),
         head,

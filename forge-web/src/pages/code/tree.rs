@@ -191,6 +191,8 @@ pub(super) async fn home(
     let (repo, access) = readable(&state, &ctx, &owner, &name).await?;
     let head = RepoHead::new(&state, &repo, access, "code")
         .with_watch(&state, &ctx, &repo)
+        .await?
+        .with_parent(&state, &ctx, &repo)
         .await?;
     let id = repo.id.0;
     let base = head.base.clone();

@@ -12,7 +12,9 @@ use askama::Template;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use forge_core::issue;
-use forge_core::issue_query::{self, IssuePage, IssueQuery, MilestoneFilter, Sort, StateFilter};
+use forge_core::issue_query::{
+    self, IssuePage, IssueQuery, KindFilter, MilestoneFilter, Sort, StateFilter,
+};
 use forge_core::label;
 use forge_core::milestone;
 use forge_core::{Error, LabelId, MilestoneId, user};
@@ -190,7 +192,7 @@ pub(super) async fn list(
     let filters = Filters::parse(raw.as_deref());
     let labels = label::list(db, repo.id).await?;
     let milestones = milestone::list(db, repo.id).await?;
-    let (open, closed) = issue::issue_counts(db, repo.id).await?;
+    let (open, closed) = super::plain_counts(&state, &repo).await?;
 
     // Anything that names nothing (an unknown label, milestone or person)
     // matches no issue.
@@ -198,6 +200,7 @@ pub(super) async fn list(
     let mut errors = FormErrors::default();
     let mut query = IssueQuery {
         state: filters.state,
+        kind: KindFilter::Issues,
         sort: filters.sort,
         after: filters.after.clone(),
         limit: PAGE_SIZE,

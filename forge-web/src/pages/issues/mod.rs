@@ -159,7 +159,15 @@ fn sign_in_href(ctx: &PageCtx) -> String {
 
 /// The open-issue count shown in the repository's "Issues" tab.
 async fn open_count(state: &AppState, repo: &Repo) -> Result<i64, PageError> {
-    Ok(issue::issue_counts(&state.db, repo.id).await?.0)
+    Ok(plain_counts(state, repo).await?.0)
+}
+
+/// The open and closed issues of a repository that are not pull requests
+/// (the stored counters count both; pull requests have their own list).
+async fn plain_counts(state: &AppState, repo: &Repo) -> Result<(i64, i64), PageError> {
+    let (open, closed) = issue::issue_counts(&state.db, repo.id).await?;
+    let (open_pulls, closed_pulls) = forge_core::pull::counts(&state.db, repo.id).await?;
+    Ok((open - open_pulls, closed - closed_pulls))
 }
 
 /// A form's fields in order (repeated names allowed, as checkboxes send).
