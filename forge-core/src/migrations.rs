@@ -47,6 +47,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(16, "ssh_keys", "0016_ssh_keys.sql"),
     migration!(17, "pull_requests", "0017_pull_requests.sql"),
     migration!(18, "api", "0018_api.sql"),
+    migration!(23, "deploy_key_pushes", "0023_deploy_key_pushes.sql"),
 ];
 
 /// The key of the PostgreSQL advisory lock held while migrations run: any

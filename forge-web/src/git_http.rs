@@ -180,6 +180,7 @@ async fn info_refs(
     let transfer = Transfer {
         repo,
         caller: None,
+        deploy_key: None,
         service,
         advertise: true,
         protocol,
@@ -260,6 +261,7 @@ async fn rpc(
     let transfer = Transfer {
         repo,
         caller: pusher,
+        deploy_key: None,
         service,
         advertise: false,
         protocol: protocol_of(&headers),
