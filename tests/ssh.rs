@@ -813,3 +813,61 @@ async fn a_client_leaving_mid_push_changes_nothing() {
         );
     }
 }
+
+/// What a client could do a moment ago stops at once: a deleted key no
+/// longer lets its holder in, a deleted repository is not found (its
+/// deploy keys went with it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleted_keys_and_repositories_stop_at_once() {
+    for ssh in SshForge::on_each_engine().await {
+        let forge = &ssh.forge;
+        let (alice, alice_key) = ssh.user_with_key("alice").await;
+        create_repo_on_disk(forge, &alice, "old", false).await;
+        let old = repo::find(&forge.db, "alice", "old")
+            .await
+            .unwrap()
+            .unwrap();
+        let deployer = ssh.new_key("deployer");
+        ssh_key::add_deploy_key(&forge.db, &alice, &old, "ci", &public(&deployer), false)
+            .await
+            .unwrap();
+        let work = scratch("ssh");
+        for key in [&alice_key, &deployer] {
+            ssh.git_ok(key, &work, &["ls-remote", &ssh.url("alice/old.git")])
+                .await;
+        }
+
+        let service = forge_service::Forge::new(forge.db.clone(), forge.storage.clone());
+        service.delete_repo(&alice, &old).await.unwrap();
+        let refused = ssh
+            .git_fails(
+                &alice_key,
+                &work,
+                &["clone", "-q", &ssh.url("alice/old.git"), "x"],
+            )
+            .await;
+        assert!(refused.contains("Repository not found"), "{refused}");
+        let refused = ssh
+            .git_fails(
+                &deployer,
+                &work,
+                &["clone", "-q", &ssh.url("alice/old.git"), "y"],
+            )
+            .await;
+        assert!(refused.contains("Permission denied"), "{refused}");
+
+        let keys = ssh_key::list_user_keys(&forge.db, alice.id).await.unwrap();
+        ssh_key::delete_user_key(&forge.db, &alice, alice.id, keys[0].id)
+            .await
+            .unwrap();
+        create_repo_on_disk(forge, &alice, "new", false).await;
+        let refused = ssh
+            .git_fails(
+                &alice_key,
+                &work,
+                &["clone", "-q", &ssh.url("alice/new.git"), "z"],
+            )
+            .await;
+        assert!(refused.contains("Permission denied"), "{refused}");
+    }
+}
