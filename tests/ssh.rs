@@ -482,6 +482,248 @@ async fn deploy_keys_reach_their_repository_only() {
         let pushes = forge.events_since(&mut position, "push", 1).await;
         assert_eq!(pushes.len(), 1);
         assert!(pushes[0].payload["pusher"].is_null());
+        assert_eq!(pushes[0].payload["deploy_key"]["title"], "release");
+        assert!(pushes[0].actor.is_none());
+    }
+}
+
+/// A push made with a deploy key has no user: the journal, the push event,
+/// the feeds and the webhooks name the key (webhooks' `pusher` is the
+/// repository's owner, as on Gitea).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deploy_key_pushes_name_their_key() {
+    use forge_service::webhooks::Settings;
+    for ssh in SshForge::on_each_engine().await {
+        let forge = &ssh.forge;
+        let (alice, alice_key) = ssh.user_with_key("alice").await;
+        create_repo_on_disk(forge, &alice, "pages", false).await;
+        let pages = repo::find(&forge.db, "alice", "pages")
+            .await
+            .unwrap()
+            .unwrap();
+        let (hook_url, received) = one_request_receiver().await;
+        forge_core::webhook::create(
+            &forge.db,
+            forge_core::webhook::Scope::Repo(pages.id),
+            forge_core::webhook::HookSettings {
+                url: hook_url,
+                secret: None,
+                content_type: "json".into(),
+                events: vec!["push".into()],
+                active: true,
+            },
+        )
+        .await
+        .unwrap();
+        let mut settings = Settings {
+            base_url: forge.url.clone(),
+            ..Settings::default()
+        };
+        settings.addresses.allow_private = true;
+        let jobs = forge_service::background::Background::start(
+            forge_service::Forge::with_webhooks(forge.db.clone(), forge.storage.clone(), settings),
+        );
+
+        let writer = ssh.new_key("writer");
+        let key = ssh_key::add_deploy_key(
+            &forge.db,
+            &alice,
+            &pages,
+            "publisher",
+            &public(&writer),
+            true,
+        )
+        .await
+        .unwrap();
+        let work = scratch("ssh");
+        ssh.git_ok(&alice_key, &work, &["init", "-q"]).await;
+        ssh.git_ok(
+            &alice_key,
+            &work,
+            &["commit", "-q", "--allow-empty", "-m", "Build"],
+        )
+        .await;
+        let mut position = forge.outbox_end().await;
+        ssh.git_ok(
+            &writer,
+            &work,
+            &["push", "-q", &ssh.url("alice/pages.git"), "main"],
+        )
+        .await;
+
+        let pushes = forge.events_since(&mut position, "push", 1).await;
+        assert!(pushes[0].actor.is_none());
+        assert!(pushes[0].payload["pusher"].is_null());
+        assert_eq!(pushes[0].payload["deploy_key"]["id"], key.id.0);
+        assert_eq!(pushes[0].payload["deploy_key"]["title"], "publisher");
+
+        // The repository's feed says who pushed, in English and in French.
+        for (language, expected) in [
+            ("en", "Deploy key “publisher” pushed to alice/pages"),
+            (
+                "fr",
+                "La clé de déploiement « publisher » a envoyé des commits dans alice/pages",
+            ),
+        ] {
+            let feed = forge_tests::http()
+                .get(forge.at("/alice/pages.atom"))
+                .header("accept-language", language)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert!(feed.contains(expected), "{language}: {feed}");
+        }
+
+        // The webhook: the owner stands for the key, which is named.
+        let body = tokio::time::timeout(std::time::Duration::from_secs(20), received)
+            .await
+            .expect("the push webhook arrives")
+            .unwrap();
+        let payload: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(payload["pusher"]["login"], "alice");
+        assert_eq!(payload["sender"]["login"], "alice");
+        assert_eq!(payload["deploy_key"]["title"], "publisher");
+        jobs.stop().await;
+    }
+}
+
+/// An HTTP server on 127.0.0.1 that answers 200 and hands over the body
+/// of the first request it gets.
+async fn one_request_receiver() -> (String, tokio::sync::oneshot::Receiver<String>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let (sender, receiver) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut request = Vec::new();
+        let mut buffer = [0u8; 8192];
+        loop {
+            let n = socket.read(&mut buffer).await.unwrap();
+            assert!(n > 0, "the request ended early");
+            request.extend_from_slice(&buffer[..n]);
+            let text = String::from_utf8_lossy(&request).into_owned();
+            let Some((head, body)) = text.split_once("\r\n\r\n") else {
+                continue;
+            };
+            let length: usize = head
+                .lines()
+                .find_map(|l| {
+                    let (name, value) = l.split_once(':')?;
+                    name.eq_ignore_ascii_case("content-length")
+                        .then(|| value.trim().parse().ok())?
+                })
+                .unwrap_or(0);
+            if body.len() >= length {
+                socket
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                    .await
+                    .unwrap();
+                let _ = sender.send(body.to_string());
+                return;
+            }
+        }
+    });
+    (url, receiver)
+}
+
+/// `env` requests are ignored, but for a well-formed `GIT_PROTOCOL`: a
+/// variable that would change what git does (`GIT_DIR`, `LD_PRELOAD`) has
+/// no effect, and a malformed protocol request falls back to protocol v0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn env_requests_are_ignored_but_a_valid_protocol() {
+    use tokio::io::AsyncWriteExt;
+    for ssh in SshForge::on_each_engine().await {
+        let forge = &ssh.forge;
+        let (alice, key) = ssh.user_with_key("alice").await;
+        create_repo_on_disk(forge, &alice, "tools", false).await;
+        let work = scratch("ssh");
+        ssh.git_ok(&key, &work, &["init", "-q"]).await;
+        ssh.git_ok(&key, &work, &["commit", "-q", "--allow-empty", "-m", "One"])
+            .await;
+        ssh.git_ok(
+            &key,
+            &work,
+            &["push", "-q", &ssh.url("alice/tools.git"), "main"],
+        )
+        .await;
+
+        // What upload-pack says first, with these variables sent.
+        let first_line = |env: Vec<&'static str>| {
+            let key = key.clone();
+            let port = ssh.port;
+            async move {
+                let mut command = tokio::process::Command::new("ssh");
+                command
+                    .args(["-i", &key.display().to_string()])
+                    .args(["-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=no"])
+                    .args(["-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR"])
+                    .args(["-o", "BatchMode=yes", "-T", "-p", &port.to_string()]);
+                for variable in env {
+                    command.args(["-o", &format!("SetEnv={variable}")]);
+                }
+                let mut child = command
+                    .arg("git@127.0.0.1")
+                    .arg("git-upload-pack 'alice/tools.git'")
+                    .env_remove("SSH_AUTH_SOCK")
+                    .stdin(std::process::Stdio::piped())
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap();
+                let mut stdin = child.stdin.take().unwrap();
+                // A flush: the client wants nothing.
+                stdin.write_all(b"0000").await.unwrap();
+                drop(stdin);
+                let output = child.wait_with_output().await.unwrap();
+                let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+                stdout
+                    .get(4..)
+                    .unwrap_or_default()
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .to_string()
+            }
+        };
+        assert_eq!(
+            first_line(vec!["GIT_PROTOCOL=version=2"]).await,
+            "version 2"
+        );
+        for ignored in [
+            vec!["GIT_PROTOCOL=version=2;id"],
+            vec!["GIT_DIR=/etc", "LD_PRELOAD=/nonexistent.so", "GIT_TRACE=1"],
+        ] {
+            let line = first_line(ignored.clone()).await;
+            assert!(line.contains("HEAD\0"), "{ignored:?}: {line:?}");
+        }
+        // A real clone with the same variables set.
+        let into = scratch("ssh");
+        let output = tokio::process::Command::new("git")
+            .args(["clone", "-q", &ssh.url("alice/tools.git"), "copy"])
+            .current_dir(&*into)
+            .env(
+                "GIT_SSH_COMMAND",
+                format!(
+                    "{} -o SetEnv=GIT_DIR=/etc -o SetEnv=LD_PRELOAD=/nonexistent.so",
+                    ssh.ssh_command(&key)
+                ),
+            )
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env_remove("SSH_AUTH_SOCK")
+            .output()
+            .await
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(into.join("copy/.git").exists());
     }
 }
 
@@ -569,5 +811,63 @@ async fn a_client_leaving_mid_push_changes_nothing() {
                 .await
                 .is_empty()
         );
+    }
+}
+
+/// What a client could do a moment ago stops at once: a deleted key no
+/// longer lets its holder in, a deleted repository is not found (its
+/// deploy keys went with it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleted_keys_and_repositories_stop_at_once() {
+    for ssh in SshForge::on_each_engine().await {
+        let forge = &ssh.forge;
+        let (alice, alice_key) = ssh.user_with_key("alice").await;
+        create_repo_on_disk(forge, &alice, "old", false).await;
+        let old = repo::find(&forge.db, "alice", "old")
+            .await
+            .unwrap()
+            .unwrap();
+        let deployer = ssh.new_key("deployer");
+        ssh_key::add_deploy_key(&forge.db, &alice, &old, "ci", &public(&deployer), false)
+            .await
+            .unwrap();
+        let work = scratch("ssh");
+        for key in [&alice_key, &deployer] {
+            ssh.git_ok(key, &work, &["ls-remote", &ssh.url("alice/old.git")])
+                .await;
+        }
+
+        let service = forge_service::Forge::new(forge.db.clone(), forge.storage.clone());
+        service.delete_repo(&alice, &old).await.unwrap();
+        let refused = ssh
+            .git_fails(
+                &alice_key,
+                &work,
+                &["clone", "-q", &ssh.url("alice/old.git"), "x"],
+            )
+            .await;
+        assert!(refused.contains("Repository not found"), "{refused}");
+        let refused = ssh
+            .git_fails(
+                &deployer,
+                &work,
+                &["clone", "-q", &ssh.url("alice/old.git"), "y"],
+            )
+            .await;
+        assert!(refused.contains("Permission denied"), "{refused}");
+
+        let keys = ssh_key::list_user_keys(&forge.db, alice.id).await.unwrap();
+        ssh_key::delete_user_key(&forge.db, &alice, alice.id, keys[0].id)
+            .await
+            .unwrap();
+        create_repo_on_disk(forge, &alice, "new", false).await;
+        let refused = ssh
+            .git_fails(
+                &alice_key,
+                &work,
+                &["clone", "-q", &ssh.url("alice/new.git"), "z"],
+            )
+            .await;
+        assert!(refused.contains("Permission denied"), "{refused}");
     }
 }

@@ -16,6 +16,9 @@ PROGRAMS = {
     "fcgiwrap": ("/usr/sbin/fcgiwrap", "fcgiwrap"),
     "cgit": ("/usr/lib/cgit/cgit.cgi", "cgit"),
     "wrk": ("/usr/bin/wrk", "wrk"),
+    "sshd": ("/usr/sbin/sshd", "openssh-server"),
+    "ssh": ("/usr/bin/ssh", "openssh-client"),
+    "ssh-keygen": ("/usr/bin/ssh-keygen", "openssh-client"),
 }
 
 

@@ -15,6 +15,7 @@ import urllib.request
 from common import free_port, log, output, port_open, timed
 
 LISTENING = re.compile(r"Forge is listening on http://(\S+)")
+SSH_LISTENING = re.compile(r"Git over SSH is listening on (\S+)")
 
 
 class Server:
@@ -82,24 +83,30 @@ class Server:
 
 
 class Forge(Server):
-    """`forge serve` on its own data folder (SQLite), on a free port."""
+    """`forge serve` on its own data folder (SQLite), on a free port; with
+    ssh, its SSH server too, on another free port."""
 
     name = "forge"
 
-    def __init__(self, binary, data_dir, env, log_path):
+    def __init__(self, binary, data_dir, env, log_path, ssh=False):
         super().__init__()
         self.binary = binary
         self.data_dir = data_dir
         self.env = {k: v for k, v in env.items() if not k.startswith("FORGE_")}
         self.log_path = log_path
         self.address = None
+        self.ssh = ssh
+        self.ssh_address = None
 
     def start(self, timeout=60):
         self._log = open(self.log_path, "ab")
         found = threading.Event()
         started = time.perf_counter()
+        args = [self.binary, "serve", "--data-dir", self.data_dir, "--listen", "127.0.0.1:0"]
+        if self.ssh:
+            args += ["--ssh-listen", "127.0.0.1:0"]
         self.process = subprocess.Popen(
-            [self.binary, "serve", "--data-dir", self.data_dir, "--listen", "127.0.0.1:0"],
+            args,
             env=self.env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -110,9 +117,16 @@ class Forge(Server):
             # Reads (and keeps draining) standard output, so the forge never
             # blocks on a full pipe.
             for raw in self.process.stdout:
-                match = LISTENING.search(raw.decode(errors="replace"))
+                line = raw.decode(errors="replace")
+                ssh = SSH_LISTENING.search(line)
+                if ssh:
+                    self.ssh_address = ssh.group(1)
+                match = LISTENING.search(line)
                 if match and not found.is_set():
                     self.address = match.group(1)
+                    if not self.ssh:
+                        found.set()
+                if self.ssh and self.address and self.ssh_address:
                     found.set()
 
         threading.Thread(target=read_stdout, daemon=True).start()
@@ -201,3 +215,75 @@ class GitDaemon(Server):
     def url(self, repo):
         return f"git://127.0.0.1:{self.port}/{repo}"
 
+
+
+class Sshd(Server):
+    """OpenSSH's sshd, unprivileged, on a free port, with its own config
+    file, host key and authorized keys in `folder`: it accepts one key for
+    the user running the benchmark and runs what the client asks through
+    that user's shell, as a plain git host over SSH does. `AcceptEnv
+    GIT_PROTOCOL` lets protocol v2 through; `SetEnv` gives git the same
+    empty configuration as the forge's."""
+
+    name = "sshd"
+
+    def __init__(self, binary, folder, authorized_key, env, log_path):
+        super().__init__()
+        self.binary = binary
+        self.folder = folder
+        self.authorized_key = authorized_key
+        self.env = env
+        self.log_path = log_path
+        self.port = None
+        self.host_key = os.path.join(folder, "ssh_host_ed25519_key")
+
+    def _config(self, port):
+        os.makedirs(self.folder, exist_ok=True)
+        if not os.path.exists(self.host_key):
+            output(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", self.host_key], env=self.env)
+        authorized = os.path.join(self.folder, "authorized_keys")
+        with open(authorized, "w") as f:
+            f.write(self.authorized_key.strip() + "\n")
+        os.chmod(authorized, 0o600)
+        home = self.env["HOME"]
+        path = os.path.join(self.folder, "sshd_config")
+        with open(path, "w") as f:
+            f.write(
+                f"ListenAddress 127.0.0.1:{port}\n"
+                f"HostKey {self.host_key}\n"
+                f"PidFile {os.path.join(self.folder, 'sshd.pid')}\n"
+                f"AuthorizedKeysFile {authorized}\n"
+                "PubkeyAuthentication yes\n"
+                "PasswordAuthentication no\n"
+                "KbdInteractiveAuthentication no\n"
+                # sshd run by root still logs in root only with this.
+                "PermitRootLogin yes\n"
+                "UsePAM no\n"
+                "StrictModes no\n"
+                "UseDNS no\n"
+                "PrintMotd no\n"
+                "PrintLastLog no\n"
+                "AcceptEnv GIT_PROTOCOL\n"
+                f"SetEnv GIT_CONFIG_NOSYSTEM=1 HOME={home} XDG_CONFIG_HOME={home}/.config LC_ALL=C\n"
+                "Subsystem sftp internal-sftp\n"
+            )
+        return path
+
+    def start(self, timeout=20):
+        if os.geteuid() == 0:
+            # sshd as root checks its privilege separation folder.
+            os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
+        for _attempt in range(3):
+            self.port = free_port()
+            config = self._config(self.port)
+            # An absolute path: sshd re-executes itself for each connection.
+            self.spawn([self.binary, "-f", config, "-D", "-e"], self.log_path, env=self.env)
+            if self.wait_ready(lambda: port_open(self.port), timeout):
+                log(f"sshd ready on port {self.port} (pid {self.pid}) in {self.startup_ms:.0f} ms")
+                return
+            self.stop()
+        raise RuntimeError(f"sshd did not start; see {self.log_path}")
+
+    def public_host_key(self):
+        with open(self.host_key + ".pub") as f:
+            return f.read().strip()

@@ -252,7 +252,11 @@ pub async fn close(db: &Db, user: &User, current: &str) -> Result<()> {
     if !closing_obstacles(db, user).await?.is_empty() {
         return Err(Error::conflict(None, "error-account-close-obstacles"));
     }
+    let now = now_ms();
     let mut tx = db.pool().begin().await?;
+    // The account's own SSH keys go with it (a closed account's key would
+    // not let anyone in, but would stop its holder adding it elsewhere).
+    crate::ssh_key::remove_all_of_user(&mut tx, user.id, now).await?;
     for statement in [
         "DELETE FROM sessions WHERE user_id = $1",
         "DELETE FROM access_tokens WHERE user_id = $1",
@@ -272,7 +276,7 @@ pub async fn close(db: &Db, user: &User, current: &str) -> Result<()> {
          email = $1, deleted_at = $2 WHERE id = $3",
     )
     .bind(format!("closed-{}@invalid", user.id.0))
-    .bind(now_ms())
+    .bind(now)
     .bind(user.id.0)
     .execute(&mut *tx)
     .await?;

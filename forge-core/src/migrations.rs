@@ -49,6 +49,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(18, "api", "0018_api.sql"),
     migration!(19, "reviews", "0019_reviews.sql"),
     migration!(22, "notifications_more", "0022_notifications_more.sql"),
+    migration!(23, "deploy_key_pushes", "0023_deploy_key_pushes.sql"),
     migration!(24, "branch_protection", "0024_branch_protection.sql"),
 ];
 

@@ -12,7 +12,7 @@
 use crate::clock::now_ms;
 use crate::db::Db;
 use crate::error::Result;
-use crate::ids::{AccountId, PushJournalId, RepoId, UserId};
+use crate::ids::{AccountId, PushJournalId, RepoId, SshKeyId, UserId};
 use crate::outbox::{self, NewEvent, kind};
 use sqlx::Row;
 
@@ -25,12 +25,21 @@ pub struct Command {
     pub name: String,
 }
 
+/// The repository's deploy key a push was made with (such a push has no
+/// user): its id and its title when it pushed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeployKeyPusher {
+    pub id: SshKeyId,
+    pub title: String,
+}
+
 /// A journalled push.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     pub id: PushJournalId,
     pub repo: RepoId,
     pub pusher: Option<UserId>,
+    pub deploy_key: Option<DeployKeyPusher>,
     pub commands: Vec<Command>,
     pub created_at: i64,
 }
@@ -57,21 +66,25 @@ fn decode(text: &str) -> Vec<Command> {
         .collect()
 }
 
-/// Journals a push about to happen; the caller holds its lease until
-/// `lease_until` and renews it while the push runs.
+/// Journals a push about to happen, by a user or with a deploy key; the
+/// caller holds its lease until `lease_until` and renews it while the push
+/// runs.
 pub async fn open(
     db: &Db,
     repo: RepoId,
     pusher: Option<UserId>,
+    deploy_key: Option<&DeployKeyPusher>,
     commands: &[Command],
     lease_until: i64,
 ) -> Result<PushJournalId> {
     let row = sqlx::query(
-        "INSERT INTO push_journal (repo_id, pusher_id, commands, created_at, lease_until) \
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        "INSERT INTO push_journal (repo_id, pusher_id, deploy_key_id, deploy_key_title, \
+         commands, created_at, lease_until) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(repo.0)
     .bind(pusher.map(|u| u.0))
+    .bind(deploy_key.map(|k| k.id.0))
+    .bind(deploy_key.map(|k| k.title.clone()))
     .bind(encode(commands))
     .bind(now_ms())
     .bind(lease_until)
@@ -95,8 +108,8 @@ pub async fn renew(db: &Db, id: PushJournalId, lease_until: i64) -> Result<()> {
 /// first is left to it.
 pub async fn claim_lapsed(db: &Db, now: i64, lease_until: i64, limit: i64) -> Result<Vec<Entry>> {
     let rows = sqlx::query(
-        "SELECT id, repo_id, pusher_id, commands, created_at, lease_until FROM push_journal \
-         WHERE lease_until < $1 ORDER BY id LIMIT $2",
+        "SELECT id, repo_id, pusher_id, deploy_key_id, deploy_key_title, commands, created_at, \
+         lease_until FROM push_journal WHERE lease_until < $1 ORDER BY id LIMIT $2",
     )
     .bind(now)
     .bind(limit)
@@ -199,8 +212,8 @@ pub async fn finish(db: &Db, push: Recorded<'_>) -> Result<bool> {
 /// tests and the operator's checks).
 pub async fn pending(db: &Db, repo: RepoId) -> Result<Vec<Entry>> {
     let rows = sqlx::query(
-        "SELECT id, repo_id, pusher_id, commands, created_at FROM push_journal \
-         WHERE repo_id = $1 ORDER BY id",
+        "SELECT id, repo_id, pusher_id, deploy_key_id, deploy_key_title, commands, created_at \
+         FROM push_journal WHERE repo_id = $1 ORDER BY id",
     )
     .bind(repo.0)
     .fetch_all(db.pool())
@@ -210,10 +223,16 @@ pub async fn pending(db: &Db, repo: RepoId) -> Result<Vec<Entry>> {
 
 fn entry_from_row(row: &sqlx::any::AnyRow) -> Result<Entry> {
     let commands: String = row.try_get("commands")?;
+    let key_id: Option<i64> = row.try_get("deploy_key_id")?;
+    let key_title: Option<String> = row.try_get("deploy_key_title")?;
     Ok(Entry {
         id: PushJournalId(row.try_get("id")?),
         repo: RepoId(row.try_get("repo_id")?),
         pusher: row.try_get::<Option<i64>, _>("pusher_id")?.map(UserId),
+        deploy_key: key_id.map(|id| DeployKeyPusher {
+            id: SshKeyId(id),
+            title: key_title.unwrap_or_default(),
+        }),
         commands: decode(&commands),
         created_at: row.try_get("created_at")?,
     })

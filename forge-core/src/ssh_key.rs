@@ -287,6 +287,41 @@ async fn remove(db: &Db, actor: &User, key: &SshKey) -> Result<()> {
     Ok(())
 }
 
+/// Deletes every key of `user`'s own, with their events, in the caller's
+/// transaction (closing the account). Deploy keys belong to their
+/// repositories and stay.
+pub(crate) async fn remove_all_of_user(
+    tx: &mut outbox::Tx<'_>,
+    user: UserId,
+    at: i64,
+) -> Result<()> {
+    let keys = sqlx::query("SELECT id, fingerprint FROM ssh_keys WHERE user_id = $1 ORDER BY id")
+        .bind(user.0)
+        .fetch_all(&mut **tx)
+        .await?;
+    sqlx::query("DELETE FROM ssh_keys WHERE user_id = $1")
+        .bind(user.0)
+        .execute(&mut **tx)
+        .await?;
+    for row in keys {
+        let id: i64 = row.try_get("id")?;
+        let fingerprint: String = row.try_get("fingerprint")?;
+        outbox::record(
+            tx,
+            NewEvent {
+                kind: kind::SSH_KEY_REMOVED,
+                actor: Some(user.into()),
+                repo: None,
+                issue: None,
+                payload: json!({"key": id, "user": user, "fingerprint": fingerprint}),
+            },
+            at,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// Whether `actor` may manage `owner`'s keys: themselves, or an admin.
 fn require_self_or_admin(actor: &User, owner: UserId) -> Result<()> {
     if actor.id == owner || actor.is_admin {
@@ -415,6 +450,8 @@ pub enum KeyHolder {
     },
     Deploy {
         key: SshKeyId,
+        /// The key's title, which names a push made with it.
+        title: String,
         repo: RepoId,
         can_write: bool,
     },
@@ -424,7 +461,7 @@ pub enum KeyHolder {
 /// or a repository's deploy key. Marks the key as used.
 pub async fn authenticate(db: &Db, fingerprint: &str) -> Result<Option<KeyHolder>> {
     let row = sqlx::query(
-        "SELECT k.id, k.user_id, k.repo_id, k.can_write FROM ssh_keys k \
+        "SELECT k.id, k.title, k.user_id, k.repo_id, k.can_write FROM ssh_keys k \
          LEFT JOIN users u ON u.id = k.user_id \
          WHERE k.fingerprint = $1 AND (k.user_id IS NULL OR u.deleted_at IS NULL)",
     )
@@ -443,6 +480,7 @@ pub async fn authenticate(db: &Db, fingerprint: &str) -> Result<Option<KeyHolder
         },
         (None, Some(repo)) => KeyHolder::Deploy {
             key,
+            title: row.try_get("title")?,
             repo: RepoId(repo),
             can_write: can_write != 0,
         },

@@ -123,6 +123,7 @@ async fn keys_story() {
                 .unwrap(),
             Some(KeyHolder::Deploy {
                 key: deploy.id,
+                title: "ci".into(),
                 repo: repo.id,
                 can_write: false
             })
@@ -159,11 +160,16 @@ async fn keys_story() {
                 .is_none()
         );
 
-        // A closed account's keys no longer let anyone in, and the key can
-        // then be added elsewhere only after it is deleted.
+        // Closing an account deletes its keys in the same transaction, with
+        // their events; the repositories' deploy keys stay, so the key may
+        // then be added to another account.
         let key = ssh_key::add_user_key(&db, &bob, bob.id, "bob", ALICE_KEY)
             .await
             .unwrap();
+        let deploy = ssh_key::add_deploy_key(&db, &alice, &repo, "ci", DEPLOY_KEY, false)
+            .await
+            .unwrap();
+        let _ = testing::events_since(&db, &mut position, 2).await;
         assert!(
             ssh_key::authenticate(&db, &key.fingerprint)
                 .await
@@ -179,5 +185,37 @@ async fn keys_story() {
                 .unwrap()
                 .is_none()
         );
+        assert!(
+            ssh_key::list_user_keys(&db, bob.id)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let events = testing::events_since(&db, &mut position, 1).await;
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].kind, "ssh_key.removed");
+        assert_eq!(events[0].payload["fingerprint"], key.fingerprint);
+        assert_eq!(
+            testing::numbers(
+                &db,
+                "SELECT COUNT(*) FROM ssh_keys WHERE repo_id IS NOT NULL"
+            )
+            .await,
+            [1]
+        );
+        assert_eq!(
+            ssh_key::authenticate(&db, &deploy.fingerprint)
+                .await
+                .unwrap(),
+            Some(KeyHolder::Deploy {
+                key: deploy.id,
+                title: "ci".into(),
+                repo: repo.id,
+                can_write: false
+            })
+        );
+        ssh_key::add_user_key(&db, &alice, alice.id, "again", ALICE_KEY)
+            .await
+            .unwrap();
     }
 }

@@ -16,7 +16,7 @@ use crate::Forge;
 use crate::blocking;
 use forge_core::clock::now_ms;
 use forge_core::commit_refs;
-use forge_core::push_journal::{self, Command, Recorded};
+use forge_core::push_journal::{self, Command, DeployKeyPusher, Recorded};
 use forge_core::repo::{self, Repo};
 use forge_core::user::{self, User};
 use forge_core::{PushJournalId, RepoId, Result, UserId, outbox};
@@ -68,8 +68,28 @@ impl Forge {
         pusher: Option<UserId>,
         commands: &[RefCommand],
     ) -> Result<PushJournalId> {
+        self.journal_push_by(repo, pusher, None, commands).await
+    }
+
+    /// [`Forge::journal_push`] naming the deploy key the push is made
+    /// with, if it is (such a push has no user).
+    pub async fn journal_push_by(
+        &self,
+        repo: RepoId,
+        pusher: Option<UserId>,
+        deploy_key: Option<&DeployKeyPusher>,
+        commands: &[RefCommand],
+    ) -> Result<PushJournalId> {
         let until = lease_until(now_ms());
-        push_journal::open(&self.db, repo, pusher, &to_journal(commands), until).await
+        push_journal::open(
+            &self.db,
+            repo,
+            pusher,
+            deploy_key,
+            &to_journal(commands),
+            until,
+        )
+        .await
     }
 
     pub async fn renew_push_lease(&self, journal: PushJournalId) -> Result<()> {
@@ -85,6 +105,21 @@ impl Forge {
         &self,
         repo: &Repo,
         pusher: Option<&User>,
+        journal: Option<PushJournalId>,
+        commands: Vec<RefCommand>,
+        evidence: Evidence,
+    ) -> Result<Outcome> {
+        self.process_push_by(repo, pusher, None, journal, commands, evidence)
+            .await
+    }
+
+    /// [`Forge::process_push`] for a push that may have been made with a
+    /// deploy key: the push event names the key (`deploy_key`).
+    pub async fn process_push_by(
+        &self,
+        repo: &Repo,
+        pusher: Option<&User>,
+        deploy_key: Option<&DeployKeyPusher>,
         journal: Option<PushJournalId>,
         commands: Vec<RefCommand>,
         evidence: Evidence,
@@ -111,6 +146,7 @@ impl Forge {
         tracing::info!(
             repo = %repo.full_name(),
             pusher = pusher.map(|u| u.name.as_str()).unwrap_or("-"),
+            deploy_key = deploy_key.map(|k| k.title.as_str()).unwrap_or("-"),
             refs = event.updates.len(),
             new_commits = event.new_commits.len(),
             "push received"
@@ -147,7 +183,7 @@ impl Forge {
             journal,
             pusher: pusher.map(|u| u.id),
             default_branch: chosen.as_deref(),
-            event: Some(push_payload(pusher, &event)),
+            event: Some(push_payload(pusher, deploy_key, &event)),
         };
         if !push_journal::finish(&self.db, recorded).await? {
             tracing::info!(repo = %repo.full_name(), "a push was recorded by another process first");
@@ -174,9 +210,10 @@ impl Forge {
             tracing::warn!(repo = %repo.full_name(), journal = %entry.id, "finishing a push whose process stopped");
             let commands = from_journal(entry.commands);
             match self
-                .process_push(
+                .process_push_by(
                     &repo,
                     pusher.as_ref(),
+                    entry.deploy_key.as_ref(),
                     Some(entry.id),
                     commands,
                     Evidence::FoundLater,
@@ -271,7 +308,11 @@ impl Forge {
 }
 
 /// The `push` event's payload (see [`outbox::kind::PUSH`]).
-fn push_payload(pusher: Option<&User>, event: &PushEvent) -> serde_json::Value {
+fn push_payload(
+    pusher: Option<&User>,
+    deploy_key: Option<&DeployKeyPusher>,
+    event: &PushEvent,
+) -> serde_json::Value {
     let refs: Vec<_> = event
         .updates
         .iter()
@@ -291,10 +332,14 @@ fn push_payload(pusher: Option<&User>, event: &PushEvent) -> serde_json::Value {
             })
         })
         .collect();
-    json!({
+    let mut payload = json!({
         "pusher": pusher.map(|u| u.name.as_str()),
         "refs": refs,
         "commits": commits,
         "commit_count": event.new_commits.len(),
-    })
+    });
+    if let Some(key) = deploy_key {
+        payload["deploy_key"] = json!({"id": key.id, "title": key.title});
+    }
+    payload
 }

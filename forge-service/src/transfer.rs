@@ -16,6 +16,7 @@
 
 use crate::Forge;
 use bytes::Bytes;
+use forge_core::push_journal::DeployKeyPusher;
 use forge_core::repo::Repo;
 use forge_core::user::User;
 use forge_core::{Error, PushJournalId, Result};
@@ -44,6 +45,9 @@ pub struct Transfer {
     pub repo: Repo,
     /// The authenticated caller; a push is recorded in their name.
     pub caller: Option<User>,
+    /// The deploy key the caller authenticated with (git over SSH), which
+    /// names a push instead of a user.
+    pub deploy_key: Option<DeployKeyPusher>,
     pub service: Service,
     /// Only list the refs (the advertisement of smart HTTP's `info/refs`).
     pub advertise: bool,
@@ -157,7 +161,9 @@ impl Forge {
                     journal = Some(receiver);
                     Journaller {
                         forge: self.clone(),
-                        transfer: (transfer.repo.id, transfer.caller.as_ref().map(|u| u.id)),
+                        repo: transfer.repo.id,
+                        pusher: transfer.caller.as_ref().map(|u| u.id),
+                        deploy_key: transfer.deploy_key.clone(),
                         sender,
                     }
                 });
@@ -285,9 +291,10 @@ impl Run {
         let transfer = &self.transfer;
         if let Err(e) = self
             .forge
-            .process_push(
+            .process_push_by(
                 &transfer.repo,
                 transfer.caller.as_ref(),
+                transfer.deploy_key.as_ref(),
                 Some(journalled.id),
                 journalled.commands,
                 Evidence::JustFinished,
@@ -311,14 +318,18 @@ async fn send(tx: &mpsc::Sender<Chunk>, chunk: Bytes) -> bool {
 /// Journals a push's commands for the feeder.
 struct Journaller {
     forge: Forge,
-    transfer: (forge_core::RepoId, Option<forge_core::UserId>),
+    repo: forge_core::RepoId,
+    pusher: Option<forge_core::UserId>,
+    deploy_key: Option<DeployKeyPusher>,
     sender: oneshot::Sender<Journalled>,
 }
 
 impl Journaller {
     async fn journal(self, commands: Vec<RefCommand>) -> Result<()> {
-        let (repo, pusher) = self.transfer;
-        let id = self.forge.journal_push(repo, pusher, &commands).await?;
+        let id = self
+            .forge
+            .journal_push_by(self.repo, self.pusher, self.deploy_key.as_ref(), &commands)
+            .await?;
         // No await from here to the send: an aborted feeder either never
         // journalled or has handed the journal over.
         let forge = self.forge.clone();

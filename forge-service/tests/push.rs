@@ -86,9 +86,16 @@ async fn journal_lapsed(forge: &Forge, repo: &Repo, alice: &User, old: &str, new
         new: new.into(),
         name: "refs/heads/main".into(),
     };
-    push_journal::open(&forge.db, repo.id, Some(alice.id), &[command], now_ms() - 1)
-        .await
-        .unwrap();
+    push_journal::open(
+        &forge.db,
+        repo.id,
+        Some(alice.id),
+        None,
+        &[command],
+        now_ms() - 1,
+    )
+    .await
+    .unwrap();
 }
 
 async fn state_of(forge: &Forge, repo: &Repo, number: i64) -> bool {
@@ -200,5 +207,47 @@ async fn a_push_finished_twice_is_recorded_once() {
                 .unwrap()
                 .is_empty()
         );
+    }
+}
+
+/// A push made with a deploy key and finished by another process still
+/// names the key: the journal row keeps it, so the push event does.
+#[tokio::test]
+async fn an_interrupted_deploy_key_push_still_names_its_key() {
+    for db in testing::engines().await {
+        let (forge, _alice, repo, work) = setup(db).await;
+        let mut seen = outbox::end(&forge.db).await.unwrap();
+        let pushed = commit_and_push(&forge, &repo, &work, "Deploy");
+        let key = push_journal::DeployKeyPusher {
+            id: forge_core::SshKeyId(7),
+            title: "ci".into(),
+        };
+        let command = Command {
+            old: ZERO.into(),
+            new: pushed.clone(),
+            name: "refs/heads/main".into(),
+        };
+        push_journal::open(
+            &forge.db,
+            repo.id,
+            None,
+            Some(&key),
+            &[command],
+            now_ms() - 1,
+        )
+        .await
+        .unwrap();
+        let pending = push_journal::pending(&forge.db, repo.id).await.unwrap();
+        assert_eq!(pending[0].deploy_key, Some(key));
+        assert_eq!(pending[0].pusher, None);
+
+        assert_eq!(forge.finish_interrupted_pushes().await.unwrap(), 1);
+        let events = testing::events_since(&forge.db, &mut seen, 1).await;
+        let push = events.iter().find(|e| e.kind == "push").unwrap();
+        assert!(push.actor.is_none());
+        assert!(push.payload["pusher"].is_null());
+        assert_eq!(push.payload["deploy_key"]["id"], 7);
+        assert_eq!(push.payload["deploy_key"]["title"], "ci");
+        assert_eq!(push.payload["refs"][0]["new"], pushed.as_str());
     }
 }

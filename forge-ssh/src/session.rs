@@ -5,6 +5,7 @@
 
 use crate::command::{self, GitCommand, Refused};
 use crate::transfer;
+use forge_core::push_journal::DeployKeyPusher;
 use forge_core::ssh_key::{self, KeyHolder};
 use forge_git::service::{self, Service};
 use forge_service::Forge;
@@ -60,7 +61,7 @@ impl Connection {
     fn who(&self) -> String {
         match &self.holder {
             Some(KeyHolder::User { user, .. }) => user.name.clone(),
-            Some(KeyHolder::Deploy { key, .. }) => format!("deploy key {key}"),
+            Some(KeyHolder::Deploy { key, title, .. }) => format!("deploy key {key} ({title})"),
             None => "-".into(),
         }
     }
@@ -292,9 +293,16 @@ impl Handler for Connection {
             self.refuse(channel, session, "This channel already runs a command.");
             return Ok(());
         };
-        let caller = match &self.holder {
-            Some(KeyHolder::User { user, .. }) => Some(user.clone()),
-            _ => None,
+        let (caller, deploy_key) = match &self.holder {
+            Some(KeyHolder::User { user, .. }) => (Some(user.clone()), None),
+            Some(KeyHolder::Deploy { key, title, .. }) => (
+                None,
+                Some(DeployKeyPusher {
+                    id: *key,
+                    title: title.clone(),
+                }),
+            ),
+            None => (None, None),
         };
         // Protocol v2 is upload-pack's only; git ignores it elsewhere.
         let protocol = pending
@@ -307,6 +315,7 @@ impl Handler for Connection {
         let transfer = Transfer {
             repo,
             caller,
+            deploy_key,
             service: command.service,
             advertise: false,
             protocol,

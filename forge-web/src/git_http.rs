@@ -180,6 +180,7 @@ async fn info_refs(
     let transfer = Transfer {
         repo,
         caller: None,
+        deploy_key: None,
         service,
         advertise: true,
         protocol,
@@ -261,6 +262,7 @@ async fn rpc(
     let transfer = Transfer {
         repo,
         caller: pusher,
+        deploy_key: None,
         service,
         advertise: false,
         protocol: protocol_of(&headers),

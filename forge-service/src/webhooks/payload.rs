@@ -1,7 +1,9 @@
 //! The JSON payloads of webhooks, shaped like Gitea's so that the programs
 //! written for Gitea (Woodpecker, Drone, chat bots) read them unchanged:
 //! `push` (`ref`, `before`, `after`, `compare_url`, `commits`,
-//! `head_commit`, `total_commits`, `repository`, `pusher`, `sender`),
+//! `head_commit`, `total_commits`, `repository`, `pusher`, `sender`; for a
+//! push made with a deploy key, `pusher` and `sender` are the repository's
+//! owner, as on Gitea, and `deploy_key` is `{id, title}`),
 //! `create` and `delete` (`ref`, `ref_type`, `sha`), `issues` (`action`,
 //! `number`, `issue`, `changes`), `issue_comment` (`action`, `issue`,
 //! `comment`, `is_pull`), `pull_request` (`action`: `opened`, `closed` —
@@ -66,7 +68,16 @@ pub async fn build(forge: &Forge, delivery: &Delivery, hook_repo: Option<&Repo>)
     let repo = repo::find_by_id(&forge.db, repo_id)
         .await?
         .ok_or_else(|| Error::not_found("error-repo-not-found"))?;
-    let sender = account_json(forge, base, event.actor).await?;
+    // A push made with a deploy key has no user: as Gitea does, the
+    // repository's owner stands for it in `pusher` and `sender`, and the
+    // key itself is named in `deploy_key`.
+    let deploy_key = (event.kind == outbox::kind::PUSH)
+        .then(|| event.payload.get("deploy_key").filter(|k| k.is_object()))
+        .flatten();
+    let sender = match (event.actor, deploy_key) {
+        (None, Some(_)) => account_json(forge, base, Some(repo.owner_id)).await?,
+        (actor, _) => account_json(forge, base, actor).await?,
+    };
     let repository = repo_json(base, &repo);
     let mut payload = match delivery.event.as_str() {
         "push" => push(base, &repo, &event, &delivery.detail),
@@ -159,6 +170,9 @@ pub async fn build(forge: &Forge, delivery: &Delivery, hook_repo: Option<&Repo>)
     payload["repository"] = repository;
     if delivery.event == "push" {
         payload["pusher"] = sender.clone();
+        if let Some(key) = deploy_key {
+            payload["deploy_key"] = key.clone();
+        }
     }
     payload["sender"] = sender;
     Ok(payload)

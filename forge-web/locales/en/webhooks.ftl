@@ -66,6 +66,7 @@ feed-title-issues = Issues of { $repo }
 feed-title-org-funding = Funding of { $org }
 feed-title-user = Activity of { $user }
 feed-actor-forge = The forge
+feed-actor-deploy-key = Deploy key “{ $title }”
 feed-action-push = pushed to
 feed-action-repo-created = created
 feed-action-repo-updated = changed the settings of

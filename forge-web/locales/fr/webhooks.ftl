@@ -66,6 +66,7 @@ feed-title-issues = Tickets de { $repo }
 feed-title-org-funding = Financement de { $org }
 feed-title-user = Activité de { $user }
 feed-actor-forge = La forge
+feed-actor-deploy-key = La clé de déploiement « { $title } »
 feed-action-push = a envoyé des commits dans
 feed-action-repo-created = a créé
 feed-action-repo-updated = a changé les paramètres de

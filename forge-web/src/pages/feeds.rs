@@ -158,10 +158,16 @@ fn entry_of(state: &AppState, ctx: &PageCtx, entry: &Entry) -> AtomEntry {
             format!("{base}/{}", entry.repo_name),
         ),
     };
-    let actor = entry
-        .actor
-        .clone()
-        .unwrap_or_else(|| ctx.t("feed-actor-forge"));
+    let deploy_key = entry
+        .payload
+        .get("deploy_key")
+        .and_then(|k| k.get("title"))
+        .and_then(|t| t.as_str());
+    let actor = match (&entry.actor, deploy_key) {
+        (Some(name), _) => name.clone(),
+        (None, Some(title)) => ctx.t1("feed-actor-deploy-key", "title", title),
+        (None, None) => ctx.t("feed-actor-forge"),
+    };
     let summary = match entry.kind.as_str() {
         "push" => entry
             .payload
