@@ -511,6 +511,8 @@ async fn deploy_key_pushes_name_their_key() {
                 content_type: "json".into(),
                 events: vec!["push".into()],
                 active: true,
+                branch_filter: None,
+                authorization_header: None,
             },
         )
         .await
