@@ -47,6 +47,7 @@ pub mod outcomes;
 pub mod pulls;
 pub mod push;
 pub mod repos;
+pub mod reviews;
 pub mod templates;
 pub mod transfer;
 pub mod webhooks;

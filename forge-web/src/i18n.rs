@@ -143,6 +143,10 @@ macro_rules! catalogue_files {
                 "pulls",
                 include_str!(concat!("../locales/", $lang, "/pulls.ftl")),
             ),
+            (
+                "reviews",
+                include_str!(concat!("../locales/", $lang, "/reviews.ftl")),
+            ),
         ]
     };
 }
