@@ -502,10 +502,8 @@ async fn reviews(
 }
 
 /// The signed-in visitor, or the sign-in page.
-fn signed_in(ctx: &PageCtx) -> Result<User, Response> {
-    ctx.require_user()
-        .cloned()
-        .map_err(|redirect| redirect.into_response())
+fn signed_in(ctx: &PageCtx) -> Result<User, axum::response::Redirect> {
+    ctx.require_user().cloned()
 }
 
 /// Where a form sends the visitor back to: the files or the reviews page,
@@ -539,7 +537,7 @@ async fn submit(
 ) -> Result<Response, PageError> {
     let user = match signed_in(&ctx) {
         Ok(user) => user,
-        Err(redirect) => return Ok(redirect),
+        Err(redirect) => return Ok(redirect.into_response()),
     };
     let (repo, _, pr) = load(&state, &ctx, &owner, &name, &index).await?;
     let review = state
@@ -578,7 +576,7 @@ async fn comment(
 ) -> Result<Response, PageError> {
     let user = match signed_in(&ctx) {
         Ok(user) => user,
-        Err(redirect) => return Ok(redirect),
+        Err(redirect) => return Ok(redirect.into_response()),
     };
     let (repo, _, pr) = load(&state, &ctx, &owner, &name, &index).await?;
     let made = state
@@ -619,7 +617,7 @@ async fn reply(
 ) -> Result<Response, PageError> {
     let user = match signed_in(&ctx) {
         Ok(user) => user,
-        Err(redirect) => return Ok(redirect),
+        Err(redirect) => return Ok(redirect.into_response()),
     };
     let (repo, _, pr) = load(&state, &ctx, &owner, &name, &index).await?;
     let made = review_comment::reply(&state.db, &user, &repo, &pr, id, &form.body).await?;
@@ -647,7 +645,7 @@ async fn resolve(
 ) -> Result<Response, PageError> {
     let user = match signed_in(&ctx) {
         Ok(user) => user,
-        Err(redirect) => return Ok(redirect),
+        Err(redirect) => return Ok(redirect.into_response()),
     };
     let (repo, _, pr) = load(&state, &ctx, &owner, &name, &index).await?;
     let done =
@@ -669,7 +667,7 @@ async fn delete(
 ) -> Result<Response, PageError> {
     let user = match signed_in(&ctx) {
         Ok(user) => user,
-        Err(redirect) => return Ok(redirect),
+        Err(redirect) => return Ok(redirect.into_response()),
     };
     let (repo, _, pr) = load(&state, &ctx, &owner, &name, &index).await?;
     let thread = review_comment::get(&state.db, pr.issue.id, id)
@@ -711,7 +709,7 @@ async fn edit_form(
 ) -> Result<Response, PageError> {
     let user = match signed_in(&ctx) {
         Ok(user) => user,
-        Err(redirect) => return Ok(redirect),
+        Err(redirect) => return Ok(redirect.into_response()),
     };
     let (repo, access, pr) = load(&state, &ctx, &owner, &name, &index).await?;
     let comment = review_comment::get(&state.db, pr.issue.id, id)
@@ -764,7 +762,7 @@ async fn edit(
 ) -> Result<Response, PageError> {
     let user = match signed_in(&ctx) {
         Ok(user) => user,
-        Err(redirect) => return Ok(redirect),
+        Err(redirect) => return Ok(redirect.into_response()),
     };
     let (repo, _, pr) = load(&state, &ctx, &owner, &name, &index).await?;
     let done = review_comment::edit(&state.db, &user, &repo, &pr, id, &form.body).await?;
@@ -788,7 +786,7 @@ async fn dismiss(
 ) -> Result<Response, PageError> {
     let user = match signed_in(&ctx) {
         Ok(user) => user,
-        Err(redirect) => return Ok(redirect),
+        Err(redirect) => return Ok(redirect.into_response()),
     };
     let (repo, _, pr) = load(&state, &ctx, &owner, &name, &index).await?;
     review::dismiss(&state.db, &user, &repo, &pr, id).await?;
