@@ -44,6 +44,7 @@ pub mod push_journal;
 pub mod refs;
 pub mod repo;
 pub mod review;
+pub mod review_comment;
 pub mod secret;
 pub mod security_log;
 pub mod session;

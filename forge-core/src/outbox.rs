@@ -104,6 +104,19 @@ pub mod kind {
     pub const PULL_MERGED: &str = "pull_request.merged";
     /// A review was given; payload `{number, review_id, state, commit_id}`.
     pub const PULL_REVIEWED: &str = "pull_request.reviewed";
+    /// A comment on a line of its diff (a new conversation, or a reply when
+    /// `reply_to` is set); payload `{number, comment_id, review_id,
+    /// reply_to, path, side, line, commit_id}`.
+    pub const PULL_REVIEW_COMMENTED: &str = "pull_request.review_comment";
+    /// A line comment was edited or deleted; payload `{number, comment_id}`.
+    pub const PULL_REVIEW_COMMENT_EDITED: &str = "pull_request.review_comment_edited";
+    pub const PULL_REVIEW_COMMENT_DELETED: &str = "pull_request.review_comment_deleted";
+    /// A conversation was resolved or unresolved; payload `{number,
+    /// comment_id}` (its first comment).
+    pub const PULL_CONVERSATION_RESOLVED: &str = "pull_request.conversation_resolved";
+    pub const PULL_CONVERSATION_UNRESOLVED: &str = "pull_request.conversation_unresolved";
+    /// A review was dismissed; payload `{number, review_id}`.
+    pub const PULL_REVIEW_DISMISSED: &str = "pull_request.review_dismissed";
     /// A commit status was posted; payload `{sha, state, context,
     /// target_url}`.
     pub const COMMIT_STATUS: &str = "commit_status";

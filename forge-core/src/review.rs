@@ -3,8 +3,9 @@
 //! approving or blocking verdict counts until it is dismissed; approvals
 //! count towards branch protection only from people who may merge.
 //!
-//! Line comments (`review_comments`) live in the same tables; this module
-//! holds the verdicts that other rules (branch protection) read.
+//! Line comments written with a review are in [`crate::review_comment`];
+//! this module holds the verdicts that other rules (branch protection)
+//! read.
 
 use crate::clock::now_ms;
 use crate::db::Db;
@@ -13,6 +14,7 @@ use crate::ids::{IssueId, UserId};
 use crate::outbox::{self, kind as event};
 use crate::pull::PullRequest;
 use crate::repo::{self, Access, Repo};
+use crate::review_comment::{self, NewLineComment};
 use crate::user::{self, User};
 use serde_json::json;
 use sqlx::Row;
@@ -116,6 +118,21 @@ pub async fn submit(
     verdict: Verdict,
     body: &str,
 ) -> Result<Review> {
+    submit_with_comments(db, actor, repo, pull, verdict, body, &[]).await
+}
+
+/// [`submit`] with line comments written as part of the review (each one a
+/// new conversation), all in one transaction. A review with line comments
+/// needs no text.
+pub async fn submit_with_comments(
+    db: &Db,
+    actor: &User,
+    repo: &Repo,
+    pull: &PullRequest,
+    verdict: Verdict,
+    body: &str,
+    comments: &[NewLineComment],
+) -> Result<Review> {
     let access = repo::access(db, Some(actor), repo).await?;
     if access == Access::None {
         return Err(Error::not_found("error-repo-not-found"));
@@ -133,7 +150,10 @@ pub async fn submit(
     if body.chars().count() > MAX_BODY || body.contains('\0') {
         return Err(Error::invalid("body", "error-text-too-long"));
     }
-    if verdict != Verdict::Approved && body.is_empty() {
+    if pull.issue.locked && access < Access::Write {
+        return Err(Error::forbidden("error-issue-locked"));
+    }
+    if verdict != Verdict::Approved && body.is_empty() && comments.is_empty() {
         return Err(Error::invalid("body", "error-review-body-required"));
     }
     let now = now_ms();
@@ -151,6 +171,9 @@ pub async fn submit(
     .fetch_one(&mut *tx)
     .await?
     .try_get("id")?;
+    for comment in comments {
+        review_comment::insert(&mut tx, actor, repo, pull, Some(id), comment).await?;
+    }
     outbox::record_change(
         &mut tx,
         event::PULL_REVIEWED,
@@ -255,6 +278,62 @@ pub async fn dismiss_stale_approvals(db: &Db, pull: IssueId, head_commit: &str) 
     .execute(db.pool())
     .await?
     .rows_affected())
+}
+
+/// Dismisses review `id` of `pull` (a maintainer's choice): it no longer
+/// counts, and the reviewer's earlier verdicts do not count again.
+pub async fn dismiss(
+    db: &Db,
+    actor: &User,
+    repo: &Repo,
+    pull: &PullRequest,
+    id: i64,
+) -> Result<Review> {
+    crate::issue::Rights::require_maintainer(db, actor, repo).await?;
+    if pull.issue.repo_id != repo.id {
+        return Err(Error::not_found("error-pull-not-found"));
+    }
+    let review = get(db, pull.issue.id, id)
+        .await?
+        .ok_or_else(|| Error::not_found("error-review-not-found"))?;
+    let mut tx = db.pool().begin().await?;
+    sqlx::query(
+        "UPDATE pull_reviews SET dismissed = 1, updated_at = $3 \
+         WHERE issue_id = $1 AND reviewer_id = $2 AND id <= $4 AND dismissed = 0",
+    )
+    .bind(pull.issue.id.0)
+    .bind(review.reviewer.0)
+    .bind(now_ms())
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    outbox::record_change(
+        &mut tx,
+        event::PULL_REVIEW_DISMISSED,
+        actor.id,
+        repo.id,
+        Some(pull.issue.id),
+        json!({"number": pull.number(), "review_id": id}),
+    )
+    .await?;
+    tx.commit().await?;
+    get(db, pull.issue.id, id)
+        .await?
+        .ok_or_else(|| Error::Internal("a dismissed review vanished".into()))
+}
+
+/// How many line comments each review of `pull` holds, by review id.
+pub async fn comment_counts(db: &Db, pull: IssueId) -> Result<Vec<(i64, i64)>> {
+    let rows = sqlx::query(
+        "SELECT review_id, COUNT(*) AS n FROM review_comments \
+         WHERE issue_id = $1 AND review_id IS NOT NULL GROUP BY review_id",
+    )
+    .bind(pull.0)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("review_id")?, row.try_get("n")?)))
+        .collect()
 }
 
 #[cfg(test)]

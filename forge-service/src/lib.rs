@@ -48,6 +48,7 @@ pub mod protection;
 pub mod pulls;
 pub mod push;
 pub mod repos;
+pub mod reviews;
 pub mod templates;
 pub mod transfer;
 pub mod webhooks;

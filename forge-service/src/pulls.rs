@@ -576,7 +576,11 @@ impl Forge {
     /// The head and the commit its changes are counted from: the stored
     /// merge base, or the base branch's merge base with the head when no
     /// check has stored one yet.
-    async fn pull_range(&self, base: &Repo, pr: &PullRequest) -> Result<Option<(Oid, Oid)>> {
+    pub(crate) async fn pull_range(
+        &self,
+        base: &Repo,
+        pr: &PullRequest,
+    ) -> Result<Option<(Oid, Oid)>> {
         let head = oid(&pr.head_commit)?;
         if !pr.merge_base.is_empty() {
             return Ok(Some((oid(&pr.merge_base)?, head)));

@@ -147,6 +147,10 @@ macro_rules! catalogue_files {
                 "protection",
                 include_str!(concat!("../locales/", $lang, "/protection.ftl")),
             ),
+            (
+                "reviews",
+                include_str!(concat!("../locales/", $lang, "/reviews.ftl")),
+            ),
         ]
     };
 }

@@ -11,13 +11,14 @@
 //! bytes, and a name that is not UTF-8 must still be reachable.
 //!
 //! One module per concern (resolving refs, trees, blobs, submodules,
-//! history, a commit's diff, branch and tag lists, READMEs), all re-exported
+//! history, a commit's diff, where a commented line shows after pushes, branch and tag lists, READMEs), all re-exported
 //! here: callers name everything `browse::…`.
 
 mod blob;
 mod details;
 mod diff;
 mod history;
+mod line_map;
 mod readme;
 mod refs;
 mod resolve;
@@ -37,6 +38,7 @@ pub use diff::{
     between, commit,
 };
 pub use history::{CommitSummary, LogPage, LogStart, MAX_SCANNED, log};
+pub use line_map::{line_text, locate_line, nearest_line};
 pub use readme::readme;
 pub use refs::{BranchInfo, TagInfo, branch_names, branches, tags};
 pub use resolve::{RefKind, Resolved, commit_by_id, home_branch, resolve, resolve_name};

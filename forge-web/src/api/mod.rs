@@ -23,6 +23,7 @@ mod orgs;
 mod paging;
 mod pulls;
 mod repos;
+mod reviews;
 mod search;
 mod ssh_keys;
 mod statuses;
@@ -233,6 +234,22 @@ pub fn router() -> Router<AppState> {
         .route(
             "/repos/{owner}/{repo}/pulls/{index}/commits",
             get(pulls::commits),
+        )
+        .route(
+            "/repos/{owner}/{repo}/pulls/{index}/reviews",
+            get(reviews::list).post(reviews::create),
+        )
+        .route(
+            "/repos/{owner}/{repo}/pulls/{index}/reviews/{id}",
+            get(reviews::get),
+        )
+        .route(
+            "/repos/{owner}/{repo}/pulls/{index}/reviews/{id}/comments",
+            get(reviews::comments),
+        )
+        .route(
+            "/repos/{owner}/{repo}/pulls/{index}/reviews/{id}/dismissals",
+            post(reviews::dismiss),
         )
         .route(
             "/repos/{owner}/{repo}/branch_protections",

@@ -99,7 +99,7 @@ async fn pull_json(
     Ok(value)
 }
 
-async fn readable_pull(
+pub(super) async fn readable_pull(
     state: &AppState,
     viewer: Option<&User>,
     owner: &str,

@@ -26,6 +26,7 @@ mod profile;
 mod pulls;
 mod repo_head;
 mod repo_settings;
+mod reviews;
 mod security;
 mod settings;
 mod setup;
@@ -120,6 +121,7 @@ pub fn router() -> Router<AppState> {
         .merge(issues::router())
         .merge(notifications::router())
         .merge(pulls::router())
+        .merge(reviews::router())
         .merge(mail::router())
         .merge(funding::router())
         .merge(funding_documents::router())

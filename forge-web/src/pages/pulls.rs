@@ -1,10 +1,10 @@
 //! Pull request pages: the list (`/{owner}/{repo}/pulls`), the compare
 //! page that opens one (`/{owner}/{repo}/compare/BASE...HEAD`, the head
 //! being `BRANCH` or `OWNER:BRANCH` of a fork), one pull request with its
-//! state, mergeability, merge form and commits (`/pulls/{n}`), its changed
-//! files (`/pulls/{n}/files`, the commit page's diff view and limits), and
-//! the fork button (`POST /{owner}/{repo}/fork`). The conversation is the
-//! issue page of the same number: a pull request is an issue.
+//! state, mergeability, merge form and commits (`/pulls/{n}`), and the
+//! fork button (`POST /{owner}/{repo}/fork`). The conversation is the
+//! issue page of the same number: a pull request is an issue. The changed
+//! files (`/pulls/{n}/files`) and reviews are in [`super::reviews`].
 //!
 //! Nothing here computes mergeability: the page shows what the background
 //! check stored, "checking" until it is known.
@@ -35,7 +35,6 @@ pub fn router() -> Router<AppState> {
         .route("/{owner}/{repo}/compare", get(choose))
         .route("/{owner}/{repo}/compare/{*spec}", get(compare).post(open))
         .route("/{owner}/{repo}/pulls/{index}", get(show))
-        .route("/{owner}/{repo}/pulls/{index}/files", get(files))
         .route("/{owner}/{repo}/pulls/{index}/merge", post(merge))
         .route("/{owner}/{repo}/fork", post(fork))
         .route(
@@ -545,52 +544,6 @@ async fn show(
         deliveries,
         commits,
         styles,
-        head,
-    }))
-}
-
-#[derive(Template)]
-#[template(path = "pull_files.html")]
-struct FilesPage<'a> {
-    ctx: &'a PageCtx,
-    head: RepoHead,
-    number: i64,
-    title: String,
-    back_href: String,
-    files_summary: String,
-    truncated: Option<String>,
-    files: Vec<FileDiffView>,
-}
-
-async fn files(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    Path((owner, name, index)): Path<(String, String, String)>,
-) -> Result<Response, PageError> {
-    let (repo, access, pr) = load(&state, &ctx, &owner, &name, &index).await?;
-    let head = RepoHead::new(&state, &repo, access, "pulls");
-    let diff = state
-        .forge
-        .pull_files(&repo, &pr, DiffLimits::default())
-        .await?;
-    Ok(render(&FilesPage {
-        ctx: &ctx,
-        number: pr.number(),
-        title: pr.issue.title.clone(),
-        back_href: format!("{}/pulls/{}", head.base, pr.number()),
-        files_summary: ctx.t1(
-            "code-diff-files-changed",
-            "count",
-            &diff.total_files.to_string(),
-        ),
-        truncated: diff.truncated.then(|| {
-            ctx.t1(
-                "code-diff-too-large",
-                "shown",
-                &diff.files.len().min(diff.total_files).to_string(),
-            )
-        }),
-        files: file_views(&ctx, &diff),
         head,
     }))
 }

@@ -279,7 +279,10 @@ fn milestone_choices<'a>(
 
 /// What the Markdown of an issue page turns into (rendered on the blocking
 /// pool: it is CPU work that grows with the text).
-async fn render_texts(repo: &Repo, texts: Vec<String>) -> Result<Vec<String>, PageError> {
+pub(super) async fn render_texts(
+    repo: &Repo,
+    texts: Vec<String>,
+) -> Result<Vec<String>, PageError> {
     let context = RefContext {
         owner: repo.owner_name.clone(),
         repo: repo.name.clone(),
