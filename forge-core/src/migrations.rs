@@ -48,9 +48,9 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(17, "pull_requests", "0017_pull_requests.sql"),
     migration!(18, "api", "0018_api.sql"),
     migration!(19, "reviews", "0019_reviews.sql"),
-    migration!(22, "notifications_more", "0022_notifications_more.sql"),
-    migration!(23, "deploy_key_pushes", "0023_deploy_key_pushes.sql"),
-    migration!(24, "branch_protection", "0024_branch_protection.sql"),
+    migration!(20, "notifications_more", "0020_notifications_more.sql"),
+    migration!(21, "deploy_key_pushes", "0021_deploy_key_pushes.sql"),
+    migration!(22, "branch_protection", "0022_branch_protection.sql"),
 ];
 
 /// The key of the PostgreSQL advisory lock held while migrations run: any
