@@ -142,6 +142,16 @@ async fn forge_with_jobs(db: forge_core::Db, allow_private: bool) -> (TestForge,
             ..settings(allow_private)
         },
     );
+    // The consumer starts at the end of the outbox when it first runs: fix
+    // that point now, so that a busy machine running the job late does not
+    // make it skip what the test does next.
+    forge_core::consumer::position(
+        &forge.db,
+        forge_core::webhook::consume::CONSUMER,
+        forge_core::consumer::Start::Now,
+    )
+    .await
+    .unwrap();
     let jobs = Background::start(service);
     (forge, jobs)
 }
