@@ -669,3 +669,62 @@ async fn each_reminder_is_written_once_to_whom_it_concerns() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_review_reaches_the_pull_requests_author_and_watchers() {
+    for db in testing::engines().await {
+        consumer::position(&db, deliver::CONSUMER, consumer::Start::Now)
+            .await
+            .unwrap();
+        let owner = testing::user(&db, "owner").await;
+        let author = testing::user(&db, "author").await;
+        let watcher = testing::user(&db, "watcher").await;
+        let project = make_repo(&db, &owner, "project", false).await;
+        watch::watch(&db, &watcher, &project, WatchMode::All)
+            .await
+            .unwrap();
+        let pull = forge_core::pull::open(
+            &db,
+            &author,
+            &project,
+            forge_core::pull::NewPull {
+                title: "Faster start".into(),
+                body: String::new(),
+                head_repo: project.clone(),
+                head_branch: "fast".into(),
+                base_branch: "main".into(),
+                head_commit: "c".repeat(40),
+            },
+        )
+        .await
+        .unwrap();
+        deliver_all(&db).await;
+        forge_core::review::submit(
+            &db,
+            &owner,
+            &project,
+            &pull,
+            forge_core::review::Verdict::ChangesRequested,
+            "Please measure it first.",
+        )
+        .await
+        .unwrap();
+        deliver_all(&db).await;
+        for user in [&author, &watcher] {
+            let threads = notification::list(&db, user, Status::All, None, 0, 100)
+                .await
+                .unwrap();
+            let thread = threads
+                .iter()
+                .find(|n| n.issue_id == pull.issue.id)
+                .unwrap_or_else(|| panic!("{} was not told: {threads:?}", user.name));
+            assert_eq!(thread.last_kind, "reviewed", "{}", user.name);
+            assert!(thread.unread);
+        }
+        // The reviewer, who acted, is not told of their own review.
+        let own = notification::list(&db, &owner, Status::All, None, 0, 100)
+            .await
+            .unwrap();
+        assert!(own.iter().all(|n| n.issue_id != pull.issue.id), "{own:?}");
+    }
+}

@@ -18,9 +18,12 @@ pub struct MailComposer {
 }
 
 /// The words of what happened last in a thread, as the inbox says it.
-fn kind_key(kind: &str) -> String {
+/// The catalogue key saying what happened last in a thread (`{ $actor }
+/// commented`), in the inbox and in e-mail.
+pub(crate) fn kind_key(kind: &str) -> String {
     match kind {
-        "opened" | "commented" | "closed" | "reopened" | "assigned" => {
+        "opened" | "commented" | "closed" | "reopened" | "assigned" | "reviewed"
+        | "review_comment" | "merged" => {
             format!("notification-kind-{kind}")
         }
         "reminder_review_3"

@@ -45,9 +45,17 @@ const FUNDING_KINDS: [&str; 16] = [
     funding::kind::REVIEW_ACCEPTED,
 ];
 
+/// Events of pull requests (after `pull_request.`) that the people of the
+/// pull request and the watchers of its repository hear of; opening and
+/// closing reach them through the issue's own events.
+const PULL_KINDS: [&str; 3] = ["reviewed", "review_comment", "merged"];
+
 /// What an event's kind means for notifications: `None` when nobody is
 /// told, else whether it is a funding event.
 pub fn audience(kind: &str) -> Option<bool> {
+    if let Some(pull) = kind.strip_prefix("pull_request.") {
+        return PULL_KINDS.contains(&pull).then_some(false);
+    }
     let timeline = kind.strip_prefix("issue.")?;
     if FUNDING_KINDS.contains(&timeline) {
         Some(true)
@@ -108,7 +116,11 @@ pub async fn handle(tx: &mut Tx<'_>, event: &Event) -> Result<u64> {
     let Some(funding) = audience(&event.kind) else {
         return Ok(0);
     };
-    let kind = event.kind.strip_prefix("issue.").unwrap_or(&event.kind);
+    let kind = event
+        .kind
+        .strip_prefix("issue.")
+        .or_else(|| event.kind.strip_prefix("pull_request."))
+        .unwrap_or(&event.kind);
     let done = sqlx::query(NOTIFY)
         .bind(issue.0)
         .bind(repo.0)

@@ -91,16 +91,7 @@ struct InboxView<'a> {
 
 /// What happened last, in words.
 fn what_of(ctx: &PageCtx, n: &Notification) -> String {
-    let key = match n.last_kind.as_str() {
-        "opened" | "commented" | "closed" | "reopened" | "assigned" => {
-            format!("notification-kind-{}", n.last_kind)
-        }
-        "reminder_review_3"
-        | "reminder_review_1"
-        | "reminder_deadline_7"
-        | "reminder_payment_14" => format!("mail-{}", n.last_kind),
-        _ => "notification-kind-funding".to_string(),
-    };
+    let key = crate::mail_text::kind_key(&n.last_kind);
     let actor = n
         .last_actor
         .clone()
