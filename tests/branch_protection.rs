@@ -11,48 +11,11 @@
 use forge_core::branch_protection;
 use forge_core::org::{self, NewOrg, OrgKind, Role};
 use forge_core::review::{self, Verdict};
+use forge_tests::pulls::{api, check, commit_file, head_of, url};
 use forge_tests::{Browser, Scratch, TestForge, git, git_ok, http, scratch};
 use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::path::Path;
-
-fn url(forge: &TestForge, user: &str, secret: &str, path: &str) -> String {
-    format!(
-        "{}{path}",
-        forge
-            .url
-            .replace("http://", &format!("http://{user}:{secret}@"))
-    )
-}
-
-async fn api(
-    forge: &TestForge,
-    method: Method,
-    token: &str,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut request = http()
-        .request(method, forge.at(&format!("/api/v1{path}")))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
-async fn commit_file(dir: &Path, file: &str, content: &str, message: &str) {
-    std::fs::write(dir.join(file), content).unwrap();
-    git_ok(dir, &["add", "."]).await;
-    git_ok(dir, &["commit", "-q", "-m", message]).await;
-}
-
-async fn head_of(dir: &Path, rev: &str) -> String {
-    git_ok(dir, &["rev-parse", rev]).await.trim().to_string()
-}
 
 /// The commit `branch` of `full` points at on the server, if it exists.
 async fn server_branch(forge: &TestForge, token: &str, full: &str, branch: &str) -> Option<String> {
@@ -268,12 +231,6 @@ async fn pushes_to_protected_branches_obey_the_rule() {
         .await;
         assert_eq!(status, StatusCode::CREATED, "{answer}");
     }
-}
-
-/// Runs the background check as the job would.
-async fn check(forge: &TestForge) {
-    let service = forge_service::Forge::new(forge.db.clone(), forge.storage.clone());
-    service.check_pull_requests().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,62 +6,11 @@
 #![allow(clippy::unwrap_used)] // A failed unwrap is a failed test, with its line.
 
 use forge_core::org::{self, NewOrg, OrgKind, Role};
-use forge_tests::{Browser, Scratch, TestForge, git, git_ok, http, scratch};
+use forge_tests::pulls::{api, check, commit_file, get, head_of, post, url};
+use forge_tests::{Browser, Scratch, TestForge, git, git_ok, scratch};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::path::Path;
-
-fn url(forge: &TestForge, user: &str, secret: &str, path: &str) -> String {
-    format!(
-        "{}{path}",
-        forge
-            .url
-            .replace("http://", &format!("http://{user}:{secret}@"))
-    )
-}
-
-async fn commit_file(dir: &Path, file: &str, content: &str, message: &str) {
-    std::fs::write(dir.join(file), content).unwrap();
-    git_ok(dir, &["add", "."]).await;
-    git_ok(dir, &["commit", "-q", "-m", message]).await;
-}
-
-async fn api(
-    forge: &TestForge,
-    method: reqwest::Method,
-    token: &str,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut request = http()
-        .request(method, forge.at(&format!("/api/v1{path}")))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
-async fn post(forge: &TestForge, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
-    api(forge, reqwest::Method::POST, token, path, Some(body)).await
-}
-
-async fn get(forge: &TestForge, token: &str, path: &str) -> (StatusCode, Value) {
-    api(forge, reqwest::Method::GET, token, path, None).await
-}
-
-/// Runs the background check as the job would.
-async fn check(forge: &TestForge) {
-    let service = forge_service::Forge::new(forge.db.clone(), forge.storage.clone());
-    service.check_pull_requests().await.unwrap();
-}
-
-async fn head_of(dir: &Path, rev: &str) -> String {
-    git_ok(dir, &["rev-parse", rev]).await.trim().to_string()
-}
 
 /// A working copy of the repository `full` (`owner/name`) with two commits
 /// on `main`, pushed by `user`.

@@ -2,6 +2,8 @@
 //! (127.0.0.1, port 0) over a fresh database, and a small browser-like client
 //! that keeps cookies and reads CSRF tokens out of forms.
 
+pub mod pulls;
+
 use forge_core::user::{self, NewUser, User};
 use forge_core::{Db, outbox, testing, token};
 use forge_web::{AppState, WebConfig};
