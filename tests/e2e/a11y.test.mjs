@@ -129,6 +129,25 @@ async function setUp() {
   await api(forge, 'PATCH', `${repoApi}/issues/${data.closed}`, { token: tokens.mara, body: { state: 'closed' } });
   // 5: open, no funding asked yet (the goal form).
   data.unfunded = await issue('Dark mode', 'Easier on the eyes at night.', 'sam');
+
+  // A pull request (after the issues, so their numbers stay), a comment on
+  // one of its lines given with a review, and a rule protecting main.
+  await git(code.dir, 'checkout', '-q', '-b', 'ical');
+  code.write('src/ical.rs', 'pub fn export() -> String {\n    String::from("BEGIN:VCALENDAR\\r\\nEND:VCALENDAR")\n}\n');
+  await code.commit('Close the calendar');
+  await code.push(forge, 'mara', PASSWORD, REPO, 'ical');
+  await git(code.dir, 'checkout', '-q', 'main');
+  data.pull = (await api(forge, 'POST', `${repoApi}/pulls`, {
+    token: tokens.mara, body: { head: 'ical', base: 'main', title: 'Close the calendar', body: 'Fixes #' + data.unfunded },
+  })).number;
+  await api(forge, 'POST', `${repoApi}/pulls/${data.pull}/reviews`, {
+    token: tokens.tess,
+    body: { event: 'COMMENT', body: 'One question.', comments: [{ path: 'src/ical.rs', body: 'Are these the right line endings?', new_position: 2 }] },
+  });
+  await api(forge, 'POST', `${repoApi}/branch_protections`, {
+    token: tokens.mara,
+    body: { rule_name: 'main', required_approvals: 1, enable_status_check: true, status_check_contexts: ['ci/build'] },
+  });
   data.tokens = tokens;
 }
 
@@ -241,6 +260,10 @@ function pages() {
     ['repository deploy keys', 'mara', `/${REPO}/settings/keys`],
     ['pull requests', 'anonymous', `/${REPO}/pulls`],
     ['new pull request: choosing branches', 'mara', `/${REPO}/compare`],
+    ['pull request (maintainer, protected base)', 'mara', () => `/${REPO}/pulls/${data.pull}`],
+    ['pull request: changed files with a conversation', 'tess', () => `/${REPO}/pulls/${data.pull}/files`],
+    ['pull request: reviews', 'tess', () => `/${REPO}/pulls/${data.pull}/reviews`],
+    ['repository branch protection', 'mara', `/${REPO}/settings/branches`],
     ['e-mail sent (administrator)', 'root', '/-/admin/mail'],
     ['explore: open for funding', 'anonymous', '/explore/funding?currency=EUR'],
     ['repository: open for funding', 'anonymous', `/${REPO}/funding/open`],
