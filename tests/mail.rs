@@ -575,6 +575,42 @@ async fn the_daily_digest_tells_each_day_once_grouped_and_nothing_when_nothing_h
         assert!(text.contains("#1 Export to ODS: owner commented"), "{text}");
         assert!(text.contains("#2 Import CSV: owner opened"), "{text}");
         assert!(text.contains(&format!("{}/owner/project/issues/2", forge.url)));
+        // The digest has its one-click unsubscribe too: it stops e-mail.
+        assert_eq!(
+            header(message, "List-Unsubscribe-Post"),
+            "List-Unsubscribe=One-Click"
+        );
+        let link = header(message, "List-Unsubscribe")
+            .trim_matches(['<', '>'])
+            .to_string();
+        assert!(
+            link.starts_with(&format!("{}/-/unsubscribe/", forge.url)),
+            "{link}"
+        );
+        let page = http().get(&link).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK);
+        assert!(
+            page.text()
+                .await
+                .unwrap()
+                .contains("Stop the daily summary")
+        );
+        let clicked = http()
+            .post(&link)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("List-Unsubscribe=One-Click")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(clicked.status(), StatusCode::OK);
+        assert_eq!(
+            mail::settings_of(&forge.db, reader.id).await.unwrap().0,
+            mail::MailMode::None
+        );
+        // Back to the digest for the rest of the story.
+        mail::set_mode(&forge.db, reader.id, mail::MailMode::Digest)
+            .await
+            .unwrap();
         // The next day, nothing new happened: no message.
         assert_eq!(
             digest::queue(&forge.db, tomorrow + digest::DAY_MS)

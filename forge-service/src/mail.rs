@@ -171,40 +171,29 @@ impl Mailer {
                 .multipart(MultiPart::alternative_plain_html(words.text, words.html))
                 .map_err(|e| format!("building a message: {e}")));
         }
+        let token = mail::unsubscribe_token(db, pending.id).await?;
+        let unsubscribe = format!("{}/-/unsubscribe/{token}", self.base_url);
         if pending.kind == mail::DIGEST_KIND {
             let words = self.compose.compose(pending, "");
             return Ok(builder
                 .subject(words.subject)
                 .multipart(MultiPart::alternative_plain_html(words.text, words.html))
+                .map(|message| with_unsubscribe(message, &unsubscribe))
                 .map_err(|e| format!("building a message: {e}")));
         }
-        let token = mail::unsubscribe_token(db, pending.id).await?;
-        let unsubscribe = format!("{}/-/unsubscribe/{token}", self.base_url);
         let words = self.compose.compose(pending, &unsubscribe);
         let thread = format!(
             "<issue-{}@{}>",
             pending.issue_id.map_or(0, |i| i.0),
             self.domain
         );
-        let mut message = match builder
+        Ok(builder
             .subject(words.subject)
             .in_reply_to(thread.clone())
             .references(thread)
             .multipart(MultiPart::alternative_plain_html(words.text, words.html))
-        {
-            Ok(message) => message,
-            Err(e) => return Ok(Err(format!("building a message: {e}"))),
-        };
-        let headers = message.headers_mut();
-        headers.insert_raw(HeaderValue::new(
-            HeaderName::new_from_ascii_str("List-Unsubscribe"),
-            format!("<{unsubscribe}>"),
-        ));
-        headers.insert_raw(HeaderValue::new(
-            HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
-            "List-Unsubscribe=One-Click".to_string(),
-        ));
-        Ok(Ok(message))
+            .map(|message| with_unsubscribe(message, &unsubscribe))
+            .map_err(|e| format!("building a message: {e}")))
     }
 
     /// Sends what is due now; returns how many messages went out.
@@ -242,4 +231,19 @@ impl Mailer {
         }
         Ok(sent)
     }
+}
+
+/// Adds the one-click unsubscribe headers (RFC 2369 and RFC 8058) that
+/// mail programs show as an "unsubscribe" button.
+fn with_unsubscribe(mut message: Message, link: &str) -> Message {
+    let headers = message.headers_mut();
+    headers.insert_raw(HeaderValue::new(
+        HeaderName::new_from_ascii_str("List-Unsubscribe"),
+        format!("<{link}>"),
+    ));
+    headers.insert_raw(HeaderValue::new(
+        HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+        "List-Unsubscribe=One-Click".to_string(),
+    ));
+    message
 }

@@ -221,28 +221,64 @@ pub async fn mark_failed(db: &Db, id: i64, attempts: i64, error: &str) -> Result
     Ok(state == "failed")
 }
 
-/// Follows a one-click unsubscribe link: mutes the message's issue for
-/// its recipient. `false` when the token names no message.
-pub async fn unsubscribe(db: &Db, token: &str) -> Result<bool> {
-    let row =
-        sqlx::query("SELECT user_id, issue_id FROM mail_messages WHERE unsubscribe_hash = $1")
-            .bind(secret::digest(token.trim()))
-            .fetch_optional(db.pool())
-            .await?;
-    let Some(row) = row else {
-        return Ok(false);
-    };
-    sqlx::query(
-        "INSERT INTO issue_subscriptions (user_id, issue_id, subscribed, created_at) \
-         VALUES ($1, $2, 0, $3) \
-         ON CONFLICT (user_id, issue_id) DO UPDATE SET subscribed = 0",
+/// What a message's one-click unsubscribe link stops: the messages of its
+/// issue, or, for a daily digest, the digest itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unsubscribe {
+    Issue,
+    Digest,
+}
+
+/// What the link with `token` would stop, if a message carries it.
+pub async fn unsubscribe_target(db: &Db, token: &str) -> Result<Option<Unsubscribe>> {
+    let row = sqlx::query("SELECT kind FROM mail_messages WHERE unsubscribe_hash = $1")
+        .bind(secret::digest(token.trim()))
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(match row {
+        Some(row) if row.try_get::<String, _>("kind")? == DIGEST_KIND => Some(Unsubscribe::Digest),
+        Some(_) => Some(Unsubscribe::Issue),
+        None => None,
+    })
+}
+
+/// Follows the one-click link with `token` (RFC 8058): mutes the message's
+/// issue for its recipient, or, from a digest, stops e-mail for them (the
+/// mode becomes "none"; the settings page turns it back on). `None` when
+/// no message carries the token.
+pub async fn unsubscribe(db: &Db, token: &str) -> Result<Option<Unsubscribe>> {
+    let row = sqlx::query(
+        "SELECT user_id, issue_id, kind FROM mail_messages WHERE unsubscribe_hash = $1",
     )
-    .bind(row.try_get::<i64, _>("user_id")?)
-    .bind(row.try_get::<i64, _>("issue_id")?)
-    .bind(now_ms())
-    .execute(db.pool())
+    .bind(secret::digest(token.trim()))
+    .fetch_optional(db.pool())
     .await?;
-    Ok(true)
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let user = UserId(row.try_get::<i64, _>("user_id")?);
+    let issue: Option<i64> = row.try_get("issue_id")?;
+    match (row.try_get::<String, _>("kind")?.as_str(), issue) {
+        (DIGEST_KIND, _) => {
+            set_mode(db, user, MailMode::None).await?;
+            Ok(Some(Unsubscribe::Digest))
+        }
+        (_, Some(issue)) => {
+            sqlx::query(
+                "INSERT INTO issue_subscriptions (user_id, issue_id, subscribed, created_at) \
+                 VALUES ($1, $2, 0, $3) \
+                 ON CONFLICT (user_id, issue_id) DO UPDATE SET subscribed = 0",
+            )
+            .bind(user.0)
+            .bind(issue)
+            .bind(now_ms())
+            .execute(db.pool())
+            .await?;
+            Ok(Some(Unsubscribe::Issue))
+        }
+        // A message of no issue that is not a digest carries no link.
+        (_, None) => Ok(None),
+    }
 }
 
 /// Marks a user's address verified (the admin command; the link of the

@@ -84,6 +84,8 @@ struct UnsubscribeView<'a> {
     ctx: &'a PageCtx,
     action: String,
     done: bool,
+    /// The link came with a daily digest: it stops e-mail, not one issue's.
+    digest: bool,
 }
 
 fn no_store(mut response: Response) -> Response {
@@ -100,31 +102,40 @@ fn valid_token(token: &str) -> bool {
 /// The page of the link: a button, so that a mail scanner following links
 /// changes nothing.
 pub async fn unsubscribe_page(
+    State(state): State<AppState>,
     ctx: PageCtx,
     Path(token): Path<String>,
 ) -> Result<Response, PageError> {
     if !valid_token(&token) {
         return Err(PageError::not_found());
     }
+    let Some(target) = mail::unsubscribe_target(&state.db, &token).await? else {
+        return Err(PageError::not_found());
+    };
     Ok(no_store(render(&UnsubscribeView {
         action: format!("/-/unsubscribe/{token}"),
         done: false,
+        digest: target == mail::Unsubscribe::Digest,
         ctx: &ctx,
     })))
 }
 
-/// Mutes the message's issue for its recipient.
+/// Mutes the message's issue for its recipient, or stops the digest.
 pub async fn unsubscribe(
     State(state): State<AppState>,
     ctx: PageCtx,
     Path(token): Path<String>,
 ) -> Result<Response, PageError> {
-    if !valid_token(&token) || !mail::unsubscribe(&state.db, &token).await? {
+    if !valid_token(&token) {
         return Err(PageError::not_found());
     }
+    let Some(target) = mail::unsubscribe(&state.db, &token).await? else {
+        return Err(PageError::not_found());
+    };
     Ok(no_store(render(&UnsubscribeView {
         action: String::new(),
         done: true,
+        digest: target == mail::Unsubscribe::Digest,
         ctx: &ctx,
     })))
 }
