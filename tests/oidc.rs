@@ -659,6 +659,16 @@ async fn a_first_sign_in_creates_an_account_and_later_ones_use_it() {
             .expect("the identity is stored");
         assert_eq!(linked.user_id, created);
         assert_eq!(forge.census().await, (before.0 + 1, before.1 + 1));
+        // The provider's address gets its verification link like any other.
+        let queued = forge_core::notification::mail::recent(&forge.db, 20)
+            .await
+            .expect("reading");
+        assert!(
+            queued
+                .iter()
+                .any(|m| m.user_name == "alice-coop" && m.kind == "verify_email"),
+            "{queued:?}"
+        );
 
         // The sign-up is used up.
         let again = browser.get(&forge.at("/user/oauth2/coop/confirm")).await;

@@ -463,6 +463,9 @@ async fn confirm(
         Ok((created, pending)) => {
             // People sign up in the language they are reading; keep it.
             user::set_locale(&state.db, created.id, ctx.lang.code()).await?;
+            // A provider's address is verified here like any other: by
+            // the link, before anything else is sent to it.
+            super::settings::notifications::request_verification(&state, created.id).await?;
             tracing::info!(
                 provider = %name,
                 user = %created.id,
