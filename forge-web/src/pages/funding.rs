@@ -3,7 +3,7 @@
 //! funding step. Each step is explained in plain words: treasurers are not
 //! developers.
 
-use super::{funding_confirm, funding_ledger, load_repo, see_other};
+use super::{funding_confirm, funding_ledger, funding_repo, load_repo, see_other};
 use crate::context::{CsrfForm, PageCtx};
 use crate::error::PageError;
 use crate::flash::{self, Flash};
@@ -47,7 +47,7 @@ pub fn router() -> Router<AppState> {
         .route(&format!("{base}/review"), post(review))
         .route(&format!("{base}/resolve"), post(resolve))
         .route(&format!("{base}/vote"), post(vote))
-        .route("/{owner}/{repo}/funding", get(repo_goals))
+        .route("/{owner}/{repo}/funding", get(funding_repo::repo_goals))
         .route("/org/{org}/pledges", get(super::funding_org::org_pledges))
         .route(
             "/org/{org}/pledges.csv",
@@ -988,48 +988,4 @@ fn payment_error(ctx: &PageCtx, error: forge_core::Error, currency: &str) -> for
         }
         other => other,
     }
-}
-
-pub struct GoalListRow {
-    pub number: i64,
-    pub title: String,
-    pub state_label: String,
-    pub budget: String,
-    pub pledged: String,
-    pub deadline: String,
-}
-
-#[derive(Template)]
-#[template(path = "funding_repo.html")]
-struct RepoGoalsView<'a> {
-    ctx: &'a PageCtx,
-    owner: String,
-    repo: String,
-    goals: Vec<GoalListRow>,
-}
-
-pub async fn repo_goals(
-    State(state): State<AppState>,
-    ctx: PageCtx,
-    Path((owner, name)): Path<(String, String)>,
-) -> Result<Response, PageError> {
-    let (repo, _) = load_repo(&state, &ctx, &owner, &name).await?;
-    let goals = funding::goals_of_repo(&state.db, repo.id)
-        .await?
-        .into_iter()
-        .map(|(goal, number, title, pledged)| GoalListRow {
-            number,
-            title,
-            state_label: ctx.t(&format!("funding-state-{}", goal.state.as_str())),
-            budget: money(&ctx, goal.budget_minor, &goal.currency),
-            pledged: money(&ctx, pledged, &goal.currency),
-            deadline: format::long_date(ctx.lang, goal.deadline_at),
-        })
-        .collect();
-    Ok(render(&RepoGoalsView {
-        ctx: &ctx,
-        owner: repo.owner_name.clone(),
-        repo: repo.name.clone(),
-        goals,
-    }))
 }

@@ -15,6 +15,7 @@ mod funding_ledger;
 mod funding_open;
 mod funding_org;
 mod funding_received;
+mod funding_repo;
 mod home;
 mod issues;
 mod mail;
